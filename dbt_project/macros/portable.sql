@@ -1,0 +1,106 @@
+{#-
+  Engine-specific SQL lives here, behind adapter.dispatch, so the models stay portable
+  (DESIGN.md: a server warehouse or Spark can later provide its own implementations).
+-#}
+
+{# A JSON object's member as text (null when absent or JSON null). #}
+{% macro json_text(column, key) -%}
+    {{ return(adapter.dispatch('json_text', 'cchc')(column, key)) }}
+{%- endmacro %}
+{% macro default__json_text(column, key) -%}
+    json_extract_string({{ column }}, '$."{{ key }}"')
+{%- endmacro %}
+
+{# The elements of a JSON array member, one row each (use in a select list). #}
+{% macro json_unnest(column, key) -%}
+    {{ return(adapter.dispatch('json_unnest', 'cchc')(column, key)) }}
+{%- endmacro %}
+{% macro default__json_unnest(column, key) -%}
+    unnest(case when json_type({{ column }}, '$."{{ key }}"') = 'ARRAY'
+                then cast(json_extract({{ column }}, '$."{{ key }}"') as json[]) end)
+{%- endmacro %}
+
+{# Unicode NFC, trimmed; empty becomes null. #}
+{% macro clean_text(expr) -%}
+    {{ return(adapter.dispatch('clean_text', 'cchc')(expr)) }}
+{%- endmacro %}
+{% macro default__clean_text(expr) -%}
+    nullif(trim(nfc_normalize({{ expr }})), '')
+{%- endmacro %}
+
+{# True when the text is not already in NFC (it had to be normalised: a warning). #}
+{% macro is_not_nfc(expr) -%}
+    {{ return(adapter.dispatch('is_not_nfc', 'cchc')(expr)) }}
+{%- endmacro %}
+{% macro default__is_not_nfc(expr) -%}
+    coalesce({{ expr }} <> nfc_normalize({{ expr }}), false)
+{%- endmacro %}
+
+{# A portal timestamp: exactly 14 digits yyyyMMddHHmmss forming a real calendar time. #}
+{% macro portal_ts(expr) -%}
+    {{ return(adapter.dispatch('portal_ts', 'cchc')(expr)) }}
+{%- endmacro %}
+{% macro default__portal_ts(expr) -%}
+    case when regexp_full_match(trim({{ expr }}), '[0-9]{14}')
+         then try_strptime(trim({{ expr }}), '%Y%m%d%H%M%S') end
+{%- endmacro %}
+
+{# True when a date is present (not null or blank) but does not parse. #}
+{% macro portal_ts_invalid(expr) -%}
+    (nullif(trim({{ expr }}), '') is not null and {{ portal_ts(expr) }} is null)
+{%- endmacro %}
+
+{# A contract flag: true only when it is "1". #}
+{% macro portal_flag(expr) -%}
+    coalesce(trim({{ expr }}) = '1', false)
+{%- endmacro %}
+
+{#- A VND amount (DOMAIN.md 2.3): optional minus, digits with . or , as thousands
+    separators, optional đ / VND / VNĐ suffix, no decimals. Null when it does not parse. -#}
+{% macro parse_vnd(expr) -%}
+    {{ return(adapter.dispatch('parse_vnd', 'cchc')(expr)) }}
+{%- endmacro %}
+{% macro default__parse_vnd(expr) -%}
+    case
+        when regexp_full_match(
+            regexp_replace(trim(nfc_normalize({{ expr }})), '\s*(đ|Đ|vnđ|VNĐ|vnd|VND|Vnđ|Vnd)$', ''),
+            '-?([0-9]+|[0-9]{1,3}(\.[0-9]{3})+|[0-9]{1,3}(,[0-9]{3})+)')
+        then cast(regexp_replace(
+            regexp_replace(trim(nfc_normalize({{ expr }})), '\s*(đ|Đ|vnđ|VNĐ|vnd|VND|Vnđ|Vnd)$', ''),
+            '[.,]', '', 'g') as bigint)
+    end
+{%- endmacro %}
+
+{# Seconds between two timestamps, exact. #}
+{% macro seconds_between(start_ts, end_ts) -%}
+    {{ return(adapter.dispatch('seconds_between', 'cchc')(start_ts, end_ts)) }}
+{%- endmacro %}
+{% macro default__seconds_between(start_ts, end_ts) -%}
+    date_diff('second', {{ start_ts }}, {{ end_ts }})
+{%- endmacro %}
+
+{# A timestamp plus a number of seconds. #}
+{% macro add_seconds(ts, seconds) -%}
+    {{ return(adapter.dispatch('add_seconds', 'cchc')(ts, seconds)) }}
+{%- endmacro %}
+{% macro default__add_seconds(ts, seconds) -%}
+    ({{ ts }} + to_seconds(cast({{ seconds }} as bigint)))
+{%- endmacro %}
+
+{# A stable fingerprint of a text value. #}
+{% macro fingerprint(expr) -%}
+    {{ return(adapter.dispatch('fingerprint', 'cchc')(expr)) }}
+{%- endmacro %}
+{% macro default__fingerprint(expr) -%}
+    md5({{ expr }})
+{%- endmacro %}
+
+{# A JSON record with some members removed (personal pseudonyms out of published copies). #}
+{% macro json_without(column, keys) -%}
+    {{ return(adapter.dispatch('json_without', 'cchc')(column, keys)) }}
+{%- endmacro %}
+{% macro default__json_without(column, keys) -%}
+    case when json_valid({{ column }}) and json_type({{ column }}) = 'OBJECT'
+         then cast(json_merge_patch({{ column }}, '{ {%- for k in keys -%}"{{ k }}":null{%- if not loop.last -%},{%- endif -%}{%- endfor -%} }') as varchar)
+         else {{ column }} end
+{%- endmacro %}

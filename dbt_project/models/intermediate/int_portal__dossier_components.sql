@@ -1,0 +1,20 @@
+{#- Submitted components (TaiLieuNop) of the versions that count. -#}
+with latest as (
+    select dossier_key, payload from {{ ref('int_portal__dossiers_latest') }}
+    where is_object
+),
+
+items as (
+    select dossier_key, {{ json_unnest('payload', 'TaiLieuNop') }} as item
+    from latest
+)
+
+select
+    dossier_key,
+    {{ clean_text(json_text('item', 'MaThanhPhanHoSo')) }} as ma_thanh_phan_ho_so,
+    {{ portal_flag(json_text('item', 'DuocSoHoa')) }} as duoc_so_hoa,
+    {{ portal_flag(json_text('item', 'DuocTaiSuDung')) }} as duoc_tai_su_dung,
+    {{ portal_flag(json_text('item', 'DuocLayTuKhoDMQG')) }} as duoc_lay_tu_kho_dmqg,
+    {{ clean_text(json_text('item', 'MaKetQuaThayThe')) }} as ma_ket_qua_thay_the,
+    {{ portal_flag(json_text('item', 'IsDeleted')) }} as is_deleted
+from items

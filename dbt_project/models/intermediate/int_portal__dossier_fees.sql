@@ -1,0 +1,28 @@
+{#- Fees (DanhSachLePhi) of the versions that count. A missing Gia is 0; one that does not
+    parse is 0 too, with a warning (DOMAIN.md leaves it open; see docs/decisions.md). -#}
+with latest as (
+    select dossier_key, payload from {{ ref('int_portal__dossiers_latest') }}
+    where is_object
+),
+
+items as (
+    select dossier_key, {{ json_unnest('payload', 'DanhSachLePhi') }} as item
+    from latest
+),
+
+parsed as (
+    select
+        dossier_key,
+        {{ clean_text(json_text('item', 'MaPhiLePhi')) }} as ma_phi_le_phi,
+        {{ json_text('item', 'Gia') }} as gia_raw,
+        {{ parse_vnd(json_text('item', 'Gia')) }} as gia_parsed
+    from items
+)
+
+select
+    dossier_key,
+    ma_phi_le_phi,
+    gia_raw,
+    case when nullif(trim(gia_raw), '') is null then 0 else coalesce(gia_parsed, 0) end as gia,
+    (nullif(trim(gia_raw), '') is not null and gia_parsed is null) as gia_invalid
+from parsed

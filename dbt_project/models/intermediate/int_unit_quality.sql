@@ -1,0 +1,20 @@
+{#- Unit rule (DOMAIN.md 3a): the share of a unit's records in the publication (latest
+    versions, all periods) that is quarantined. Past the threshold, its scorecard rows are
+    withheld. -#}
+with records as (
+    select coalesce(don_vi_xu_ly, 'UNKNOWN') as unit_code, not is_valid as quarantined
+    from {{ ref('int_portal__dossiers_checked') }}
+    union all
+    select coalesce(unit_code, 'UNKNOWN'), nullif(reason_codes, '') is not null
+    from {{ ref('int_portal__ratings_checked') }}
+    where set_aside_reason is null
+)
+
+select
+    unit_code,
+    count(*) as records,
+    count(*) filter (where quarantined) as quarantined,
+    1.0 * count(*) filter (where quarantined) / count(*) as quarantined_share,
+    1.0 * count(*) filter (where quarantined) / count(*) > {{ var('unit_quarantine_threshold') }} as is_withheld
+from records
+group by unit_code

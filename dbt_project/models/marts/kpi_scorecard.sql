@@ -1,0 +1,120 @@
+{#- The published scorecard (DOMAIN.md 3): one row per period x unit x KPI wherever the
+    denominator is not zero. `ALL` is the whole department (every valid record, withheld
+    units' included). A withheld unit keeps its rows' keys with null figures and a note. -#}
+with daily as (
+    select * from {{ ref('int_kpi_daily') }}
+),
+
+periods as (
+    select * from {{ ref('int_periods') }}
+),
+
+dossier_kpis as (
+    select
+        p.period_type, p.period_key, p.period_start, p.period_end, p.plan_year,
+        d.unit_code, d.kpi_code,
+        sum(d.numerator) as numerator,
+        sum(d.denominator) as denominator
+    from daily as d
+    inner join periods as p on d.day between p.period_start and p.period_end
+    group by p.period_type, p.period_key, p.period_start, p.period_end, p.plan_year, d.unit_code, d.kpi_code
+),
+
+dossier_kpis_all as (
+    select
+        period_type, period_key, period_start, period_end, plan_year,
+        'ALL' as unit_code, kpi_code,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator
+    from dossier_kpis
+    group by period_type, period_key, period_start, period_end, plan_year, kpi_code
+),
+
+procedures as (
+    select * from {{ ref('dim_procedures') }}
+),
+
+procedure_facts as (
+    select unit_code, 'procedure_online_coverage' as kpi_code, muc_do in ('3', '4') as in_numerator
+    from procedures where du_dieu_kien_dvctt
+    union all
+    select unit_code, 'procedure_on_national_portal', cong_khai_tren_dvcqg
+    from procedures where muc_do in ('3', '4')
+    union all
+    select unit_code, 'procedure_online_payment_enabled', co_thanh_toan_truc_tuyen
+    from procedures where co_phi_le_phi
+),
+
+procedure_counts as (
+    select unit_code, kpi_code, count(*) filter (where in_numerator) as numerator, count(*) as denominator
+    from procedure_facts
+    group by unit_code, kpi_code
+    union all
+    select 'ALL', kpi_code, count(*) filter (where in_numerator), count(*)
+    from procedure_facts
+    group by kpi_code
+),
+
+-- The API serves the current catalogue only: its figures stand for every period.
+procedure_kpis as (
+    select
+        p.period_type, p.period_key, p.period_start, p.period_end, p.plan_year,
+        c.unit_code, c.kpi_code, c.numerator, c.denominator
+    from procedure_counts as c
+    cross join periods as p
+),
+
+figures as (
+    select * from dossier_kpis
+    union all
+    select * from dossier_kpis_all
+    union all
+    select * from procedure_kpis
+),
+
+targets as (
+    select kpi_code, plan_year, target from {{ ref('kpi_targets') }}
+),
+
+withheld as (
+    select unit_code, quarantined_share from {{ ref('int_unit_quality') }}
+    where is_withheld
+),
+
+scored as (
+    select
+        f.*,
+        t.target,
+        w.unit_code is not null and f.unit_code <> 'ALL' as is_withheld,
+        w.quarantined_share
+    from figures as f
+    left join targets as t on f.kpi_code = t.kpi_code and f.plan_year = t.plan_year
+    left join withheld as w on f.unit_code = w.unit_code
+)
+
+select
+    period_type,
+    period_key,
+    period_start,
+    period_end,
+    unit_code,
+    kpi_code,
+    cast(case when not is_withheld then numerator end as bigint) as numerator,
+    cast(case when not is_withheld then denominator end as bigint) as denominator,
+    case when not is_withheld and denominator > 0 then 1.0 * numerator / denominator end as value,
+    target,
+    case
+        when is_withheld or denominator = 0 or target is null then null
+        -- compared on the exact ratio: numerator >= target x denominator in decimals
+        else numerator >= cast(target as decimal(18, 6)) * denominator
+    end as met,
+    case when is_withheld then 'withheld' else 'ok' end as status,
+    case when is_withheld then
+        'Số liệu của đơn vị bị tạm giữ: ' || cast(round(100 * quarantined_share, 2) as varchar)
+        || '% bản ghi bị cách ly, vượt ngưỡng ' || cast(100 * {{ var('unit_quarantine_threshold') }} as varchar)
+        || '% (unit withheld: quarantined share above threshold)'
+    end as note,
+    cast(null as bigint) as reported_numerator,
+    cast(null as bigint) as reported_denominator,
+    cast(null as timestamp) as reported_at
+from scored

@@ -1,0 +1,110 @@
+"""Configuration from the environment (and a ``.env`` file), with documented defaults.
+
+Every knob is listed in README.md "Configuration". Secrets (the portal's client secret and
+the hashing key) are read here and nowhere else, and are never printed: ``Settings``'s
+``repr`` hides them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, timedelta
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEMO_HASH_KEY = "cchc-demo-key-not-for-production"
+
+
+def load_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a .env file (comments and blanks ignored; quotes stripped)."""
+    out: dict[str, str] = {}
+    if not path.is_file():
+        return out
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        out[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return out
+
+
+@dataclass(frozen=True)
+class Settings:
+    portal_url: str = "http://127.0.0.1:8765"
+    portal_client_id: str = ""
+    portal_client_secret: str = field(default="", repr=False)
+    portal_page_size: int = 1000
+    portal_overlap_minutes: int = 60
+    moet_dir: Path | None = None
+    payments_dir: Path | None = None
+    warehouse: Path = PROJECT_DIR / "data" / "warehouse.duckdb"
+    publish_dir: Path = PROJECT_DIR / "data" / "published"
+    hash_key: str = field(default="", repr=False)
+    start_date: date = date(2020, 1, 1)
+    department_name: str = "Sở Giáo dục và Đào tạo"
+    agency_code: str = "000.00.20.H12"
+    report_signatory: str = "Giám đốc"
+    unit_quarantine_threshold: float = 0.05
+    source_quarantine_threshold: float = 0.20
+    duckdb_memory_limit: str = "4GB"
+    duckdb_threads: int = 2
+    batch_rows: int = 50_000
+
+    ENV = {
+        "portal_url": "CCHC_PORTAL_URL",
+        "portal_client_id": "CCHC_PORTAL_CLIENT_ID",
+        "portal_client_secret": "CCHC_PORTAL_CLIENT_SECRET",
+        "portal_page_size": "CCHC_PORTAL_PAGE_SIZE",
+        "portal_overlap_minutes": "CCHC_PORTAL_OVERLAP_MINUTES",
+        "moet_dir": "CCHC_MOET_DIR",
+        "payments_dir": "CCHC_PAYMENTS_DIR",
+        "warehouse": "CCHC_WAREHOUSE",
+        "publish_dir": "CCHC_PUBLISH_DIR",
+        "hash_key": "CCHC_HASH_KEY",
+        "start_date": "CCHC_START_DATE",
+        "department_name": "CCHC_DEPARTMENT_NAME",
+        "agency_code": "CCHC_AGENCY_CODE",
+        "report_signatory": "CCHC_REPORT_SIGNATORY",
+        "unit_quarantine_threshold": "CCHC_UNIT_QUARANTINE_THRESHOLD",
+        "source_quarantine_threshold": "CCHC_SOURCE_QUARANTINE_THRESHOLD",
+        "duckdb_memory_limit": "CCHC_DUCKDB_MEMORY_LIMIT",
+        "duckdb_threads": "CCHC_DUCKDB_THREADS",
+        "batch_rows": "CCHC_BATCH_ROWS",
+    }
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        if env is None:
+            env = {**load_dotenv(Path.cwd() / ".env"), **os.environ}
+        values = {}
+        for f in fields(cls):
+            name = cls.ENV.get(f.name)
+            raw = env.get(name) if name else None
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.name, raw)
+        return cls(**values)
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    @property
+    def overlap(self) -> timedelta:
+        return timedelta(minutes=self.portal_overlap_minutes)
+
+
+def _convert(name: str, raw: str):
+    if name in ("moet_dir", "payments_dir", "warehouse", "publish_dir"):
+        return Path(raw).expanduser()
+    if name == "start_date":
+        return date.fromisoformat(raw)
+    if name in ("portal_page_size", "portal_overlap_minutes", "duckdb_threads", "batch_rows"):
+        return int(raw)
+    if name in ("unit_quarantine_threshold", "source_quarantine_threshold"):
+        value = float(raw)
+        if not 0 <= value <= 1:
+            raise ValueError(f"{Settings.ENV[name]} must be a share between 0 and 1, got {raw!r}")
+        return value
+    return raw
