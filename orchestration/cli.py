@@ -1,0 +1,211 @@
+"""``cchc``: the command line, a thin wrapper over the Dagster definitions.
+
+- ``cchc demo``      starts the bundled sample portal, runs the whole pipeline under
+                     ``./data/`` and prints the scorecard.
+- ``cchc run``       runs the whole pipeline once against the configured sources; exits
+                     non-zero when publication was blocked.
+- ``cchc scorecard`` prints the published scorecard.
+- ``cchc portal``    serves the sample portal (for ``make dev`` and for trying a client).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from orchestration.settings import DEMO_HASH_KEY, PROJECT_DIR, Settings
+
+log = logging.getLogger("cchc")
+
+DEMO_DIR = Path("data")
+
+
+# ---------------------------------------------------------------------------- running
+def run_pipeline(settings: Settings) -> bool:
+    """Run the pipeline job in process; print why when it failed. True when published."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import PIPELINE_JOB, build_definitions
+
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def(PIPELINE_JOB)
+    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    started = time.monotonic()
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    elapsed = time.monotonic() - started
+    if result.success:
+        log.info("pipeline finished in %.1fs; publication at %s", elapsed, settings.publish_dir)
+        return True
+    print("\nPUBLICATION BLOCKED: the previous publication stays in place.", file=sys.stderr)
+    for check in result.get_asset_check_evaluations():
+        if not check.passed:
+            meta = {k: getattr(v, "value", v) for k, v in (check.metadata or {}).items()}
+            print(f"  failed check {check.check_name} on {check.asset_key.to_user_string()}: "
+                  f"{meta.get('failed_row_count', meta)}", file=sys.stderr)
+            sample = meta.get("sample") or meta.get("examples")
+            if sample:
+                print(f"    examples: {sample}", file=sys.stderr)
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error
+        message = error.message.strip().splitlines()[0] if error else "unknown error"
+        print(f"  step {event.step_key} failed: {message}", file=sys.stderr)
+    return False
+
+
+def print_scorecard(settings: Settings, period_type: str = "year", unit: str = "ALL") -> None:
+    import duckdb
+
+    path = Path(settings.publish_dir) / "warehouse.duckdb"
+    if not path.exists():
+        print(f"nothing published yet at {path}", file=sys.stderr)
+        return
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        rows = con.execute(
+            """select period_key, kpi_code, numerator, denominator, value, target, met, status
+               from marts.kpi_scorecard where period_type = ? and unit_code = ?
+               order by period_key, kpi_code""", [period_type, unit]).fetchall()
+        quarantined = con.execute("select count(*) from marts.quarantine").fetchone()[0]
+    finally:
+        con.close()
+    print(f"\nKPI scorecard (Bảng chỉ số CCHC) - {unit}, by {period_type}")
+    print(f"{'period':<8} {'kpi_code':<34} {'numerator':>10} {'denominator':>12} {'value':>8} {'target':>7}  met")
+    for period_key, kpi, num, den, value, target, met, status in rows:
+        val = f"{100 * value:7.2f}%" if value is not None else "    n/a"
+        tgt = f"{100 * target:6.1f}%" if target is not None else "     - "
+        flag = {True: "yes", False: "NO", None: "-"}[met] if status == "ok" else status
+        print(f"{period_key:<8} {kpi:<34} {num if num is not None else '-':>10} "
+              f"{den if den is not None else '-':>12} {val:>8} {tgt:>7}  {flag}")
+    print(f"\nquarantined records (hồ sơ bị cách ly): {quarantined}")
+    print(f"published warehouse: {path}")
+
+
+# ---------------------------------------------------------------------------- demo
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_sample_portal(dossiers: int, year: int, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """The sample portal in its own process (it has a core to itself while we ingest)."""
+    port = port or _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "sandbox.portal", "--port", str(port),
+                             "--dossiers", str(dossiers), "--year", str(year)],
+                            cwd=PROJECT_DIR, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc, url
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError("the sample portal did not start")
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the sample portal did not answer within 30 s")
+
+
+def demo_settings(base: Settings, url: str, year: int, data_dir: Path) -> Settings:
+    from sandbox.portal import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+
+    return base.with_(
+        portal_url=url,
+        portal_client_id=DEMO_CLIENT_ID,
+        portal_client_secret=DEMO_CLIENT_SECRET,
+        warehouse=data_dir / "warehouse.duckdb",
+        publish_dir=data_dir / "published",
+        hash_key=DEMO_HASH_KEY,
+        start_date=date(year - 1, 1, 1),
+    )
+
+
+def cmd_demo(args) -> int:
+    data_dir = Path(args.data_dir).resolve()
+    if args.fresh:
+        for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
+            (data_dir / name).unlink(missing_ok=True)
+    print(f"cchc demo: sample portal with {args.dossiers} dossiers for {args.year}; data under {data_dir}")
+    print("cchc demo: using the DEMO hashing key (CCHC_HASH_KEY is ignored here; never use the demo key in production)")
+    proc, url = start_sample_portal(args.dossiers, args.year)
+    try:
+        settings = demo_settings(Settings.from_env(env={}), url, args.year, data_dir)
+        ok = run_pipeline(settings)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    print_scorecard(settings)
+    return 0 if ok else 1
+
+
+def cmd_run(args) -> int:
+    settings = Settings.from_env()
+    if not settings.hash_key:
+        print("cchc run: CCHC_HASH_KEY is not set. It keys the pseudonyms of personal data and must stay "
+              "the same for the life of the warehouse; set it (e.g. in .env) and run again.", file=sys.stderr)
+        return 2
+    ok = run_pipeline(settings)
+    if ok:
+        print_scorecard(settings)
+    return 0 if ok else 1
+
+
+def cmd_scorecard(args) -> int:
+    settings = Settings.from_env()
+    if args.demo:
+        settings = settings.with_(publish_dir=DEMO_DIR / "published")
+    print_scorecard(settings, args.period_type, args.unit)
+    return 0
+
+
+def cmd_portal(args) -> int:
+    from sandbox.portal import main as portal_main
+
+    portal_main(["--port", str(args.port), "--dossiers", str(args.dossiers), "--year", str(args.year)])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("urllib3", "dagster", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    ap = argparse.ArgumentParser(prog="cchc", description="CCHC KPI warehouse of a Sở GD&ĐT")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="run everything on the bundled sample sources under ./data/")
+    p.add_argument("--dossiers", type=int, default=50_000)
+    p.add_argument("--year", type=int, default=2024)
+    p.add_argument("--data-dir", default=str(DEMO_DIR))
+    p.add_argument("--fresh", action="store_true", help="start from an empty warehouse")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("run", help="run the whole pipeline once against the configured sources")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("scorecard", help="print the published scorecard")
+    p.add_argument("--period-type", default="year", choices=["month", "quarter", "year", "report", "school_year"])
+    p.add_argument("--unit", default="ALL")
+    p.add_argument("--demo", action="store_true", help="read the demo's publication")
+    p.set_defaults(func=cmd_scorecard)
+
+    p = sub.add_parser("portal", help="serve the sample portal")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--dossiers", type=int, default=50_000)
+    p.add_argument("--year", type=int, default=2024)
+    p.set_defaults(func=cmd_portal)
+
+    args = ap.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Dagster definitions: one place assembling the small per-area definitions.
+
+Loaded by ``workspace.yaml`` (``dagster dev``) and by the ``cchc`` commands, so the UI,
+the schedule and the command line run the very same assets.
+"""
+
+from __future__ import annotations
+
+from dagster import (
+    AssetSelection,
+    DefaultScheduleStatus,
+    Definitions,
+    ScheduleDefinition,
+    define_asset_job,
+    in_process_executor,
+)
+from dagster_dbt import get_asset_key_for_model
+
+from orchestration.defs.dbt.assets import build_dbt_assets, mart_names
+from orchestration.defs.dbt.project import ensure_manifest
+from orchestration.defs.ingest.assets import ingest_assets
+from orchestration.defs.publish.assets import build_publish_asset
+from orchestration.resources import build_resources
+from orchestration.settings import Settings
+
+PIPELINE_JOB = "cchc_pipeline"
+
+
+def build_definitions(settings: Settings | None = None) -> Definitions:
+    settings = settings or Settings.from_env()
+    dbt_assets_def = build_dbt_assets()
+    mart_keys = [get_asset_key_for_model([dbt_assets_def], name) for name in mart_names(ensure_manifest())]
+    publish_asset = build_publish_asset(mart_keys)
+
+    # Every step that touches the DuckDB file runs in one process, one after another:
+    # DuckDB refuses even a read-only open while another process writes.
+    pipeline = define_asset_job(PIPELINE_JOB, selection=AssetSelection.all(), executor_def=in_process_executor,
+                                description="Ingest the portal, build the dbt models and checks, publish.")
+    daily = ScheduleDefinition(name="cchc_daily", job=pipeline, cron_schedule="0 2 * * *",
+                               execution_timezone="Asia/Ho_Chi_Minh", default_status=DefaultScheduleStatus.RUNNING)
+    return Definitions(
+        assets=[*ingest_assets, dbt_assets_def, publish_asset],
+        jobs=[pipeline],
+        schedules=[daily],
+        resources=build_resources(settings),
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,91 @@
+"""The single cached dbt project, its translator and the dbt CLI arguments."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetKey
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
+
+from orchestration.settings import PROJECT_DIR, Settings
+
+DBT_DIR = PROJECT_DIR / "dbt_project"
+
+
+@cache
+def dbt_project() -> DbtProject:
+    project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+    project.prepare_if_dev()
+    return project
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    """What the dbt profile reads from the environment (profiles.yml)."""
+    return {
+        "CCHC_WAREHOUSE": str(Path(settings.warehouse).resolve()),
+        "CCHC_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+        "CCHC_DUCKDB_THREADS": str(settings.duckdb_threads),
+    }
+
+
+def dbt_vars(settings: Settings) -> dict[str, Any]:
+    return {
+        "unit_quarantine_threshold": settings.unit_quarantine_threshold,
+        "source_quarantine_threshold": settings.source_quarantine_threshold,
+    }
+
+
+def dbt_build_args(settings: Settings, select: str | None = None) -> list[str]:
+    """The dbt CLI arguments of the pipeline's build (pure; unit tested)."""
+    args = ["build", "--vars", json.dumps(dbt_vars(settings), sort_keys=True)]
+    if select:
+        args += ["--select", select]
+    return args
+
+
+def _newest_source_mtime() -> float:
+    newest = 0.0
+    for sub in ("models", "seeds", "macros", "tests", "dbt_project.yml", "profiles.yml"):
+        path = DBT_DIR / sub
+        files = [path] if path.is_file() else path.rglob("*")
+        for f in files:
+            if f.is_file():
+                newest = max(newest, f.stat().st_mtime)
+    return newest
+
+
+def ensure_manifest() -> Path:
+    """Parse the dbt project when its manifest is missing or older than its files."""
+    manifest = DBT_DIR / "target" / "manifest.json"
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
+        env = {**os.environ, "CCHC_WAREHOUSE": os.environ.get("CCHC_WAREHOUSE", str(DBT_DIR / "target" / "parse.duckdb"))}
+        dbt = Path(sys.executable).with_name("dbt")
+        subprocess.run([str(dbt), "parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)],
+                       check=True, env=env, cwd=DBT_DIR)
+    return manifest
+
+
+class CchcTranslator(DagsterDbtTranslator):
+    """Groups dbt assets by layer; sources map to ingest assets through their meta."""
+
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        meta = (dbt_resource_props.get("meta") or {}).get("dagster") or {}
+        if "asset_key" in meta:
+            return AssetKey(meta["asset_key"])
+        return AssetKey([dbt_resource_props["name"]])

@@ -1,0 +1,23 @@
+"""The publication asset: downstream of every mart, so a failed check stops it."""
+
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, ResourceParam, asset
+
+from orchestration.publish import publish
+from orchestration.resources import WAREHOUSE_POOL
+from orchestration.settings import Settings
+
+
+def build_publish_asset(mart_keys: list[AssetKey]):
+    @asset(key=AssetKey(["published", "release"]), group_name="publish", deps=mart_keys, pool=WAREHOUSE_POOL,
+           description="Bản công bố: a new release of the marts (DuckDB + Parquet), switched in atomically.")
+    def published_release(context: AssetExecutionContext, settings: ResourceParam[Settings]):
+        release = publish(settings)
+        context.log.info(f"published release {release.release_id} to {settings.publish_dir}")
+        return MaterializeResult(metadata={
+            "release_id": release.release_id,
+            "path": str(release.path),
+            **{f"rows.{name}": count for name, count in release.tables.items()},
+        })
+
+    return published_release

@@ -1,0 +1,115 @@
+"""Publication: a new release folder, then one atomic switch of the ``current`` link.
+
+Layout under ``$CCHC_PUBLISH_DIR``::
+
+    releases/<release_id>/warehouse.duckdb     the marts, schema ``marts``
+    releases/<release_id>/parquet/<mart>.parquet
+    releases/<release_id>/release.json         what was published, when, row counts
+    current  -> releases/<release_id>          switched with one rename (atomic)
+    previous -> releases/<release_id before>   kept for rollback
+    warehouse.duckdb -> current/warehouse.duckdb
+    parquet          -> current/parquet
+
+Readers see the old or the new release, never a half: a release is complete before
+``current`` points at it, and a reader holding the old file open keeps reading it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from orchestration.settings import Settings
+
+STABLE_LINKS = {"warehouse.duckdb": "current/warehouse.duckdb", "parquet": "current/parquet"}
+KEEP_RELEASES = 3
+
+
+@dataclass(frozen=True)
+class Release:
+    release_id: str
+    path: Path
+    tables: dict[str, int]
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _swap_link(link: Path, target: str) -> None:
+    """Point ``link`` at ``target`` with one rename (atomic on POSIX)."""
+    tmp = link.with_name(f".{link.name}.{uuid.uuid4().hex[:8]}")
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
+def published_marts(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_catalog = ? and table_schema = 'marts' "
+        "and table_type = 'BASE TABLE' order by table_name", [catalog]).fetchall()
+    return [r[0] for r in rows]
+
+
+def publish(settings: Settings, release_id: str | None = None) -> Release:
+    publish_dir = Path(settings.publish_dir)
+    releases = publish_dir / "releases"
+    releases.mkdir(parents=True, exist_ok=True)
+    release_id = release_id or f"{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    staging = releases / f".{release_id}.partial"
+    final = releases / release_id
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "parquet").mkdir(parents=True)
+
+    tables: dict[str, int] = {}
+    con = duckdb.connect(str(staging / "warehouse.duckdb"),
+                         config={"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads})
+    try:
+        con.execute(f"attach {_literal(Path(settings.warehouse).resolve())} as working (read_only)")
+        con.execute("create schema marts")
+        for name in published_marts(con, "working"):
+            con.execute(f'create table marts."{name}" as select * from working.marts."{name}"')
+            tables[name] = con.execute(f'select count(*) from marts."{name}"').fetchone()[0]
+        con.execute("detach working")
+        for name in tables:
+            target = staging / "parquet" / f"{name}.parquet"
+            con.execute(f'copy marts."{name}" to {_literal(target)} (format parquet, compression zstd)')
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    (staging / "release.json").write_text(json.dumps({
+        "release_id": release_id,
+        "published_at": datetime.now().isoformat(timespec="seconds"),
+        "department": settings.department_name,
+        "agency_code": settings.agency_code,
+        "tables": tables,
+    }, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.rename(staging, final)
+
+    current = publish_dir / "current"
+    previous_target = os.readlink(current) if current.is_symlink() else None
+    _swap_link(current, f"releases/{release_id}")
+    if previous_target:
+        _swap_link(publish_dir / "previous", previous_target)
+    for name, target in STABLE_LINKS.items():
+        link = publish_dir / name
+        if not (link.is_symlink() and os.readlink(link) == target):
+            _swap_link(link, target)
+    _prune(releases, keep={release_id, Path(previous_target).name if previous_target else ""})
+    return Release(release_id, final, tables)
+
+
+def _prune(releases: Path, keep: set[str]) -> None:
+    """Drop all but the newest releases (current and previous always stay)."""
+    done = sorted((p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+    for old in done[:-KEEP_RELEASES]:
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+    for partial in releases.glob(".*.partial"):
+        shutil.rmtree(partial, ignore_errors=True)
