@@ -39,7 +39,8 @@ def run_pipeline(settings: Settings) -> bool:
     job = defs.resolve_job_def(PIPELINE_JOB)
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
     started = time.monotonic()
-    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    result = job.execute_in_process(instance=instance, raise_on_error=False,
+                                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     elapsed = time.monotonic() - started
     if result.success:
         log.info("pipeline finished in %.1fs; publication at %s", elapsed, settings.publish_dir)
@@ -131,7 +132,9 @@ def demo_settings(base: Settings, url: str, year: int, data_dir: Path) -> Settin
 
 def cmd_demo(args) -> int:
     data_dir = Path(args.data_dir).resolve()
-    if args.fresh:
+    if not args.keep:
+        # The sample portal is regenerated with this run's size and year: start the working
+        # warehouse afresh so two samples never mix (the publication keeps its releases).
         for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
             (data_dir / name).unlink(missing_ok=True)
     print(f"cchc demo: sample portal with {args.dossiers} dossiers for {args.year}; data under {data_dir}")
@@ -175,9 +178,11 @@ def cmd_portal(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("urllib3", "dagster", "filelock"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("cchc", "orchestration", "connectors"):
+        logging.getLogger(name).addHandler(handler)
+        logging.getLogger(name).setLevel(logging.INFO)
     ap = argparse.ArgumentParser(prog="cchc", description="CCHC KPI warehouse of a Sở GD&ĐT")
     sub = ap.add_subparsers(dest="command", required=True)
 
@@ -185,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dossiers", type=int, default=50_000)
     p.add_argument("--year", type=int, default=2024)
     p.add_argument("--data-dir", default=str(DEMO_DIR))
-    p.add_argument("--fresh", action="store_true", help="start from an empty warehouse")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the working warehouse of the last demo (an incremental rerun)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("run", help="run the whole pipeline once against the configured sources")

@@ -1,0 +1,36 @@
+# The commands README names. Everything runs through uv from the committed lock.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+export UV_PYTHON_DOWNLOADS := never
+export GX_ANALYTICS_ENABLED := False
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+
+.PHONY: setup demo test dev bench run clean
+
+setup:  ## install uv (from the package registry) and the locked environment
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+demo: setup  ## run the whole pipeline on the bundled sample sources, print the scorecard
+	$(UV) run --frozen --no-sync cchc demo
+
+run: setup  ## run the pipeline once against the sources configured in the environment / .env
+	$(UV) run --frozen --no-sync cchc run
+
+test: setup  ## the test suite (what CI runs)
+	$(UV) run --frozen --no-sync pytest
+
+dev: setup  ## the Dagster UI on the sample sources (sample portal on :8765)
+	@mkdir -p data/dagster_home && cp orchestration/dagster.yaml data/dagster_home/dagster.yaml
+	@set -a && source sandbox/demo.env && set +a && \
+	  ($(UV) run --frozen --no-sync cchc portal --port 8765 & echo $$! > data/portal.pid) && \
+	  trap 'kill $$(cat data/portal.pid)' EXIT && \
+	  DAGSTER_HOME=$$PWD/data/dagster_home $(UV) run --frozen --no-sync dagster dev -w workspace.yaml
+
+bench: setup  ## benchmark: 50,000 and 1,000,000 dossiers end to end (prints a table)
+	$(UV) run --frozen --no-sync python -m bench.bench
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs .pytest_cache

@@ -1,0 +1,49 @@
+"""Shared fixtures: a sample portal on loopback and settings pointing into tmp_path."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+
+from orchestration.settings import Settings  # noqa: E402
+from sandbox.portal import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Faults, serve  # noqa: E402
+from sandbox.portal_data import PortalData  # noqa: E402
+
+TEST_HASH_KEY = "test-hash-key"
+
+
+@pytest.fixture
+def make_portal():
+    servers = []
+
+    def _make(n_dossiers: int = 600, faults: Faults | None = None, **data_kwargs):
+        server = serve(PortalData(n_dossiers=n_dossiers, **data_kwargs), faults or Faults())
+        servers.append(server)
+        return server
+
+    yield _make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def settings_for(tmp_path):
+    def _settings(server, **changes) -> Settings:
+        base = Settings(
+            portal_url=server.url,
+            portal_client_id=DEMO_CLIENT_ID,
+            portal_client_secret=DEMO_CLIENT_SECRET,
+            warehouse=tmp_path / "warehouse.duckdb",
+            publish_dir=tmp_path / "published",
+            hash_key=TEST_HASH_KEY,
+            start_date=date(2023, 1, 1),
+            duckdb_memory_limit="1GB",
+        )
+        return base.with_(**changes)
+
+    return _settings

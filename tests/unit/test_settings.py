@@ -1,0 +1,46 @@
+"""Configuration and the dbt command line, both pure."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from orchestration.defs.dbt.project import dbt_build_args, dbt_env
+from orchestration.settings import Settings, load_dotenv
+
+
+def test_settings_from_env_with_defaults():
+    s = Settings.from_env({"CCHC_PORTAL_URL": "https://dvc.example.gov.vn", "CCHC_START_DATE": "2024-01-01",
+                           "CCHC_UNIT_QUARANTINE_THRESHOLD": "0.1", "CCHC_WAREHOUSE": "/tmp/w.duckdb",
+                           "CCHC_PORTAL_CLIENT_SECRET": "s3cret", "CCHC_HASH_KEY": "hk"})
+    assert s.portal_url == "https://dvc.example.gov.vn"
+    assert s.start_date == date(2024, 1, 1)
+    assert s.unit_quarantine_threshold == 0.1 and s.source_quarantine_threshold == 0.20
+    assert s.warehouse == Path("/tmp/w.duckdb")
+    assert "s3cret" not in repr(s) and "hk" not in repr(s).replace("hash_key", "")
+
+
+def test_thresholds_must_be_shares():
+    with pytest.raises(ValueError, match="CCHC_SOURCE_QUARANTINE_THRESHOLD"):
+        Settings.from_env({"CCHC_SOURCE_QUARANTINE_THRESHOLD": "20"})
+
+
+def test_dotenv_is_read(tmp_path):
+    (tmp_path / ".env").write_text("# comment\nexport CCHC_PORTAL_URL='http://x'\nCCHC_HASH_KEY=abc\n\n")
+    assert load_dotenv(tmp_path / ".env") == {"CCHC_PORTAL_URL": "http://x", "CCHC_HASH_KEY": "abc"}
+
+
+def test_dbt_build_args_carry_thresholds():
+    args = dbt_build_args(Settings(unit_quarantine_threshold=0.07, source_quarantine_threshold=0.3))
+    assert args[0] == "build" and args[1] == "--vars"
+    assert json.loads(args[2]) == {"unit_quarantine_threshold": 0.07, "source_quarantine_threshold": 0.3}
+    assert dbt_build_args(Settings(), select="marts")[-2:] == ["--select", "marts"]
+
+
+def test_dbt_env_points_the_profile_at_the_warehouse(tmp_path):
+    env = dbt_env(Settings(warehouse=tmp_path / "w.duckdb", duckdb_threads=1, duckdb_memory_limit="2GB"))
+    assert env == {"CCHC_WAREHOUSE": str(tmp_path / "w.duckdb"), "CCHC_DUCKDB_MEMORY_LIMIT": "2GB",
+                   "CCHC_DUCKDB_THREADS": "1"}
