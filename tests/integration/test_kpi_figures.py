@@ -1,0 +1,258 @@
+"""Hand-computed KPI figures, through the real raw tables and the real dbt project.
+
+A small department: procedures P1-P4, dossiers A-H and a bad dossier for every row rule,
+ratings R1-R6. Every expected figure below is counted by hand from the records, with the
+reason in a comment. Period boundaries are local time (A is received at 23:59:59 on
+31 March, B at 00:00:00 on 1 April; D on 10 March falls outside the 2024-BC-Q1 report,
+which ends on 9 March).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from tests.integration.dbt_helpers import land, query, run_dbt
+
+U1, U2 = "000.01.20.H12", "000.02.20.H12"
+
+
+def proc(code, muc_do, dvctt, toan_trinh, phi, tttt, cong_khai, unit):
+    return {"MaTTHC": code, "TenTTHC": f"Thủ tục {code}", "MaLinhVuc": "G08-GD01", "TenLinhVuc": "Giáo dục",
+            "CapThucHien": "1", "MucDo": muc_do, "DuDieuKienDVCTT": dvctt, "DuDieuKienToanTrinh": toan_trinh,
+            "CoPhiLePhi": phi, "CoThanhToanTrucTuyen": tttt, "CongKhaiTrenDVCQG": cong_khai,
+            "ThoiHanGiaiQuyet": "5", "CoQuanThucHien": unit, "NgayCapNhat": "20240101000000"}
+
+
+PROCEDURES = [
+    proc("1.000001", "4", "1", "1", "1", "1", "1", U1),
+    proc("1.000002", "3", "1", "0", "1", "0", "0", U1),
+    proc("1.000003", "2", "1", "0", "0", "0", "0", U2),
+    proc("1.000004", "2", "0", "0", "0", "0", "0", U2),
+]
+
+
+def dossier(code, **fields):
+    base = {
+        "MaHoSo": code, "MaTTHC": "1.000001", "TenTTHC": "Thủ tục", "MaLinhVuc": "G08-GD01",
+        "TenLinhVuc": "Giáo dục", "DonViXuLy": U1, "KenhThucHien": "2", "TrangThaiHoSo": "4",
+        "NgayNopHoSo": "20240301080000", "NgayTiepNhan": "20240301090000", "NgayHenTra": "",
+        "NgayKetThucXuLy": "", "NgayTra": "", "NgayTuChoi": "", "NgayCapNhat": "20240401000000",
+        "ChuHoSo": "Trần Thị Bình", "SoGiayToChuHoSo": "079123456789", "SoDienThoai": "0912345678",
+        "Email": "", "DiaChi": "Cà Mau", "LoaiDoiTuong": "1", "LaNopHo": "0",
+        "HoSoCoThanhPhanSoHoa": "1", "TaiKhoanDuocXacThucVoiVNeID": "0", "DuocThanhToanTrucTuyen": "0",
+        "DongBoDVCQG": "0", "TaiLieuNop": [], "DanhSachLePhi": [], "DanhSachGiayToKetQua": [],
+        "DanhSachHoSoBoSung": [],
+    }
+    base.update(fields)
+    return base
+
+
+def comp(reused="0", dmqg="0", replaces="", deleted="0"):
+    return {"MaThanhPhanHoSo": "TP", "TenTepDinhKem": "x.pdf", "DuocSoHoa": "1", "DuocTaiSuDung": reused,
+            "DuocLayTuKhoDMQG": dmqg, "MaKetQuaThayThe": replaces, "IsDeleted": deleted}
+
+
+def result(link):
+    return {"MaGiayToKetQua": "KQ", "TenGiayTo": "Kết quả", "DuongDanTepTinKetQua": link}
+
+
+def fee(gia):
+    return {"MaPhiLePhi": "LP", "TenPhiLePhi": "Lệ phí", "Gia": gia, "HinhThucThu": "1"}
+
+
+def supplement(asked, answered):
+    return {"NgayYeuCauBoSung": asked, "NgayTiepNhanBoSung": answered}
+
+
+A = dossier("A", TrangThaiHoSo="10", NgayNopHoSo="20240331100000", NgayTiepNhan="20240331235959",
+            NgayHenTra="20240405170000", NgayKetThucXuLy="20240405170000", NgayTra="20240405180000",
+            NgayCapNhat="20240406080000", LaNopHo="", TaiKhoanDuocXacThucVoiVNeID="1", DongBoDVCQG="1",
+            DuocThanhToanTrucTuyen="1", DanhSachLePhi=[fee("1.500.000 đ")],
+            TaiLieuNop=[comp(reused="1", replaces="KQ1")], DanhSachGiayToKetQua=[result("https://f/a.pdf")])
+B = dossier("B", MaTTHC="1.000002", KenhThucHien="1", TrangThaiHoSo="9", NgayNopHoSo="20240331230000",
+            NgayTiepNhan="20240401000000", NgayHenTra="20240410080000", NgayKetThucXuLy="20240412080000",
+            NgayCapNhat="20240412090000", DanhSachHoSoBoSung=[supplement("20240402080000", "20240404080000")],
+            DanhSachLePhi=[fee("")], TaiLieuNop=[comp(dmqg="1", replaces="KQ2", deleted="1")],
+            DanhSachGiayToKetQua=[result("")])
+C = dossier("C", TrangThaiHoSo="10", NgayNopHoSo="20240315080000", NgayTiepNhan="20240315090000",
+            NgayHenTra="20240320170000", NgayKetThucXuLy="20240325090000", NgayCapNhat="20240325100000",
+            LaNopHo="1", DongBoDVCQG="1", DanhSachLePhi=[fee("50000")],
+            DanhSachHoSoBoSung=[supplement("20240318170000", "")],
+            TaiLieuNop=[comp(reused="1", replaces="KQ3"), comp(replaces="KQ4")],
+            DanhSachGiayToKetQua=[result("https://f/c.pdf")])
+D = dossier("D", MaTTHC="1.000002", TrangThaiHoSo="10", NgayNopHoSo="20240310070000",
+            NgayTiepNhan="20240310080000", NgayHenTra="20240312080000", NgayKetThucXuLy="20240312080001",
+            NgayCapNhat="20240312090000", TaiKhoanDuocXacThucVoiVNeID="1", DongBoDVCQG="1",
+            DuocThanhToanTrucTuyen="2", DanhSachLePhi=[fee("100,000")], TaiLieuNop=[comp(dmqg="")],
+            DanhSachHoSoBoSung=[supplement("20240311080000", "20240310080000")],
+            DanhSachGiayToKetQua=[result("https://f/d.pdf")])
+E = dossier("E", TrangThaiHoSo="1", NgayTiepNhan="", NgayCapNhat="20240302000000")
+F = dossier("F", TrangThaiHoSo="3", NgayTiepNhan="20240320090000", NgayTuChoi="20240320100000",
+            NgayCapNhat="20240320100000")
+G1 = dossier("G", MaTTHC="1.000003", DonViXuLy=U2, KenhThucHien="1", TrangThaiHoSo="4",
+             NgayNopHoSo="20240228090000", NgayTiepNhan="20240228100000", NgayCapNhat="20240301000000")
+G2 = {**G1, "TrangThaiHoSo": "10", "NgayKetThucXuLy": "20240304100000", "NgayTra": "20240304110000",
+      "NgayCapNhat": "20240305000000", "DongBoDVCQG": "1"}
+H1 = dossier("H", DonViXuLy=U2, NgayCapNhat="20240301000000")
+H2 = {**H1, "KenhThucHien": "5", "NgayCapNhat": "20240310000000"}
+BAD = {
+    "dossier_code_missing": dossier("", DonViXuLy=U2),
+    "updated_at_invalid": dossier("Q2", DonViXuLy=U2, NgayCapNhat="2024-03-01"),
+    "procedure_unknown": dossier("Q3", DonViXuLy=U2, MaTTHC="9.999999"),
+    "status_invalid": dossier("Q4", DonViXuLy=U2, TrangThaiHoSo="11"),
+    "date_invalid": dossier("Q5", DonViXuLy=U2, NgayNopHoSo="20240230101010"),
+    "received_date_missing": dossier("Q6", DonViXuLy=U2, TrangThaiHoSo="4", NgayTiepNhan=""),
+    "received_before_submitted": dossier("Q7", DonViXuLy=U2, NgayNopHoSo="20240302080000",
+                                         NgayTiepNhan="20240301080000"),
+    "ended_before_received": dossier("Q8", DonViXuLy=U2, TrangThaiHoSo="9", NgayKetThucXuLy="20240228080000"),
+    "ended_date_missing": dossier("Q9", DonViXuLy=U2, TrangThaiHoSo="10", NgayKetThucXuLy=""),
+}
+
+
+def rating(code, ho_so, when, level):
+    return {"MaDanhGia": code, "MaHoSo": ho_so, "NgayDanhGia": when, "MucDoHaiLong": level}
+
+
+RATINGS_1 = [
+    rating("R1", "A", "20240406090000", "1"),
+    rating("R2", "B", "20240430235959", "3"),
+    rating("R3", "C", "20240326080000", "3"),
+    rating("R4", "A", "20240407080000", "4"),
+    rating("R5", "A", "", "1"),
+    rating("R6", "ZZZ", "20240407080000", "1"),
+]
+RATINGS_2 = [rating("R3", "C", "20240326080000", "2")]  # re-read later with a new level: this copy counts
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    from orchestration.settings import Settings
+
+    tmp = tmp_path_factory.mktemp("kpi")
+    # Thresholds for this department of a handful of records: U2 (10 of 11 quarantined) is
+    # withheld at 50 %, U1 (2 of 11) is not; the source rule is off (share 1.0).
+    settings = Settings(warehouse=tmp / "warehouse.duckdb", hash_key="k", unit_quarantine_threshold=0.5,
+                        source_quarantine_threshold=1.0, duckdb_memory_limit="1GB")
+    land(settings, "thu-tuc", PROCEDURES)
+    land(settings, "ho-so", [A, B, C, D, E, F, G1, H1, *BAD.values()])
+    land(settings, "ho-so", [G2, G1, H2])  # G1 again: an exact re-read, set aside
+    land(settings, "danh-gia", RATINGS_1)
+    land(settings, "danh-gia", RATINGS_2)
+    done = run_dbt(settings)
+    assert done.returncode == 0, done.stdout[-3000:]
+    return settings
+
+
+def figures(settings, unit, period_key):
+    rows = query(settings, """select kpi_code, numerator, denominator, value, status from marts.kpi_scorecard
+                              where unit_code = ? and period_key = ?""", [unit, period_key])
+    return {k: (n, d, v, s) for k, n, d, v, s in rows}
+
+
+def ratio(fig):
+    n, d, v, _ = fig
+    assert v == pytest.approx(n / d)
+    return Fraction(n, d)
+
+
+def test_march_figures_for_u1(warehouse):
+    f = figures(warehouse, U1, "2024-03")
+    F_ = Fraction
+    assert ratio(f["online_dossier_rate"]) == F_(3, 3)      # A, C, D received in March, all online
+    assert f["online_dossier_rate"][:2] == (3, 3)
+    assert f["self_service_rate"][:2] == (2, 3)           # C was filed by staff (LaNopHo = 1)
+    assert f["eid_rate"][:2] == (2, 3)                    # A and D used VNeID
+    assert f["portal_sync_rate"][:2] == (3, 3)
+    assert f["online_payment_rate"][:2] == (2, 3)         # fees A 1.5M (paid 1), C 50k (0), D 100k (paid 2)
+    assert f["data_reuse_rate"][:2] == (2, 3)             # A and C reuse a component; D does not
+    assert f["no_resupply_rate"][:2] == (1, 2)            # A: 1 of 1 replaceable reused; C: 1 of 2
+    assert f["result_digitization_rate"][:2] == (2, 2)    # C and D ended in March, both with a file link
+    assert f["on_time_rate"][:2] == (1, 2)                # C on time (unanswered request waits); D 1 s late
+    assert f["satisfaction_rate"][:2] == (1, 1)           # R3's later copy (level 2) counts
+
+
+def test_april_figures_for_u1(warehouse):
+    f = figures(warehouse, U1, "2024-04")
+    assert f["online_dossier_rate"][:2] == (0, 1)         # B, received at 00:00:00 on 1 April, in person
+    assert "self_service_rate" not in f and "eid_rate" not in f  # no online dossier in April
+    assert "online_payment_rate" not in f                 # B's Gia is empty: a fee total of 0
+    assert f["data_reuse_rate"][:2] == (0, 1)             # B's reused component is deleted
+    assert "no_resupply_rate" not in f                    # ...and so is its only replaceable one
+    assert f["result_digitization_rate"][:2] == (1, 2)    # A (link) and B (empty link) ended in April
+    assert f["on_time_rate"][:2] == (2, 2)                # A at its deadline exactly; B within deadline + 2 days waiting
+    assert f["satisfaction_rate"][:2] == (1, 2)           # R1 satisfied, R2 dissatisfied; R4-R6 quarantined
+
+
+def test_year_figures_for_all_and_withheld_unit(warehouse):
+    f = figures(warehouse, "ALL", "2024")
+    assert f["online_dossier_rate"][:2] == (3, 5)         # A, B, C, D (U1) and G (U2, in person)
+    assert f["portal_sync_rate"][:2] == (4, 5)
+    assert f["data_reuse_rate"][:2] == (2, 5)
+    assert f["result_digitization_rate"][:2] == (3, 5)    # A, C, D of A, B, C, D, G
+    assert f["on_time_rate"][:2] == (4, 5)                # G has no NgayHenTra: on time
+    assert f["satisfaction_rate"][:2] == (2, 3)
+    assert f["procedure_online_coverage"][:2] == (2, 3)   # eligible P1, P2, P3; P1, P2 at MucDo 3/4
+    assert f["procedure_on_national_portal"][:2] == (1, 2)
+    assert f["procedure_online_payment_enabled"][:2] == (1, 2)
+    u2 = figures(warehouse, U2, "2024")
+    assert u2 and all(s == "withheld" and n is None and d is None and v is None for n, d, v, s in u2.values())
+    u1 = figures(warehouse, U1, "2024")
+    assert all(s == "ok" for *_, s in u1.values())
+    assert u1["procedure_online_coverage"][:2] == (2, 2)
+
+
+def test_report_period_ends_on_the_ninth(warehouse):
+    f = figures(warehouse, "ALL", "2024-BC-Q1")
+    assert f["online_dossier_rate"][:2] == (0, 1)         # only G (28 Feb); D (10 March) is outside
+    assert query(warehouse, "select period_start, period_end from marts.kpi_scorecard "
+                            "where period_key = '2024-BC-Q1' limit 1")[0] == (
+        __import__("datetime").date(2023, 12, 15), __import__("datetime").date(2024, 3, 9))
+
+
+def test_targets_and_met(warehouse):
+    rows = query(warehouse, """select kpi_code, target, met from marts.kpi_scorecard
+                               where unit_code = 'ALL' and period_key = '2024'""")
+    by = {k: (t, m) for k, t, m in rows}
+    assert by["online_dossier_rate"] == (0.8, False)       # 3/5 < 0.8
+    assert by["on_time_rate"] == (1.0, False)
+    assert by["procedure_on_national_portal"] == (1.0, False)
+
+
+def test_every_row_rule_is_caught_with_its_reason(warehouse):
+    rows = query(warehouse, "select record_key, reason_code, unit_code, source_location, record from marts.quarantine")
+    by_reason = {}
+    for key, reason, unit, location, record in rows:
+        by_reason.setdefault(reason, []).append((key, unit, location, record))
+    for reason in BAD:
+        assert reason in by_reason, reason
+    assert [k for k, *_ in by_reason["channel_invalid"]] == ["H"]  # the older valid H does not stand in
+    for reason in ("rating_level_invalid", "rating_date_invalid", "rating_dossier_unknown"):
+        assert len(by_reason[reason]) == 1
+    assert len(rows) == 10 + 3
+    # records as received minus personal data, with their source location
+    for *_, location, record in rows:
+        assert "http://portal.test/api/v1/" in location
+        assert "Trần Thị Bình" not in record and "079123456789" not in record and "0912345678" not in record
+        assert "SoGiayToChuHoSo_hash" not in record
+    # nothing quarantined counts in a KPI
+    assert not query(warehouse, "select 1 from marts.fct_dossiers where ma_ho_so in ('H', 'Q2', 'Q3', 'Q4')")
+
+
+def test_rows_reconcile_per_batch(warehouse):
+    rows = query(warehouse, """select source, rows_read, rows_kept, rows_quarantined, rows_set_aside, is_balanced
+                               from marts.reconciliation order by batch_seq""")
+    assert rows == [
+        ("portal.thu-tuc", 4, 4, 0, 0, True),
+        ("portal.ho-so", 17, 6, 9, 2, True),   # A-F kept; Q1-Q9 quarantined; G1, H1 superseded
+        ("portal.ho-so", 3, 1, 1, 1, True),    # G2 kept, H2 quarantined, G1 re-read set aside
+        ("portal.danh-gia", 6, 2, 3, 1, True), # R1, R2 kept; R4-R6 quarantined; R3 superseded
+        ("portal.danh-gia", 1, 1, 0, 0, True),
+    ]
+
+
+def test_warnings_listed_apart(warehouse):
+    rows = query(warehouse, "select record_key, warning_code from marts.data_warnings")
+    assert ("A", "phone_missing") not in rows
+    assert all(code in ("id_number_length", "phone_missing", "text_not_nfc", "fee_amount_invalid") for _, code in rows)
