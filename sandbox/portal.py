@@ -225,8 +225,10 @@ class _Handler(BaseHTTPRequestHandler):
             if lo is None or hi is None:
                 return self._error(400, "tuNgayCapNhat and denNgayCapNhat are yyyyMMddHHmmss")
             with state.lock:
-                rows, total = state.dossier_page(lo, hi, page, size)
+                # Data changes between pages: before this page is served, a dossier from the
+                # previous page may get a newer version (so it moves to a later position).
                 state.maybe_move()
+                rows, total = state.dossier_page(lo, hi, page, size)
             return self._send(200, {"data": rows, "page": page, "size": size, "total": total},
                               truncate=truncate)
         if url.path == "/api/v1/danh-gia":

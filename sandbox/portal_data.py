@@ -371,9 +371,17 @@ class PortalData:
             "DanhSachGiayToKetQua": results,
             "DanhSachHoSoBoSung": supplements,
         }
-        if not as_of_intermediate and u(90) < self.defect_share:
-            self._break(rec, DOSSIER_DEFECTS[int(u(91) * len(DOSSIER_DEFECTS))])
+        defect = None if as_of_intermediate else self.defect_of(d)
+        if defect:
+            self._break(rec, defect)
         return rec
+
+    def defect_of(self, d: int) -> str | None:
+        """The defect injected in dossier d's final version, if any."""
+        u = self.draws(d)
+        if u(90) < self.defect_share:
+            return DOSSIER_DEFECTS[int(u(91) * len(DOSSIER_DEFECTS))]
+        return None
 
     @staticmethod
     def _break(rec: dict, defect: str) -> None:

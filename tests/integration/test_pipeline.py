@@ -1,0 +1,236 @@
+"""The whole pipeline, through the Dagster definitions, on a small generated year served by
+the sample portal with every fault switched on."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.cli import run_pipeline
+from orchestration.definitions import PIPELINE_JOB, build_definitions
+from sandbox.portal import DEMO_CLIENT_SECRET, Faults
+from tests.conftest import TEST_HASH_KEY
+
+DOSSIERS = 1500
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    from datetime import date
+
+    from orchestration.settings import Settings
+    from sandbox.portal import DEMO_CLIENT_ID, serve
+    from sandbox.portal_data import PortalData
+
+    tmp = tmp_path_factory.mktemp("pipeline")
+    server = serve(PortalData(n_dossiers=DOSSIERS), Faults.all_on())
+    settings = Settings(portal_url=server.url, portal_client_id=DEMO_CLIENT_ID,
+                        portal_client_secret=DEMO_CLIENT_SECRET, warehouse=tmp / "warehouse.duckdb",
+                        publish_dir=tmp / "published", hash_key=TEST_HASH_KEY, start_date=date(2023, 1, 1),
+                        duckdb_memory_limit="1GB", batch_rows=500)
+    handler = _Capture()
+    logging.getLogger().addHandler(handler)
+    try:
+        first = run_pipeline(settings)
+        first_release = (settings.publish_dir / "current").resolve()
+        # The second run must read the same data: dossiers stop moving (other faults stay on).
+        server.state.faults.move_every = 0
+        second = run_pipeline(settings)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    yield {"settings": settings, "server": server, "ok": (first, second), "first_release": first_release,
+           "logs": "\n".join(handler.lines)}
+    server.stop()
+
+
+class _Capture(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(self.format(record))
+
+
+def _published(settings, sql):
+    con = duckdb.connect(str(settings.publish_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_definitions_load(tmp_path):
+    from orchestration.settings import Settings
+
+    defs = build_definitions(Settings(warehouse=tmp_path / "w.duckdb"))
+    job = defs.resolve_job_def(PIPELINE_JOB)
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    for key in ("raw/portal_dossiers", "raw/portal_procedures", "raw/portal_ratings", "kpi_scorecard",
+                "quarantine", "fct_dossiers", "dim_units", "published/release"):
+        assert key in keys, key
+    assert job.executor_def.name == "in_process"
+    schedule = defs.resolve_schedule_def("cchc_daily")
+    assert schedule.cron_schedule == "0 2 * * *" and schedule.execution_timezone == "Asia/Ho_Chi_Minh"
+    graph = defs.resolve_asset_graph()
+    for key in ("raw/portal_dossiers", "kpi_scorecard", "published/release"):
+        node = graph.get(__import__("dagster").AssetKey(key.split("/")))
+        assert node.pools == {"warehouse"} or getattr(node, "pool", None) == "warehouse", key
+
+
+def test_both_runs_publish(run):
+    assert run["ok"] == (True, True)
+    published = run["settings"].publish_dir
+    assert (published / "warehouse.duckdb").is_file()
+    for mart in ("kpi_scorecard", "quarantine", "fct_dossiers", "fct_ratings", "dim_procedures", "dim_units"):
+        assert (published / "parquet" / f"{mart}.parquet").is_file(), mart
+    assert (published / "previous").resolve() == run["first_release"]
+
+
+def test_nothing_lost_every_version_landed(run):
+    """Every record the portal now holds landed in raw (with every fault on)."""
+    state = run["server"].state
+    since, until = datetime(2023, 1, 1), datetime(2030, 1, 1)
+    a, b, removed, extras = state.dossier_window(since, until)
+    rows, _ = state.dossier_page(since, until, 1, (b - a) - len(removed) + len(extras))
+    expected = {(r["MaHoSo"], r["NgayCapNhat"]) for r in rows}
+    con = duckdb.connect(str(run["settings"].warehouse), read_only=True)
+    try:
+        landed = set(con.execute("""select payload->>'MaHoSo', payload->>'NgayCapNhat' from raw.portal_dossiers""").fetchall())
+        kept = con.execute("select count(*) from marts.fct_dossiers").fetchone()[0]
+        quarantined = con.execute("select count(*) from marts.quarantine where source_name = 'portal.ho-so'").fetchone()[0]
+        unbalanced = con.execute("select count(*) from marts.reconciliation where not is_balanced").fetchone()[0]
+    finally:
+        con.close()
+    assert expected <= landed
+    # Each dossier counts once: kept or quarantined (empty codes are each their own record).
+    codes = {code for code, _ in expected}
+    empties = sum(1 for code, _ in expected if code == "")
+    assert kept + quarantined == len(codes - {""}) + empties
+    assert unbalanced == 0
+
+
+DEFECT_REASON = {
+    "empty_code": "dossier_code_missing", "bad_updated_at": "updated_at_invalid",
+    "unknown_procedure": "procedure_unknown", "bad_channel": "channel_invalid", "bad_status": "status_invalid",
+    "bad_date": "date_invalid", "received_missing": "received_date_missing",
+    "received_before_submitted": "received_before_submitted", "ended_before_received": "ended_before_received",
+    "ended_missing": "ended_date_missing",
+}
+
+
+def test_every_portal_defect_is_quarantined(run):
+    """Each defect the sample portal injected is in quarantine with the rule it breaks."""
+    state = run["server"].state
+    data = state.data
+    quarantined = _published(run["settings"], "select record_key, reason_codes, record from marts.quarantine "
+                                              "where source_name = 'portal.ho-so'")
+    by_code = {key: reasons for key, reasons, _ in quarantined}
+    injected = 0
+    for k in range(data.n_events):
+        kind, d = data.kind_of(k)
+        defect = data.defect_of(d) if kind == "final" else None
+        if defect is None or k in state.moved:
+            continue
+        injected += 1
+        code = data.dossier_event(k)["MaHoSo"]
+        if code == "":
+            assert any(DEFECT_REASON[defect] in reasons and f'"NgayCapNhat":"{data.dossier_event(k)["NgayCapNhat"]}"' in record
+                       for _, reasons, record in quarantined), defect
+        else:
+            assert DEFECT_REASON[defect] in by_code.get(code, ""), (code, defect)
+    assert injected >= 3
+    assert len(quarantined) >= injected
+    assert _published(run["settings"], """select count(*) from marts.fct_dossiers d
+                                          join marts.quarantine q on q.record_key = d.ma_ho_so""") == [(0,)]
+
+
+def test_reruns_give_identical_marts(run):
+    """The second run re-read an overlap and published again: the same figures."""
+    settings = run["settings"]
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{run['first_release'] / 'warehouse.duckdb'}' as a (read_only)")
+        con.execute(f"attach '{settings.publish_dir / 'warehouse.duckdb'}' as b (read_only)")
+        marts = [r[0] for r in con.execute("select table_name from information_schema.tables where table_catalog = 'b' "
+                                           "and table_schema = 'marts'").fetchall()]
+        assert "kpi_scorecard" in marts
+        for mart in marts:
+            if mart == "reconciliation":  # an audit of loads: the second run adds its batches
+                continue
+            diff = con.execute(f"select count(*) from ((select * from a.marts.{mart} except all select * from b.marts.{mart}) "
+                               f"union all (select * from b.marts.{mart} except all select * from a.marts.{mart}))").fetchone()[0]
+            assert diff == 0, mart
+    finally:
+        con.close()
+
+
+def test_no_personal_data_or_secret_anywhere(run):
+    settings, data = run["settings"], run["server"].state.data
+    personal = set()
+    for k in range(0, data.n_events, 7):
+        rec = data.dossier_event(k)
+        personal |= {rec["ChuHoSo"], rec["SoGiayToChuHoSo"], rec["DiaChi"]}
+        personal |= {v for v in (rec["SoDienThoai"], rec["Email"]) if v}
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{settings.publish_dir / 'warehouse.duckdb'}' as pub (read_only)")
+        con.execute(f"attach '{settings.warehouse}' as work (read_only)")
+        con.execute("create temp table pii(v varchar)")
+        con.executemany("insert into pii values (?)", [[v] for v in personal])
+        # base tables only: the staging views are queries over raw, which is checked itself
+        columns = con.execute("""select c.table_catalog, c.table_schema, c.table_name, c.column_name
+                                 from information_schema.columns c join information_schema.tables t
+                                 using (table_catalog, table_schema, table_name)
+                                 where c.data_type = 'VARCHAR' and t.table_type = 'BASE TABLE'
+                                   and c.table_catalog in ('pub', 'work')""").fetchall()
+        assert len(columns) > 50
+        for cat, schema, table, column in columns:
+            hits = con.execute(f'select count(*) from "{cat}"."{schema}"."{table}" t join pii '
+                               f'on strpos(t."{column}", pii.v) > 0').fetchone()[0]
+            assert hits == 0, f"{cat}.{schema}.{table}.{column}"
+        for parquet in (settings.publish_dir / "parquet").glob("*.parquet"):
+            text = con.execute(f"select string_agg(cast(columns(*) as varchar), '|') from '{parquet}'").fetchall()
+            blob = " ".join(str(v) for row in text for v in row)
+            assert not any(v in blob for v in personal), parquet.name
+    finally:
+        con.close()
+    logs = run["logs"]
+    assert DEMO_CLIENT_SECRET not in logs and TEST_HASH_KEY not in logs
+    assert not any(v in logs for v in personal)
+
+
+def test_published_file_opens_in_another_process(run):
+    """A reader process (as a BI tool would) opens the published DuckDB file read-only."""
+    code = ("import duckdb,sys; c=duckdb.connect(sys.argv[1], read_only=True); "
+            "print(c.execute(\"select count(*) from marts.kpi_scorecard where unit_code='ALL'\").fetchone()[0])")
+    out = subprocess.run([sys.executable, "-c", code, str(run["settings"].publish_dir / "warehouse.duckdb")],
+                         capture_output=True, text=True, check=True)
+    assert int(out.stdout) > 100
+
+
+def test_blocked_publication_leaves_the_previous_one_untouched(run, capsys):
+    settings = run["settings"].with_(source_quarantine_threshold=0.0001)
+
+    def snapshot():
+        out = {}
+        for p in sorted(Path(settings.publish_dir).rglob("*")):
+            if p.is_symlink():
+                out[str(p)] = "-> " + str(p.readlink())
+            elif p.is_file():
+                out[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
+        return out
+
+    before = snapshot()
+    assert run_pipeline(settings) is False
+    assert snapshot() == before
+    err = capsys.readouterr().err
+    assert "PUBLICATION BLOCKED" in err
+    assert "assert_source_quarantine_share" in err
