@@ -259,3 +259,45 @@ def page_to_arrow(page: Page, scrub: Callable[[dict], dict] | None = None):
         "_row": pa.array(range(1, n + 1), pa.int32()),
         "payload": pa.array(payloads, pa.string()),
     })
+
+
+def prefetched(pages: Iterator[Page], depth: int = 2) -> Iterator[Page]:
+    """Read ahead: the next pages are requested while the caller lands the current one.
+
+    The portal generates and sends page n+1 while we scrub and land page n, so both sides
+    work at once. Errors are raised in the caller's thread, in order.
+    """
+    import queue
+    import threading
+
+    done = object()
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def worker() -> None:
+        try:
+            for page in pages:
+                while not stop.is_set():
+                    try:
+                        buffer.put(page, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put(done)
+        except BaseException as exc:  # handed to the caller
+            buffer.put(exc)
+
+    thread = threading.Thread(target=worker, name="portal-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 
 from connectors.personal import hash_key, scrub_dossier
-from connectors.portal import Page, PortalClient, page_to_arrow, parse_ts
+from connectors.portal import Page, PortalClient, page_to_arrow, parse_ts, prefetched
 from orchestration.settings import Settings
 from orchestration.warehouse import get_cursor, land_batch
 
@@ -112,7 +112,7 @@ def ingest_dossiers(con, client: PortalClient, settings: Settings, until: dateti
     log.info("portal.ho-so: reading NgayCapNhat from %s to %s", since, until)
     scrub = partial(scrub_dossier, key=hash_key(settings.hash_key))
     return _land_pages(con, source="portal.ho-so", table="portal_dossiers",
-                       pages=client.dossiers(since, until), settings=settings, scrub=scrub,
+                       pages=prefetched(client.dossiers(since, until)), settings=settings, scrub=scrub,
                        cursor_field="NgayCapNhat", window=(since, until), previous_cursor=cursor)
 
 
@@ -121,5 +121,5 @@ def ingest_ratings(con, client: PortalClient, settings: Settings, until: datetim
     since, until, cursor = _window(con, "portal.danh-gia", settings, until)
     log.info("portal.danh-gia: reading NgayDanhGia from %s to %s", since, until)
     return _land_pages(con, source="portal.danh-gia", table="portal_ratings",
-                       pages=client.ratings(since, until), settings=settings, scrub=None,
+                       pages=prefetched(client.ratings(since, until)), settings=settings, scrub=None,
                        cursor_field="NgayDanhGia", window=(since, until), previous_cursor=cursor)

@@ -48,7 +48,7 @@ class Settings:
     report_signatory: str = "Giám đốc"
     unit_quarantine_threshold: float = 0.05
     source_quarantine_threshold: float = 0.20
-    duckdb_memory_limit: str = "4GB"
+    duckdb_memory_limit: str = "3GB"
     duckdb_threads: int = 2
     batch_rows: int = 50_000
 

@@ -52,7 +52,7 @@ DDL = [
 ]
 
 
-def connect(path: Path | str, *, read_only: bool = False, memory_limit: str = "4GB",
+def connect(path: Path | str, *, read_only: bool = False, memory_limit: str = "3GB",
             threads: int = 2) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the memory limit and thread count every connection sets."""
     path = Path(path)

@@ -123,19 +123,21 @@ class PortalState:
         self.moved[k] = last + timedelta(seconds=1 + len(self.moved))
 
     # ------------------------------------------------------------------ ratings
-    def ratings(self, lo: datetime, hi: datetime) -> list[dict]:
-        key = (lo, hi, len(self.moved))
+    def ratings_window(self, lo: datetime, hi: datetime) -> list[tuple]:
+        """Rating stubs in [lo, hi], in the server's order (NgayDanhGia, MaDanhGia)."""
+        key = (lo, hi)
         if key not in self.rating_cache:
             a = self.data.first_event_at_or_after(lo - self.data.RATING_DELAY_MAX)
             b = self.data.first_event_at_or_after(hi + timedelta(seconds=1))
-            rows = []
-            for k in range(a, b):
-                rec = self.data.rating_for_event(k)
-                if rec is not None and lo <= rec["_at"] <= hi:
-                    rows.append(rec)
-            rows.sort(key=lambda r: (r["_at"], r["MaDanhGia"]))
-            self.rating_cache = {key: [{k: v for k, v in r.items() if k != "_at"} for r in rows]}
+            stubs = [s for s in map(self.data.rating_stub, range(a, b)) if s is not None and lo <= s[0] <= hi]
+            stubs.sort()
+            self.rating_cache = {key: stubs}
         return self.rating_cache[key]
+
+    def ratings(self, lo: datetime, hi: datetime, page: int = 1, size: int | None = None) -> tuple[list[dict], int]:
+        stubs = self.ratings_window(lo, hi)
+        chosen = stubs if size is None else stubs[(page - 1) * size: page * size]
+        return [self.data.rating_record(s) for s in chosen], len(stubs)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -236,9 +238,9 @@ class _Handler(BaseHTTPRequestHandler):
             if lo is None or hi is None:
                 return self._error(400, "tuNgay and denNgay are yyyyMMddHHmmss")
             with state.lock:
-                rows = state.ratings(lo, hi)
-            return self._send(200, {"data": rows[(page - 1) * size: page * size], "page": page,
-                                    "size": size, "total": len(rows)}, truncate=truncate)
+                rows, total = state.ratings(lo, hi, page, size)
+            return self._send(200, {"data": rows, "page": page, "size": size, "total": total},
+                              truncate=truncate)
         return self._error(404, "not found")
 
 

@@ -16,11 +16,13 @@ client's bugs.
 
 from __future__ import annotations
 
+import random
+import struct
 import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 BLOCK = 11
 INTERMEDIATE_POS = 7
@@ -92,6 +94,7 @@ DOSSIER_DEFECTS = [
     "bad_date", "received_missing", "received_before_submitted", "ended_before_received",
     "ended_missing",
 ]
+DRAWS = 128  # draws per record; every salt used is below this
 RATING_DEFECTS = ["bad_level", "missing_date", "unknown_dossier"]
 
 
@@ -101,6 +104,12 @@ def _mix(x: int) -> int:
     x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
     x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
     return x ^ (x >> 31)
+
+
+@lru_cache(maxsize=256)
+def _draws(seed: int, k: int) -> tuple[float, ...]:
+    raw = random.Random(_mix(seed * 1_000_003 + k)).randbytes(8 * DRAWS)
+    return tuple(v / 2.0**64 for v in struct.unpack(f"<{DRAWS}Q", raw))
 
 
 def fmt(ts: datetime | None) -> str:
@@ -143,10 +152,15 @@ class PortalData:
         """A uniform draw in [0, 1) that depends only on (seed, k, salt)."""
         return self.draws(k)(salt)
 
+    def quick(self, k: int, salt: int) -> float:
+        """A single cheap draw (two hashes), for decisions taken without the whole record."""
+        return _mix(_mix(self.seed * 1_000_003 + k) ^ ((salt * 0x632BE59BD9B4E019) & 0xFFFFFFFFFFFFFFFF)) / 2.0**64
+
     def draws(self, k: int):
-        """The draw function of one record: hashes its index once, then each salt."""
-        h = _mix(self.seed * 1_000_003 + k)
-        return lambda salt: _mix(h ^ ((salt * 0x632BE59BD9B4E019) & 0xFFFFFFFFFFFFFFFF)) / 2.0**64
+        """The draw function of one record: ``salt`` (0-127) indexes a fixed sequence of
+        uniform draws seeded by the record's index, so a draw never depends on which others
+        were taken before it."""
+        return _draws(self.seed, k).__getitem__
 
     def pick(self, k: int, salt: int, seq):
         return seq[int(self.u(k, salt) * len(seq))]
@@ -187,9 +201,9 @@ class PortalData:
             name, field_idx, days, has_fee = PROCEDURE_NAMES[i % len(PROCEDURE_NAMES)]
             if i >= len(PROCEDURE_NAMES):
                 name = f"{name} (cấp huyện chuyển giao)" if i % 2 else f"{name} - trường hợp đặc biệt"
-            level = "4" if self.u(i, 901) < 0.55 else ("3" if self.u(i, 902) < 0.7 else "2")
-            eligible = "1" if level in ("3", "4") or self.u(i, 903) < 0.3 else "0"
-            eligible_full = "1" if level == "4" or self.u(i, 904) < 0.15 else "0"
+            level = "4" if self.u(-1 - i, 1) < 0.55 else ("3" if self.u(-1 - i, 2) < 0.7 else "2")
+            eligible = "1" if level in ("3", "4") or self.u(-1 - i, 3) < 0.3 else "0"
+            eligible_full = "1" if level == "4" or self.u(-1 - i, 4) < 0.15 else "0"
             fee = str(has_fee)
             out.append(Procedure(
                 code=f"1.{8000 + i * 37:06d}" if i % 3 else f"2.{1900 + i * 11:06d}",
@@ -200,8 +214,8 @@ class PortalData:
                 eligible_online=eligible,
                 eligible_full=eligible_full,
                 has_fee=fee,
-                online_payment="1" if fee == "1" and self.u(i, 905) < 0.75 else "0",
-                on_national_portal="1" if level in ("3", "4") and self.u(i, 906) < 0.9 else "0",
+                online_payment="1" if fee == "1" and self.u(-1 - i, 5) < 0.75 else "0",
+                on_national_portal="1" if level in ("3", "4") and self.u(-1 - i, 6) < 0.9 else "0",
                 days=days,
                 unit=UNITS[i % len(UNITS)][0],
                 weight=1.0 / (1 + i % 17),
@@ -247,7 +261,7 @@ class PortalData:
         return rec
 
     def _final_status(self, d: int) -> str:
-        r = self.u(d, 1)
+        r = self.quick(d, 1)
         for status, cum in (("10", 0.74), ("9", 0.82), ("3", 0.85), ("7", 0.87), ("8", 0.88),
                             ("4", 0.93), ("5", 0.95), ("6", 0.96), ("2", 0.985)):
             if r < cum:
@@ -416,14 +430,20 @@ class PortalData:
     # ---------------------------------------------------------------- ratings
     RATING_DELAY_MAX = timedelta(hours=72)
 
-    def rating_for_event(self, k: int) -> dict | None:
+    def rating_stub(self, k: int) -> tuple[datetime, str, int] | None:
+        """(position time, MaDanhGia, dossier id) of the rating of event k, if any; cheap:
+        the dossier itself is only generated for the ratings a page serves."""
         kind, d = self.kind_of(k)
-        if kind != "final" or self._final_status(d) != "10" or self.u(d, 100) >= 0.35:
+        if kind != "final" or self._final_status(d) != "10" or self.quick(d, 100) >= 0.35:
             return None
-        when = self.time_of(d) + timedelta(seconds=3600 + int(self.u(d, 101) * (self.RATING_DELAY_MAX.total_seconds() - 3600)))
+        delay = 3600 + int(self.quick(d, 101) * (self.RATING_DELAY_MAX.total_seconds() - 3600))
+        return self.time_of(d) + timedelta(seconds=delay), f"DG{d:08d}", d
+
+    def rating_record(self, stub: tuple[datetime, str, int]) -> dict:
+        when, code, d = stub
         r = self.u(d, 102)
         rec = {
-            "MaDanhGia": f"DG{d:08d}",
+            "MaDanhGia": code,
             "MaHoSo": self._dossier(d, False)["MaHoSo"],
             "NgayDanhGia": fmt(when),
             "MucDoHaiLong": "1" if r < 0.6 else ("2" if r < 0.92 else "3"),
@@ -436,5 +456,4 @@ class PortalData:
                 rec["NgayDanhGia"] = ""
             else:
                 rec["MaHoSo"] = f"000.00.20.H12-000000-{9_000_000 + d}"
-        rec["_at"] = when  # the server's own position for the record; stripped before sending
         return rec

@@ -11,13 +11,13 @@
     json_extract_string({{ column }}, '$."{{ key }}"')
 {%- endmacro %}
 
-{# The elements of a JSON array member, one row each (use in a select list). #}
-{% macro json_unnest(column, key) -%}
-    {{ return(adapter.dispatch('json_unnest', 'cchc')(column, key)) }}
+{# The elements of a JSON array held as text, one row each (use in a select list). #}
+{% macro json_array_elements(column) -%}
+    {{ return(adapter.dispatch('json_array_elements', 'cchc')(column)) }}
 {%- endmacro %}
-{% macro default__json_unnest(column, key) -%}
-    unnest(case when json_type({{ column }}, '$."{{ key }}"') = 'ARRAY'
-                then cast(json_extract({{ column }}, '$."{{ key }}"') as json[]) end)
+{% macro default__json_array_elements(column) -%}
+    unnest(case when json_valid({{ column }}) and json_type({{ column }}) = 'ARRAY'
+                then cast({{ column }} as json[]) end)
 {%- endmacro %}
 
 {# Unicode NFC, trimmed; empty becomes null. #}
@@ -103,4 +103,15 @@
     case when json_valid({{ column }}) and json_type({{ column }}) = 'OBJECT'
          then cast(json_merge_patch({{ column }}, '{ {%- for k in keys -%}"{{ k }}":null{%- if not loop.last -%},{%- endif -%}{%- endfor -%} }') as varchar)
          else {{ column }} end
+{%- endmacro %}
+
+{# Every column of a relation but some (portable `select * exclude (...)`). #}
+{% macro star_except(relation, except) -%}
+    {%- set names = [] -%}
+    {%- for col in adapter.get_columns_in_relation(relation) -%}
+        {%- if col.name | lower not in except | map('lower') | list -%}
+            {%- do names.append(adapter.quote(col.name)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ names | join(', ') if names else '*' }}
 {%- endmacro %}

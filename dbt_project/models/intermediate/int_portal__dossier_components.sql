@@ -1,11 +1,10 @@
 {#- Submitted components (TaiLieuNop) of the versions that count. -#}
 with latest as (
-    select dossier_key, payload from {{ ref('int_portal__dossiers_latest') }}
-    where is_object
+    select dossier_key, tai_lieu_nop_json from {{ ref('int_portal__dossiers_latest') }}
 ),
 
 items as (
-    select dossier_key, {{ json_unnest('payload', 'TaiLieuNop') }} as item
+    select dossier_key, {{ json_array_elements('tai_lieu_nop_json') }} as item
     from latest
 )
 

@@ -1,11 +1,10 @@
 {#- Result documents (DanhSachGiayToKetQua) of the versions that count. -#}
 with latest as (
-    select dossier_key, payload from {{ ref('int_portal__dossiers_latest') }}
-    where is_object
+    select dossier_key, ket_qua_json from {{ ref('int_portal__dossiers_latest') }}
 ),
 
 items as (
-    select dossier_key, {{ json_unnest('payload', 'DanhSachGiayToKetQua') }} as item
+    select dossier_key, {{ json_array_elements('ket_qua_json') }} as item
     from latest
 )
 

@@ -1,11 +1,10 @@
 {#- Supplement requests (DanhSachHoSoBoSung) of the versions that count. -#}
 with latest as (
-    select dossier_key, payload from {{ ref('int_portal__dossiers_latest') }}
-    where is_object
+    select dossier_key, bo_sung_json from {{ ref('int_portal__dossiers_latest') }}
 ),
 
 items as (
-    select dossier_key, {{ json_unnest('payload', 'DanhSachHoSoBoSung') }} as item
+    select dossier_key, {{ json_array_elements('bo_sung_json') }} as item
     from latest
 )
 

@@ -8,17 +8,19 @@ with reasons as (
 dossiers as (
     select
         'portal.ho-so' as source_name,
-        dossier_key as record_key,
-        coalesce(don_vi_xu_ly, 'UNKNOWN') as unit_code,
-        reason_code,
-        reason_codes,
-        _source as source_url,
-        _page as source_page,
-        _row as source_row,
-        _batch_id as batch_id,
-        {{ json_without('payload', ['SoGiayToChuHoSo_hash']) }} as record
-    from {{ ref('int_portal__dossiers_checked') }}
-    where not is_valid
+        c.dossier_key as record_key,
+        coalesce(c.don_vi_xu_ly, 'UNKNOWN') as unit_code,
+        c.reason_code,
+        c.reason_codes,
+        c._source as source_url,
+        c._page as source_page,
+        c._row as source_row,
+        c._batch_id as batch_id,
+        {{ json_without('r.payload', ['SoGiayToChuHoSo_hash']) }} as record
+    from {{ ref('int_portal__dossiers_checked') }} as c
+    inner join {{ source('portal', 'portal_dossiers') }} as r
+        on c._batch_seq = r._batch_seq and c._row_seq = r._row_seq
+    where not c.is_valid
 ),
 
 ratings as (

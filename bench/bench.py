@@ -1,0 +1,112 @@
+"""Benchmark: the sample portal at 50,000 and 1,000,000 dossiers, end to end.
+
+Each phase runs in its own process so its wall time and peak memory (max RSS, from
+``wait4``) are its own: ingest (portal -> raw), dbt build, publish; then an incremental
+rerun (ingest + build with nothing new). The sample portal runs in a separate process too,
+as a real server would. Prints a table; nothing here is a test.
+
+    make bench                       # 50,000 and 1,000,000 dossiers
+    python -m bench.bench 50000      # chosen sizes
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from orchestration.cli import start_sample_portal
+from orchestration.defs.dbt.project import DBT_DIR, dbt_build_args, dbt_env, ensure_manifest
+from orchestration.settings import Settings
+
+PHASE = """
+import json, sys
+from datetime import date
+from pathlib import Path
+from orchestration.settings import Settings
+cfg = json.loads(sys.argv[1])
+settings = Settings(portal_url=cfg["url"], portal_client_id="demo-client",
+                    portal_client_secret="demo-secret-not-for-production", warehouse=Path(cfg["warehouse"]),
+                    publish_dir=Path(cfg["publish"]), hash_key="bench-key", start_date=date(2023, 1, 1))
+if cfg["phase"] == "ingest":
+    from orchestration.ingest import client_from_settings, ingest_dossiers, ingest_procedures, ingest_ratings
+    from orchestration.warehouse import open_warehouse
+    client = client_from_settings(settings)
+    with open_warehouse(settings) as con:
+        rows = sum(f(con, client, settings).rows for f in (ingest_procedures, ingest_dossiers, ingest_ratings))
+    print(json.dumps({"rows": rows}))
+else:
+    from orchestration.publish import publish
+    release = publish(settings)
+    print(json.dumps({"rows": sum(release.tables.values())}))
+"""
+
+
+def _measure(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, float, str]:
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, text=True)
+    out_chunks = []
+    # wait4 gives this child's own rusage; read stdout first so the pipe never fills.
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.monotonic() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:3])} failed:\n{out[-2000:]}\n{err[-2000:]}")
+    out_chunks.append(out)
+    return elapsed, usage.ru_maxrss / 1024 / 1024, "".join(out_chunks)  # ru_maxrss is KiB on Linux
+
+
+def bench(dossiers: int, workdir: Path) -> list[tuple]:
+    warehouse, publish = workdir / "warehouse.duckdb", workdir / "published"
+    portal, url = start_sample_portal(dossiers, 2024)
+    rows = []
+    try:
+        settings = Settings(warehouse=warehouse)
+        env = {**os.environ, **dbt_env(settings)}
+        cfg = {"url": url, "warehouse": str(warehouse), "publish": str(publish)}
+        dbt = [str(Path(sys.executable).with_name("dbt")), *dbt_build_args(settings),
+               "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path", str(workdir / "target")]
+
+        def phase(name, cmd, **kw):
+            wall, rss, out = _measure(cmd, **kw)
+            info = json.loads(out.strip().splitlines()[-1]) if name.endswith(("ingest", "publish")) else {}
+            rows.append((dossiers, name, wall, rss, info.get("rows", "")))
+            print(f"  {dossiers:>9,} {name:<22} {wall:8.1f} s {rss:8.2f} GiB", flush=True)
+
+        phase("ingest", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "ingest"})])
+        phase("dbt build", dbt, env=env, cwd=DBT_DIR)
+        phase("publish", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "publish"})])
+        phase("rerun: ingest", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "ingest"})])
+        phase("rerun: dbt build", dbt, env=env, cwd=DBT_DIR)
+    finally:
+        portal.terminate()
+        portal.wait(timeout=10)
+    return rows
+
+
+def main(argv: list[str]) -> None:
+    sizes = [int(a) for a in argv] or [50_000, 1_000_000]
+    ensure_manifest()
+    print(f"benchmark on {os.cpu_count()} cores; sizes {sizes}")
+    results = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix=f"cchc-bench-{n}-") as tmp:
+            results += bench(n, Path(tmp))
+    print("\n| dossiers | phase | wall (s) | peak RSS (GiB) | rows |")
+    print("|---:|---|---:|---:|---:|")
+    for n, name, wall, rss, count in results:
+        print(f"| {n:,} | {name} | {wall:.1f} | {rss:.2f} | {count} |")
+    for n in sizes:
+        first = [r for r in results if r[0] == n and not r[1].startswith("rerun")]
+        print(f"| {n:,} | **end to end** | **{sum(r[2] for r in first):.1f}** | "
+              f"**{max(r[3] for r in first):.2f}** | |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
