@@ -23,6 +23,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode
@@ -38,6 +39,17 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 class PortalError(RuntimeError):
     """The portal could not be read; the message names the URL and status, never a secret."""
+
+
+@dataclass(frozen=True)
+class _Transient:
+    """A fault worth another attempt (timeout, dropped connection, 429, 5xx, bad JSON)."""
+
+    why: str
+    response: requests.Response | None = None
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -84,37 +96,29 @@ class PortalClient:
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
 
-    # ------------------------------------------------------------------ auth
-    def _fetch_token(self) -> str:
-        url = f"{self.base_url}/oauth/token"
-        data = {"grant_type": "client_credentials", "client_id": self.client_id,
-                "client_secret": self.client_secret}
+    # ------------------------------------------------------------------ transport
+    def _retrying(self, url: str, attempt: Callable[[], "_Transient | T"]) -> T:
+        """Run ``attempt`` until it returns a result, backing off after transient faults."""
         last = "no answer"
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                resp = self.session.post(url, data=data, timeout=self.timeout)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last = type(exc).__name__
-                self._backoff(attempt, None, url, last)
-                continue
-            if resp.status_code in RETRY_STATUSES:
-                last = f"HTTP {resp.status_code}"
-                self._backoff(attempt, resp, url, last)
-                continue
-            if resp.status_code != 200:
-                raise PortalError(
-                    f"portal token request to {url} refused (HTTP {resp.status_code}); "
-                    "check CCHC_PORTAL_CLIENT_ID and CCHC_PORTAL_CLIENT_SECRET")
-            try:
-                token = resp.json()["access_token"]
-            except (ValueError, KeyError, TypeError):
-                last = "token answer is not the contract's JSON"
-                self._backoff(attempt, None, url, last)
-                continue
-            return token
-        raise PortalError(f"portal token request to {url} failed after {self.max_attempts} attempts: {last}")
+        for n in range(1, self.max_attempts + 1):
+            outcome = attempt()
+            if not isinstance(outcome, _Transient):
+                return outcome
+            last = outcome.why
+            self._backoff(n, outcome.response, url, outcome.why)
+        raise PortalError(f"portal request to {url} failed after {self.max_attempts} attempts: last {last}")
 
-    # ------------------------------------------------------------------ one GET
+    def _call(self, send: Callable[..., requests.Response], url: str, **kwargs) -> "_Transient | requests.Response":
+        """One HTTP exchange; transient faults come back as ``_Transient``."""
+        self.requests_made += 1
+        try:
+            resp = send(url, timeout=self.timeout, **kwargs)
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            return _Transient(type(exc).__name__)
+        if resp.status_code in RETRY_STATUSES:
+            return _Transient(f"HTTP {resp.status_code}", resp)
+        return resp
+
     def _backoff(self, attempt: int, resp: requests.Response | None, url: str, why: str) -> None:
         if attempt >= self.max_attempts:
             return
@@ -129,50 +133,56 @@ class PortalClient:
         log.warning("portal: %s on %s; retry %d/%d in %.2fs", why, url, attempt, self.max_attempts - 1, delay)
         self.sleep(delay)
 
-    def get_json(self, path: str, params: dict) -> tuple[str, dict]:
-        """GET one list page; returns (url, body). Rides out transient faults."""
-        url = f"{self.base_url}{path}?{urlencode(params)}"
-        last = "no answer"
-        renewals = 0
-        attempt = 0
-        while attempt < self.max_attempts:
-            attempt += 1
-            if self._token is None:
-                self._token = self._fetch_token()
-            self.requests_made += 1
+    # ------------------------------------------------------------------ auth
+    def _fetch_token(self) -> str:
+        url = f"{self.base_url}/oauth/token"
+        form = {"grant_type": "client_credentials", "client_id": self.client_id,
+                "client_secret": self.client_secret}
+
+        def attempt():
+            resp = self._call(self.session.post, url, data=form)
+            if isinstance(resp, _Transient):
+                return resp
+            if resp.status_code != 200:
+                raise PortalError(
+                    f"portal token request to {url} refused (HTTP {resp.status_code}); "
+                    "check CCHC_PORTAL_CLIENT_ID and CCHC_PORTAL_CLIENT_SECRET")
             try:
-                resp = self.session.get(url, headers={"Authorization": f"Bearer {self._token}"},
-                                        timeout=self.timeout)
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-                last = type(exc).__name__
-                self._backoff(attempt, None, url, last)
-                continue
-            if resp.status_code == 401:
-                # The token expired or was revoked: get a new one and repeat the request.
-                self._token = None
-                renewals += 1
-                if renewals > 3:
-                    raise PortalError(f"portal GET {url} keeps answering HTTP 401 after new tokens")
-                attempt -= 1  # a renewal is not a failed attempt
-                continue
-            if resp.status_code in RETRY_STATUSES:
-                last = f"HTTP {resp.status_code}"
-                self._backoff(attempt, resp, url, last)
-                continue
+                return resp.json()["access_token"]
+            except (ValueError, KeyError, TypeError):
+                return _Transient("token answer is not the contract's JSON")
+
+        return self._retrying(url, attempt)
+
+    # ------------------------------------------------------------------ one GET
+    def get_json(self, path: str, params: dict) -> tuple[str, dict]:
+        """GET one list page; returns (url, body). Rides out transient faults; a 401 gets a
+        new token and repeats the request without spending an attempt."""
+        url = f"{self.base_url}{path}?{urlencode(params)}"
+
+        def attempt():
+            for _ in range(4):
+                if self._token is None:
+                    self._token = self._fetch_token()
+                resp = self._call(self.session.get, url, headers={"Authorization": f"Bearer {self._token}"})
+                if isinstance(resp, _Transient):
+                    return resp
+                if resp.status_code != 401:
+                    break
+                self._token = None  # expired or revoked
+            else:
+                raise PortalError(f"portal GET {url} keeps answering HTTP 401 after new tokens")
             if resp.status_code != 200:
                 raise PortalError(f"portal GET {url} answered HTTP {resp.status_code}: {resp.text[:200]}")
             try:
                 body = resp.json()
             except ValueError:
-                last = "body is not valid JSON"
-                self._backoff(attempt, None, url, last)
-                continue
+                return _Transient("body is not valid JSON")
             if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-                last = "body is not the contract's list answer"
-                self._backoff(attempt, None, url, last)
-                continue
+                return _Transient("body is not the contract's list answer")
             return url, body
-        raise PortalError(f"portal GET {url} failed after {self.max_attempts} attempts: last {last}")
+
+        return self._retrying(url, attempt)
 
     # ------------------------------------------------------------------ lists
     def _walk(self, endpoint: str, path: str, params: dict) -> Iterator[Page]:

@@ -115,3 +115,19 @@
     {%- endfor -%}
     {{ names | join(', ') if names else '*' }}
 {%- endmacro %}
+
+{# The landing columns every raw table carries, with the landing order and the record's
+   fingerprint (staging models select them first). #}
+{% macro landing_columns() -%}
+    _batch_id,
+    _batch_seq,
+    _row_seq,
+    _batch_seq * 1000000000 + _row_seq as _landing_seq,
+    _loaded_at,
+    _source,
+    _page,
+    _row,
+    payload,
+    {{ fingerprint('payload') }} as payload_hash,
+    coalesce(json_valid(payload) and json_type(payload) = 'OBJECT', false) as is_object
+{%- endmacro %}

@@ -7,17 +7,7 @@ with source as (
 
 fields as (
     select
-        _batch_id,
-        _batch_seq,
-        _row_seq,
-        _batch_seq * 1000000000 + _row_seq as _landing_seq,
-        _loaded_at,
-        _source,
-        _page,
-        _row,
-        payload,
-        {{ fingerprint('payload') }} as payload_hash,
-        coalesce(json_valid(payload) and json_type(payload) = 'OBJECT', false) as is_object,
+        {{ landing_columns() }},
         {{ json_text('payload', 'MaHoSo') }} as ma_ho_so_raw,
         {{ json_text('payload', 'MaTTHC') }} as ma_tthc_raw,
         {{ json_text('payload', 'TenTTHC') }} as ten_tthc_raw,

@@ -18,13 +18,7 @@ renamed as (
         try_cast(trim({{ json_text('payload', 'ThoiHanGiaiQuyet') }}) as integer) as thoi_han_giai_quyet,
         {{ clean_text(json_text('payload', 'CoQuanThucHien')) }} as co_quan_thuc_hien,
         {{ portal_ts(json_text('payload', 'NgayCapNhat')) }} as ngay_cap_nhat,
-        _batch_id,
-        _batch_seq,
-        _row_seq,
-        _loaded_at,
-        _source,
-        _page,
-        _row
+        {{ landing_columns() }}
     from source
 )
 
