@@ -61,7 +61,8 @@ def run_pipeline(settings: Settings) -> bool:
     return False
 
 
-def print_scorecard(settings: Settings, period_type: str = "year", unit: str = "ALL") -> None:
+def print_scorecard(settings: Settings, period_type: str = "year", unit: str = "ALL",
+                    period_key: str | None = None) -> None:
     import duckdb
 
     path = Path(settings.publish_dir) / "warehouse.duckdb"
@@ -71,20 +72,22 @@ def print_scorecard(settings: Settings, period_type: str = "year", unit: str = "
     con = duckdb.connect(str(path), read_only=True)
     try:
         rows = con.execute(
-            """select period_key, kpi_code, numerator, denominator, value, target, met, status
-               from marts.kpi_scorecard where period_type = ? and unit_code = ?
-               order by period_key, kpi_code""", [period_type, unit]).fetchall()
+            """select s.period_key, s.kpi_code, k.name_vi, s.numerator, s.denominator, s.value, s.target,
+                      s.met, s.status
+               from marts.kpi_scorecard as s left join marts.dim_kpis as k using (kpi_code)
+               where s.period_type = ? and s.unit_code = ? and (? is null or s.period_key = ?)
+               order by s.period_key, s.kpi_code""", [period_type, unit, period_key, period_key]).fetchall()
         quarantined = con.execute("select count(*) from marts.quarantine").fetchone()[0]
     finally:
         con.close()
     print(f"\nKPI scorecard (Bảng chỉ số CCHC) - {unit}, by {period_type}")
-    print(f"{'period':<8} {'kpi_code':<34} {'numerator':>10} {'denominator':>12} {'value':>8} {'target':>7}  met")
-    for period_key, kpi, num, den, value, target, met, status in rows:
+    print(f"{'period':<10} {'kpi_code':<34} {'numerator':>10} {'denominator':>12} {'value':>8} {'target':>7}  met  chỉ số")
+    for key, kpi, name, num, den, value, target, met, status in rows:
         val = f"{100 * value:7.2f}%" if value is not None else "    n/a"
         tgt = f"{100 * target:6.1f}%" if target is not None else "     - "
         flag = {True: "yes", False: "NO", None: "-"}[met] if status == "ok" else status
-        print(f"{period_key:<8} {kpi:<34} {num if num is not None else '-':>10} "
-              f"{den if den is not None else '-':>12} {val:>8} {tgt:>7}  {flag}")
+        print(f"{key:<10} {kpi:<34} {num if num is not None else '-':>10} "
+              f"{den if den is not None else '-':>12} {val:>8} {tgt:>7}  {flag:<4} {name or ''}")
     print(f"\nquarantined records (hồ sơ bị cách ly): {quarantined}")
     print(f"published warehouse: {path}")
 
@@ -146,7 +149,7 @@ def cmd_demo(args) -> int:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    print_scorecard(settings)
+    print_scorecard(settings, "year", "ALL", str(args.year))
     return 0 if ok else 1
 
 
@@ -166,7 +169,7 @@ def cmd_scorecard(args) -> int:
     settings = Settings.from_env()
     if args.demo:
         settings = settings.with_(publish_dir=DEMO_DIR / "published")
-    print_scorecard(settings, args.period_type, args.unit)
+    print_scorecard(settings, args.period_type, args.unit, args.period)
     return 0
 
 
@@ -200,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("scorecard", help="print the published scorecard")
     p.add_argument("--period-type", default="year", choices=["month", "quarter", "year", "report", "school_year"])
     p.add_argument("--unit", default="ALL")
+    p.add_argument("--period", default=None, help="one period key, e.g. 2024-Q1 or 2024-BC-Q1")
     p.add_argument("--demo", action="store_true", help="read the demo's publication")
     p.set_defaults(func=cmd_scorecard)
 
