@@ -28,14 +28,14 @@ DEMO_DIR = Path("data")
 
 
 # ---------------------------------------------------------------------------- running
-def run_pipeline(settings: Settings) -> bool:
+def run_pipeline(settings: Settings, suites=None) -> bool:
     """Run the pipeline job in process; print why when it failed. True when published."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     from dagster import DagsterInstance
 
     from orchestration.definitions import PIPELINE_JOB, build_definitions
 
-    defs = build_definitions(settings)
+    defs = build_definitions(settings, suites=suites)
     job = defs.resolve_job_def(PIPELINE_JOB)
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
     started = time.monotonic()
@@ -47,18 +47,39 @@ def run_pipeline(settings: Settings) -> bool:
         return True
     print("\nPUBLICATION BLOCKED: the previous publication stays in place.", file=sys.stderr)
     for check in result.get_asset_check_evaluations():
-        if not check.passed:
-            meta = {k: getattr(v, "value", v) for k, v in (check.metadata or {}).items()}
-            print(f"  failed check {check.check_name} on {check.asset_key.to_user_string()}: "
-                  f"{meta.get('failed_row_count', meta)}", file=sys.stderr)
-            sample = meta.get("sample") or meta.get("examples")
-            if sample:
-                print(f"    examples: {sample}", file=sys.stderr)
+        if check.passed:
+            continue
+        meta = {k: getattr(v, "value", v) for k, v in (check.metadata or {}).items()}
+        count = meta.get("failed_row_count", meta.get("dagster_dbt/failed_row_count", "?"))
+        severity = "warning" if str(check.severity).endswith("WARN") else "rule"
+        print(f"  {severity} {check.check_name} on {check.asset_key.to_user_string()}: {count} rows failed",
+              file=sys.stderr)
+        for failure in meta.get("failed_expectations") or []:
+            print(f"    {failure['expectation']} ({failure['column']}): {failure['rows']} rows, "
+                  f"e.g. {failure['examples'][:3]}", file=sys.stderr)
+        for example in dbt_failure_examples(settings, check.check_name):
+            print(f"    e.g. {example}", file=sys.stderr)
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
         message = error.message.strip().splitlines()[0] if error else "unknown error"
         print(f"  step {event.step_key} failed: {message}", file=sys.stderr)
     return False
+
+
+def dbt_failure_examples(settings: Settings, test_name: str, limit: int = 3) -> list[tuple]:
+    """A few failing rows of a dbt test (dbt stores them: ``+store_failures``)."""
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+    except duckdb.Error:
+        return []
+    try:
+        return con.execute(f'select * from dbt_test__audit."{test_name}" limit {limit}').fetchall()
+    except duckdb.Error:
+        return []
+    finally:
+        con.close()
 
 
 def print_scorecard(settings: Settings, period_type: str = "year", unit: str = "ALL",
@@ -183,7 +204,7 @@ def cmd_portal(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    for name in ("cchc", "orchestration", "connectors"):
+    for name in ("cchc", "orchestration", "connectors", "expectations"):
         logging.getLogger(name).addHandler(handler)
         logging.getLogger(name).setLevel(logging.INFO)
     ap = argparse.ArgumentParser(prog="cchc", description="CCHC KPI warehouse of a Sở GD&ĐT")

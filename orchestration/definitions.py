@@ -20,13 +20,15 @@ from orchestration.defs.dbt.assets import build_dbt_assets, mart_names
 from orchestration.defs.dbt.project import ensure_manifest
 from orchestration.defs.ingest.assets import ingest_assets
 from orchestration.defs.publish.assets import build_publish_asset
+from orchestration.defs.quality.checks import build_quality_checks
 from orchestration.resources import build_resources
 from orchestration.settings import Settings
 
 PIPELINE_JOB = "cchc_pipeline"
 
 
-def build_definitions(settings: Settings | None = None) -> Definitions:
+def build_definitions(settings: Settings | None = None, suites=None) -> Definitions:
+    """The project's definitions; ``suites`` replaces the GX suites (tests use it)."""
     settings = settings or Settings.from_env()
     dbt_assets_def = build_dbt_assets()
     mart_keys = [get_asset_key_for_model([dbt_assets_def], name) for name in mart_names(ensure_manifest())]
@@ -40,6 +42,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
                                execution_timezone="Asia/Ho_Chi_Minh", default_status=DefaultScheduleStatus.RUNNING)
     return Definitions(
         assets=[*ingest_assets, dbt_assets_def, publish_asset],
+        asset_checks=[build_quality_checks() if suites is None else build_quality_checks(suites)],
         jobs=[pipeline],
         schedules=[daily],
         resources=build_resources(settings),

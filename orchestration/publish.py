@@ -4,11 +4,12 @@ Layout under ``$CCHC_PUBLISH_DIR``::
 
     releases/<release_id>/warehouse.duckdb     the marts, schema ``marts``
     releases/<release_id>/parquet/<mart>.parquet
+    releases/<release_id>/feedback/<unit>.xlsx  each unit's quarantined and warned records
+    releases/<release_id>/data_docs/index.html  Great Expectations Data Docs of this run
     releases/<release_id>/release.json         what was published, when, row counts
     current  -> releases/<release_id>          switched with one rename (atomic)
     previous -> releases/<release_id before>   kept for rollback
-    warehouse.duckdb -> current/warehouse.duckdb
-    parquet          -> current/parquet
+    warehouse.duckdb, parquet, feedback, data_docs -> current/...
 
 Readers see the old or the new release, never a half: a release is complete before
 ``current`` points at it, and a reader holding the old file open keeps reading it.
@@ -26,9 +27,10 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.feedback import write_feedback
 from orchestration.settings import Settings
 
-STABLE_LINKS = {"warehouse.duckdb": "current/warehouse.duckdb", "parquet": "current/parquet"}
+STABLE_LINKS = {name: f"current/{name}" for name in ("warehouse.duckdb", "parquet", "feedback", "data_docs")}
 KEEP_RELEASES = 3
 
 
@@ -57,7 +59,8 @@ def published_marts(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def publish(settings: Settings, release_id: str | None = None) -> Release:
+def publish(settings: Settings, release_id: str | None = None, data_docs: Path | None = None) -> Release:
+    """Write a complete release (marts, Parquet, unit feedback, Data Docs), then switch to it."""
     publish_dir = Path(settings.publish_dir)
     releases = publish_dir / "releases"
     releases.mkdir(parents=True, exist_ok=True)
@@ -80,15 +83,19 @@ def publish(settings: Settings, release_id: str | None = None) -> Release:
         for name in tables:
             target = staging / "parquet" / f"{name}.parquet"
             con.execute(f'copy marts."{name}" to {_literal(target)} (format parquet, compression zstd)')
+        feedback = write_feedback(con, staging / "feedback", settings.department_name)
         con.execute("checkpoint")
     finally:
         con.close()
+    if data_docs is not None and (data_docs / "index.html").exists():
+        shutil.copytree(data_docs, staging / "data_docs")
     (staging / "release.json").write_text(json.dumps({
         "release_id": release_id,
         "published_at": datetime.now().isoformat(timespec="seconds"),
         "department": settings.department_name,
         "agency_code": settings.agency_code,
         "tables": tables,
+        "feedback_units": sorted(feedback),
     }, ensure_ascii=False, indent=2), encoding="utf-8")
     os.rename(staging, final)
 

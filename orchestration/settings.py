@@ -91,6 +91,11 @@ class Settings:
         return replace(self, **changes)
 
     @property
+    def quality_dir(self) -> Path:
+        """Where Great Expectations keeps its results and Data Docs (beside the warehouse)."""
+        return Path(self.warehouse).parent / "quality"
+
+    @property
     def overlap(self) -> timedelta:
         return timedelta(minutes=self.portal_overlap_minutes)
 

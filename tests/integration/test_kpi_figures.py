@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import pytest
 
-from tests.integration.dbt_helpers import land, query, run_dbt
+from tests.integration.dbt_helpers import query
 
 U1, U2 = "000.01.20.H12", "000.02.20.H12"
 
@@ -127,22 +127,8 @@ RATINGS_2 = [rating("R3", "C", "20240326080000", "2")]  # re-read later with a n
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    from orchestration.settings import Settings
-
-    tmp = tmp_path_factory.mktemp("kpi")
-    # Thresholds for this department of a handful of records: U2 (10 of 11 quarantined) is
-    # withheld at 50 %, U1 (2 of 11) is not; the source rule is off (share 1.0).
-    settings = Settings(warehouse=tmp / "warehouse.duckdb", hash_key="k", unit_quarantine_threshold=0.5,
-                        source_quarantine_threshold=1.0, duckdb_memory_limit="1GB")
-    land(settings, "thu-tuc", PROCEDURES)
-    land(settings, "ho-so", [A, B, C, D, E, F, G1, H1, *BAD.values()])
-    land(settings, "ho-so", [G2, G1, H2])  # G1 again: an exact re-read, set aside
-    land(settings, "danh-gia", RATINGS_1)
-    land(settings, "danh-gia", RATINGS_2)
-    done = run_dbt(settings)
-    assert done.returncode == 0, done.stdout[-3000:]
-    return settings
+def warehouse(crafted_warehouse):
+    return crafted_warehouse
 
 
 def figures(settings, unit, period_key):

@@ -234,3 +234,57 @@ def test_blocked_publication_leaves_the_previous_one_untouched(run, capsys):
     err = capsys.readouterr().err
     assert "PUBLICATION BLOCKED" in err
     assert "assert_source_quarantine_share" in err
+
+
+def test_failed_gx_suite_blocks_publication_and_says_why(run, capsys):
+    """A blocking suite that fails (test double: a suite no real scorecard meets) stops the
+    publication in the same run; the command names the rule, the rows and examples."""
+    import great_expectations as gx
+
+    from expectations.suite import Suite
+
+    impossible = Suite(
+        name="mart_kpi_scorecard", asset="kpi_scorecard",
+        query="select kpi_code, value from marts.kpi_scorecard where unit_code = 'ALL' and value is not null",
+        expectations=lambda: [gx.expectations.ExpectColumnValuesToBeBetween(column="value", min_value=0.999)],
+        blocking=True, description="test double")
+    settings = run["settings"]
+    before = {p: p.read_bytes() for p in Path(settings.publish_dir).rglob("*") if p.is_file() and not p.is_symlink()}
+    current = (settings.publish_dir / "current").resolve()
+    assert run_pipeline(settings, suites=[impossible]) is False
+    assert (settings.publish_dir / "current").resolve() == current
+    assert {p: p.read_bytes() for p in before} == before
+    err = capsys.readouterr().err
+    assert "PUBLICATION BLOCKED" in err
+    assert "rule mart_kpi_scorecard on kpi_scorecard" in err and "rows failed" in err
+    assert "expect_column_values_to_be_between (value)" in err and "e.g. [" in err
+
+
+def test_feedback_lists_exactly_each_units_records(run):
+    from openpyxl import load_workbook
+
+    settings = run["settings"]
+    con = duckdb.connect(str(settings.publish_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        quarantined = con.execute("select unit_code, record_key, reason_code from marts.quarantine").fetchall()
+        warned = con.execute("select unit_code, record_key, warning_code from marts.data_warnings").fetchall()
+    finally:
+        con.close()
+    units = {u for u, *_ in quarantined} | {u for u, *_ in warned}
+    files = {p.stem: p for p in (settings.publish_dir / "feedback").glob("*.xlsx")}
+    assert set(files) == units
+    for unit, path in files.items():
+        wb = load_workbook(path, read_only=True)
+        q_rows = list(wb["Hồ sơ bị cách ly"].iter_rows(min_row=4, values_only=True))
+        w_rows = list(wb["Cảnh báo"].iter_rows(min_row=4, values_only=True))
+        assert sorted((r[2], r[3]) for r in q_rows) == sorted((k, c) for u, k, c in quarantined if u == unit)
+        assert sorted((r[2], r[3]) for r in w_rows) == sorted((k, c) for u, k, c in warned if u == unit)
+        assert all(r[4] for r in q_rows)  # the reason in Vietnamese beside its code
+        header = next(wb["Hồ sơ bị cách ly"].iter_rows(min_row=3, max_row=3, values_only=True))
+        assert header[:5] == ("STT", "Nguồn dữ liệu", "Mã bản ghi", "Mã lỗi", "Lý do")
+
+
+def test_data_docs_are_published(run):
+    index = run["settings"].publish_dir / "data_docs" / "index.html"
+    assert index.is_file()
+    assert "mart_kpi_scorecard" in index.read_text(encoding="utf-8")

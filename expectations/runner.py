@@ -1,0 +1,180 @@
+"""Run the suites: batches read from DuckDB (read-only, as Arrow), validated by GX.
+
+GX's SQL data source does not work with DuckDB, so each suite's query is read through
+DuckDB's own Arrow reader ``batch_rows`` rows at a time and each batch is validated as a
+pandas DataFrame: memory stays bounded on a 20-million-row table. Per-batch results are
+added up into one outcome per suite. Results are kept in a GX file context, whose Data Docs
+(HTML) are rebuilt after every run.
+
+Plain library: no Dagster import (the orchestration turns outcomes into asset checks).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from decimal import Decimal
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+import duckdb  # noqa: E402
+
+from expectations.suite import Suite  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = 5
+
+
+@dataclass
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    success: bool
+    unexpected_count: int = 0
+    examples: list = field(default_factory=list)
+
+
+@dataclass
+class SuiteOutcome:
+    suite: Suite
+    rows: int = 0
+    batches: int = 0
+    expectations: dict[str, ExpectationOutcome] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and all(e.success for e in self.expectations.values())
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [e for e in self.expectations.values() if not e.success]
+
+    def summary(self) -> str:
+        if self.error:
+            return f"{self.suite.name}: could not run: {self.error}"
+        if self.passed:
+            return f"{self.suite.name}: passed ({self.rows} rows)"
+        parts = [f"{e.expectation}({e.column or ''}): {e.unexpected_count} rows, e.g. {e.examples[:3]}"
+                 for e in self.failed]
+        return f"{self.suite.name}: FAILED on {self.rows} rows: " + "; ".join(parts)
+
+
+def _context(gx_dir: Path):
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="file", project_root_dir=str(gx_dir))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def _key(cfg) -> str:
+    kwargs = cfg.kwargs
+    column = kwargs.get("column") or kwargs.get("column_A") or ",".join(kwargs.get("column_list") or [])
+    return f"{cfg.type}:{column}"
+
+
+def run_suites(warehouse: Path | str, suites: Sequence[Suite], gx_dir: Path | str,
+               batch_rows: int = 500_000, memory_limit: str = "2GB", threads: int = 2) -> list[SuiteOutcome]:
+    """Validate every suite against the warehouse (opened read-only); build the Data Docs."""
+    import great_expectations as gx
+
+    gx_dir = Path(gx_dir)
+    context = _context(gx_dir)
+    source = context.data_sources.add_or_update_pandas("cchc_warehouse")
+    outcomes = []
+    con = duckdb.connect(str(warehouse), read_only=True, config={"memory_limit": memory_limit, "threads": threads})
+    try:
+        for suite in suites:
+            outcome = SuiteOutcome(suite)
+            outcomes.append(outcome)
+            try:
+                gx_suite = context.suites.add_or_update(gx.ExpectationSuite(name=suite.name))
+                for expectation in suite.expectations():
+                    gx_suite.add_expectation(expectation)
+                gx_suite.save()
+                try:
+                    asset = source.get_asset(suite.name)
+                except LookupError:
+                    asset = source.add_dataframe_asset(suite.name)
+                batch_def = next((b for b in asset.batch_definitions if b.name == "batch"), None) \
+                    or asset.add_batch_definition_whole_dataframe("batch")
+                validation = context.validation_definitions.add_or_update(
+                    gx.ValidationDefinition(name=suite.name, data=batch_def, suite=gx_suite))
+                for frame in _batches(con, suite.query, batch_rows):
+                    _validate(validation, frame, outcome)
+            except Exception as exc:  # a suite that cannot run is a failed check, with its reason
+                log.exception("suite %s could not run", suite.name)
+                outcome.error = f"{type(exc).__name__}: {exc}"
+            log.info(outcome.summary())
+    finally:
+        con.close()
+    context.build_data_docs()
+    return outcomes
+
+
+def _batches(con: duckdb.DuckDBPyConnection, query: str, batch_rows: int) -> Iterable:
+    reader = con.execute(query).to_arrow_reader(batch_rows)
+    empty = True
+    for batch in reader:
+        empty = False
+        yield batch.to_pandas()
+    if empty:  # an empty table is still validated (row-count expectations need it)
+        yield con.execute(f"select * from ({query}) limit 0").df()
+
+
+def _validate(validation, frame, outcome: SuiteOutcome) -> None:
+    import great_expectations as gx
+
+    result = validation.run(batch_parameters={"dataframe": frame},
+                            result_format={"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES})
+    outcome.rows += len(frame)
+    outcome.batches += 1
+    for r in result.results:
+        key = _key(r.expectation_config)
+        seen = outcome.expectations.setdefault(key, ExpectationOutcome(
+            r.expectation_config.type, key.split(":", 1)[1] or None, True))
+        info = r.result or {}
+        seen.success = seen.success and bool(r.success)
+        seen.unexpected_count += int(info.get("unexpected_count") or 0)
+        if not r.success and len(seen.examples) < EXAMPLES:
+            examples = info.get("partial_unexpected_list") or ([info.get("observed_value")]
+                                                                if "observed_value" in info else [])
+            seen.examples += [_plain(v) for v in examples][: EXAMPLES - len(seen.examples)]
+    del gx
+
+
+def _plain(value):
+    """Example values as plain Python (GX hands back numpy scalars, NaN/NaT and tuples)."""
+    import pandas as pd
+
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if not isinstance(value, (list, tuple, dict)) and pd.isna(value):
+        return None
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if hasattr(value, "item"):
+        try:
+            return value.item()
+        except (ValueError, AttributeError):
+            pass
+    return value if isinstance(value, (int, float, str, bool, type(None))) else str(value)
+
+
+def data_docs_dir(gx_dir: Path | str) -> Path:
+    return Path(gx_dir) / "gx" / "uncommitted" / "data_docs" / "local_site"
+
+
+def copy_data_docs(gx_dir: Path | str, target: Path) -> Path | None:
+    site = data_docs_dir(gx_dir)
+    if not (site / "index.html").exists():
+        return None
+    shutil.copytree(site, target, dirs_exist_ok=True)
+    return target / "index.html"

@@ -1,0 +1,30 @@
+"""What a suite is: a query over the warehouse, the GX expectations its rows must meet,
+and whether a failure blocks publication."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str  # also the GX suite name and the Dagster check name
+    asset: str  # the dbt model the suite checks (its Dagster asset key)
+    query: str  # SQL over the working warehouse; its rows are validated batch by batch
+    expectations: Callable[[], Sequence]  # builds the GX expectations (fresh objects each run)
+    blocking: bool  # a failure stops publication
+    description: str
+
+
+def unique_key_suite(name: str, asset: str, table: str, columns: Sequence[str], description: str) -> Suite:
+    """Key uniqueness checked in SQL over the whole table (a batch-wise check would miss
+    two copies that fall in different batches): no row of the query may exist."""
+    import great_expectations as gx
+
+    cols = ", ".join(columns)
+    return Suite(
+        name=name, asset=asset,
+        query=f"select {cols}, count(*) as copies from {table} group by {cols} having count(*) > 1",
+        expectations=lambda: [gx.expectations.ExpectTableRowCountToEqual(value=0)],
+        blocking=True, description=description)

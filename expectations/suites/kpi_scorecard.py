@@ -1,0 +1,68 @@
+"""The published scorecard (DOMAIN.md 3 and the publication rules of 3a)."""
+
+from __future__ import annotations
+
+import great_expectations as gx
+
+from expectations.suite import Suite, unique_key_suite
+
+E = gx.expectations
+
+
+def _rows():
+    return [
+        E.ExpectColumnValuesToNotBeNull(column="period_key"),
+        E.ExpectColumnValuesToNotBeNull(column="unit_code"),
+        E.ExpectColumnValuesToBeInSet(column="period_type", value_set=["month", "quarter", "year", "report", "school_year"]),
+        E.ExpectColumnValuesToBeInSet(column="status", value_set=["ok", "withheld"]),
+        # count KPIs: a value in [0, 1] and a numerator no greater than the denominator
+        E.ExpectColumnValuesToBeBetween(column="count_value", min_value=0, max_value=1),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="denominator", column_B="numerator", or_equal=True,
+                                                  ignore_row_if="either_value_is_missing"),
+        E.ExpectColumnValuesToBeBetween(column="numerator", min_value=0),
+    ]
+
+
+def _completeness():
+    # every KPI present for every period that has data: no row of this query may exist
+    return [E.ExpectTableRowCountToEqual(value=0)]
+
+
+SUITES = [
+    Suite("mart_kpi_scorecard", "kpi_scorecard",
+          """select period_type, period_key, unit_code, kpi_code, status, numerator, denominator,
+                    case when kpi_code <> 'school_cashless_rate' then value end as count_value
+             from marts.kpi_scorecard""",
+          _rows, blocking=True,
+          description="Bảng chỉ số — scorecard rows: values in [0, 1], numerator ≤ denominator."),
+    unique_key_suite("mart_kpi_scorecard_key", "kpi_scorecard", "marts.kpi_scorecard",
+                     ["period_type", "period_key", "unit_code", "kpi_code"],
+                     "Khóa bảng chỉ số — one row per period, unit and KPI."),
+    Suite("mart_kpi_scorecard_complete", "kpi_scorecard",
+          """with expected as (
+                 select p.period_type, p.period_key, k.kpi_code
+                 from intermediate.int_periods as p
+                 join (select distinct d.day, d.kpi_code from intermediate.int_kpi_daily d) as k
+                   on k.day between p.period_start and p.period_end
+                 union
+                 select p.period_type, p.period_key, k.kpi_code
+                 from intermediate.int_periods as p
+                 cross join (
+                     select distinct kpi_code from (
+                         select 'procedure_online_coverage' as kpi_code from marts.dim_procedures where du_dieu_kien_dvctt
+                         union all
+                         select 'procedure_on_national_portal' from marts.dim_procedures where muc_do in ('3', '4')
+                         union all
+                         select 'procedure_online_payment_enabled' from marts.dim_procedures where co_phi_le_phi
+                     ) as procedure_kpis
+                 ) as k
+             )
+             select e.period_type, e.period_key, e.kpi_code as missing_kpi
+             from expected as e
+             left join marts.kpi_scorecard as s
+               on s.period_type = e.period_type and s.period_key = e.period_key
+              and s.kpi_code = e.kpi_code and s.unit_code = 'ALL'
+             where s.kpi_code is null""",
+          _completeness, blocking=True,
+          description="Đủ chỉ số — every KPI with data in a period has its ALL row in that period."),
+]

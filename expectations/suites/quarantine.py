@@ -1,0 +1,28 @@
+"""The quarantine list the office sends back to units."""
+
+from __future__ import annotations
+
+import great_expectations as gx
+
+from expectations.suite import Suite
+
+E = gx.expectations
+
+
+def _expectations():
+    return [
+        E.ExpectColumnValuesToNotBeNull(column="reason_code"),
+        E.ExpectColumnValuesToNotBeNull(column="reason_vi"),  # every reason has its Vietnamese wording
+        E.ExpectColumnValuesToNotBeNull(column="source_location"),
+        E.ExpectColumnValuesToNotBeNull(column="unit_code"),
+        E.ExpectColumnValuesToNotBeNull(column="record"),
+        E.ExpectColumnValuesToBeInSet(column="source_name", value_set=["portal.ho-so", "portal.danh-gia"]),
+    ]
+
+
+SUITES = [
+    Suite("mart_quarantine", "quarantine",
+          "select reason_code, reason_vi, source_location, unit_code, record, source_name from marts.quarantine",
+          _expectations, blocking=True,
+          description="Danh sách cách ly — every quarantined record has a reason (with its Vietnamese wording), a source location and a unit."),
+]

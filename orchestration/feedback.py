@@ -1,0 +1,78 @@
+"""Feedback to units: one workbook per unit listing its quarantined and warned records,
+with Vietnamese labels and the reason in Vietnamese beside its code (DESIGN.md:
+``feedback/<unit_code>.xlsx``). Written from a publication's own marts, so the office sends
+back exactly what was published."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+QUARANTINE_COLUMNS = [
+    ("STT", None),
+    ("Nguồn dữ liệu", "source_name"),
+    ("Mã bản ghi", "record_key"),
+    ("Mã lỗi", "reason_code"),
+    ("Lý do", "reason_vi"),
+    ("Tất cả mã lỗi", "reason_codes"),
+    ("Vị trí trong nguồn", "source_location"),
+    ("Bản ghi như đã nhận (đã loại dữ liệu cá nhân)", "record"),
+]
+WARNING_COLUMNS = [
+    ("STT", None),
+    ("Nguồn dữ liệu", "source_name"),
+    ("Mã bản ghi", "record_key"),
+    ("Mã cảnh báo", "warning_code"),
+    ("Nội dung cảnh báo", "warning_vi"),
+    ("Vị trí trong nguồn", "source_location"),
+]
+
+
+def _bold(ws, value):
+    cell = WriteOnlyCell(ws, value=value)
+    cell.font = Font(bold=True)
+    return cell
+
+
+def _sheet(wb: Workbook, title: str, heading: str, columns, rows) -> None:
+    ws = wb.create_sheet(title)
+    ws.append([_bold(ws, heading)])
+    ws.append([])
+    ws.append([_bold(ws, label) for label, _ in columns])
+    for i, row in enumerate(rows, start=1):
+        ws.append([i, *row])
+
+
+def write_feedback(con: duckdb.DuckDBPyConnection, target: Path, department: str) -> dict[str, Path]:
+    """Write ``<target>/<unit_code>.xlsx`` for every unit with a quarantined or warned record."""
+    target.mkdir(parents=True, exist_ok=True)
+    units = con.execute("""
+        select u.unit_code, coalesce(d.unit_name, u.unit_code)
+        from (select unit_code from marts.quarantine union select unit_code from marts.data_warnings) as u
+        left join marts.dim_units as d using (unit_code)
+        order by 1""").fetchall()
+    q_cols = ", ".join(c for _, c in QUARANTINE_COLUMNS if c)
+    w_cols = ", ".join(c for _, c in WARNING_COLUMNS if c)
+    today = datetime.now().strftime("%d/%m/%Y")
+    written = {}
+    for unit_code, unit_name in units:
+        wb = Workbook(write_only=True)
+        quarantined = con.execute(f"select {q_cols} from marts.quarantine where unit_code = ? "
+                                  "order by source_name, source_location", [unit_code]).fetchall()
+        warned = con.execute(f"select {w_cols} from marts.data_warnings where unit_code = ? "
+                             "order by source_name, source_location, warning_code", [unit_code]).fetchall()
+        _sheet(wb, "Hồ sơ bị cách ly",
+               f"{department} — DANH SÁCH BẢN GHI BỊ CÁCH LY CẦN ĐIỀU CHỈNH — {unit_name} ({unit_code}) — ngày {today}",
+               QUARANTINE_COLUMNS, quarantined)
+        _sheet(wb, "Cảnh báo",
+               f"{department} — DANH SÁCH CẢNH BÁO DỮ LIỆU — {unit_name} ({unit_code}) — ngày {today}",
+               WARNING_COLUMNS, warned)
+        path = target / f"{unit_code}.xlsx"
+        wb.save(path)
+        written[unit_code] = path
+    return written

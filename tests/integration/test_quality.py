@@ -1,0 +1,137 @@
+"""The quality gate: every GX suite catches a bad record fed to it; reconciliation catches
+a transform that drops a row; a blocking failure stops publication and says why."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from expectations.runner import run_suites
+from expectations.suites import ALL_SUITES
+from tests.integration.dbt_helpers import run_dbt
+
+SUITES = {s.name: s for s in ALL_SUITES}
+
+
+@pytest.fixture
+def tampered(crafted_warehouse, tmp_path):
+    """A private copy of the crafted warehouse to break, and a runner over it."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(crafted_warehouse.warehouse, path)
+
+    def run(*names, sql: str | None = None, batch_rows: int = 3):
+        if sql:
+            con = duckdb.connect(str(path))
+            con.execute(sql)
+            con.close()
+        outcomes = run_suites(path, [SUITES[n] for n in names], tmp_path / "quality", batch_rows=batch_rows)
+        return {o.suite.name: o for o in outcomes}
+
+    return run
+
+
+def test_marts_pass_and_the_bad_source_is_reported(tampered):
+    """The crafted department's marts are sound; its portal source is not (half of its
+    dossiers break a row rule on purpose), which the warn-only source suites report."""
+    outcomes = tampered(*SUITES)
+    assert {n: o.summary() for n, o in outcomes.items() if not o.passed and o.suite.blocking} == {}
+    assert outcomes["mart_fct_dossiers"].batches > 1  # read batch by batch
+    source = failed(outcomes["source_portal_dossiers"])
+    assert source[("expect_column_values_to_be_in_set", "kenh_thuc_hien")].examples == ["5"]
+    assert source[("expect_column_values_to_not_be_null", "ma_ho_so")].examples == [None]
+
+
+def failed(outcome):
+    return {(e.expectation, e.column): e for e in outcome.failed}
+
+
+@pytest.mark.parametrize("suite,sql,expectation,column,example", [
+    ("mart_fct_dossiers", "update marts.fct_dossiers set kenh_thuc_hien = '7' where ma_ho_so = 'A'",
+     "expect_column_values_to_be_in_set", "kenh_thuc_hien", "7"),
+    ("mart_fct_dossiers", "update marts.fct_dossiers set trang_thai_ho_so = '0' where ma_ho_so = 'C'",
+     "expect_column_values_to_be_in_set", "trang_thai_ho_so", "0"),
+    ("mart_fct_dossiers", "update marts.fct_dossiers set ngay_ket_thuc_xu_ly = timestamp '2024-01-01' where ma_ho_so = 'C'",
+     "expect_column_pair_values_a_to_be_greater_than_b", "ngay_ket_thuc_xu_ly", None),
+    ("mart_fct_dossiers", "update marts.fct_dossiers set ngay_tiep_nhan = timestamp '2023-01-01' where ma_ho_so = 'D'",
+     "expect_column_pair_values_a_to_be_greater_than_b", "ngay_tiep_nhan", None),
+    ("mart_fct_dossiers", "update marts.fct_dossiers set ngay_ket_thuc_xu_ly = null where ma_ho_so = 'A'",
+     "expect_column_values_to_be_in_set", "ended_without_date", True),
+    ("mart_fct_dossiers", "update marts.fct_dossiers set ngay_tiep_nhan = null where ma_ho_so = 'B'",
+     "expect_column_values_to_be_in_set", "received_without_date", True),
+    ("mart_fct_dossiers", "update marts.fct_dossiers set ma_ho_so = null where ma_ho_so = 'B'",
+     "expect_column_values_to_not_be_null", "ma_ho_so", None),
+    ("mart_fct_dossiers", "update marts.fct_dossiers set fee_total = -5 where ma_ho_so = 'A'",
+     "expect_column_values_to_be_between", "fee_total", -5),
+    ("mart_fct_dossiers_key", "insert into marts.fct_dossiers select * from marts.fct_dossiers where ma_ho_so = 'A'",
+     "expect_table_row_count_to_equal", "", None),
+    ("mart_fct_ratings", "update marts.fct_ratings set muc_do_hai_long = '5' where ma_danh_gia = 'R1'",
+     "expect_column_values_to_be_in_set", "muc_do_hai_long", "5"),
+    ("mart_fct_ratings_key", "insert into marts.fct_ratings select * from marts.fct_ratings where ma_danh_gia = 'R1'",
+     "expect_table_row_count_to_equal", "", None),
+    ("mart_kpi_scorecard", "update marts.kpi_scorecard set value = 1.5 where kpi_code = 'on_time_rate' and period_key = '2024' and unit_code = 'ALL'",
+     "expect_column_values_to_be_between", "count_value", 1.5),
+    ("mart_kpi_scorecard", "update marts.kpi_scorecard set numerator = denominator + 1 where kpi_code = 'eid_rate' and period_key = '2024' and unit_code = 'ALL'",
+     "expect_column_pair_values_a_to_be_greater_than_b", "denominator", None),
+    ("mart_kpi_scorecard", "update marts.kpi_scorecard set status = 'maybe' where kpi_code = 'eid_rate' and period_key = '2024' and unit_code = 'ALL'",
+     "expect_column_values_to_be_in_set", "status", "maybe"),
+    ("mart_kpi_scorecard_key", "insert into marts.kpi_scorecard select * from marts.kpi_scorecard where period_key = '2024' and unit_code = 'ALL' and kpi_code = 'eid_rate'",
+     "expect_table_row_count_to_equal", "", None),
+    ("mart_kpi_scorecard_complete", "delete from marts.kpi_scorecard where period_key = '2024-03' and unit_code = 'ALL' and kpi_code = 'on_time_rate'",
+     "expect_table_row_count_to_equal", "", None),
+    ("mart_quarantine", "update marts.quarantine set reason_vi = null where record_key = 'H'",
+     "expect_column_values_to_not_be_null", "reason_vi", None),
+    ("mart_quarantine", "update marts.quarantine set source_location = null where record_key = 'Q3'",
+     "expect_column_values_to_not_be_null", "source_location", None),
+    ("mart_reconciliation", "update marts.reconciliation set is_balanced = false, rows_unaccounted = 1 where batch_seq = 2",
+     "expect_column_values_to_be_in_set", "is_balanced", False),
+    ("mart_reconciliation_key", "insert into marts.reconciliation select * from marts.reconciliation where batch_seq = 2",
+     "expect_table_row_count_to_equal", "", None),
+    ("source_portal_dossiers", "update raw.portal_dossiers set payload = json_merge_patch(payload, '{\"KenhThucHien\": \"9\"}') where _batch_seq = 2",
+     "expect_column_values_to_be_in_set", "kenh_thuc_hien", "9"),
+    ("source_portal_ratings", "update raw.portal_ratings set payload = json_merge_patch(payload, '{\"MucDoHaiLong\": \"0\"}')",
+     "expect_column_values_to_be_in_set", "muc_do_hai_long", "0"),
+    ("source_portal_procedures", "delete from intermediate.int_portal__procedures_current",
+     "expect_table_row_count_to_be_between", "", None),
+])
+def test_each_suite_catches_a_bad_record(tampered, suite, sql, expectation, column, example):
+    outcome = tampered(suite, sql=sql)[suite]
+    assert not outcome.passed, outcome.summary()
+    caught = failed(outcome)
+    assert (expectation, column or None) in caught, caught.keys()
+    if example is not None:
+        assert example in caught[(expectation, column or None)].examples
+    assert caught[(expectation, column or None)].unexpected_count >= 1 or expectation.startswith("expect_table")
+
+
+def test_counts_add_up_across_batches(tampered):
+    outcome = tampered("mart_fct_dossiers", sql="update marts.fct_dossiers set kenh_thuc_hien = '8'",
+                       batch_rows=2)["mart_fct_dossiers"]
+    assert outcome.batches >= 3
+    assert failed(outcome)[("expect_column_values_to_be_in_set", "kenh_thuc_hien")].unexpected_count == 7
+
+
+def test_source_suites_warn_only_and_marts_block():
+    assert all(not s.blocking for s in ALL_SUITES if s.name.startswith("source_"))
+    assert all(s.blocking for s in ALL_SUITES if s.name.startswith("mart_"))
+
+
+def test_reconciliation_catches_a_transform_that_drops_a_row(crafted_warehouse, tmp_path):
+    """A faulty transform (test double: the checked dossiers table loses one row) shows as a
+    batch that no longer balances, and the blocking reconciliation test fails."""
+    settings = crafted_warehouse.with_(warehouse=tmp_path / "warehouse.duckdb")
+    shutil.copy(crafted_warehouse.warehouse, settings.warehouse)
+    con = duckdb.connect(str(settings.warehouse))
+    con.execute("delete from intermediate.int_portal__dossiers_checked where ma_ho_so = 'C'")
+    con.close()
+    done = run_dbt(settings, "--select", "reconciliation")
+    assert done.returncode != 0
+    assert "assert_batches_reconcile" in done.stdout and "FAIL" in done.stdout
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    rows = con.execute("select rows_read, rows_kept, rows_unaccounted, is_balanced from marts.reconciliation "
+                       "where batch_seq = 2").fetchone()
+    con.close()
+    assert rows == (17, 5, 1, False)
