@@ -1,7 +1,8 @@
 """Benchmark: the sample portal at 50,000 and 1,000,000 dossiers, end to end.
 
 Each phase runs in its own process so its wall time and peak memory (max RSS, from
-``wait4``) are its own: ingest (portal -> raw), dbt build, publish; then an incremental
+``wait4``) are its own: ingest (portal -> raw), dbt build (models and dbt tests), quality (GX suites), publish
+(marts, Parquet, unit feedback workbooks, Data Docs); then an incremental
 rerun (ingest + build with nothing new). The sample portal runs in a separate process too,
 as a real server would. Prints a table; nothing here is a test.
 
@@ -39,9 +40,15 @@ if cfg["phase"] == "ingest":
     with open_warehouse(settings) as con:
         rows = sum(f(con, client, settings).rows for f in (ingest_procedures, ingest_dossiers, ingest_ratings))
     print(json.dumps({"rows": rows}))
+elif cfg["phase"] == "quality":
+    from expectations.runner import run_suites
+    from expectations.suites import ALL_SUITES
+    outcomes = run_suites(settings.warehouse, ALL_SUITES, settings.quality_dir)
+    print(json.dumps({"rows": sum(o.rows for o in outcomes)}))
 else:
+    from expectations.runner import data_docs_dir
     from orchestration.publish import publish
-    release = publish(settings)
+    release = publish(settings, data_docs=data_docs_dir(settings.quality_dir))
     print(json.dumps({"rows": sum(release.tables.values())}))
 """
 
@@ -75,12 +82,13 @@ def bench(dossiers: int, workdir: Path) -> list[tuple]:
 
         def phase(name, cmd, **kw):
             wall, rss, out = _measure(cmd, **kw)
-            info = json.loads(out.strip().splitlines()[-1]) if name.endswith(("ingest", "publish")) else {}
+            info = json.loads(out.strip().splitlines()[-1]) if name.endswith(("ingest", "quality", "publish")) else {}
             rows.append((dossiers, name, wall, rss, info.get("rows", "")))
             print(f"  {dossiers:>9,} {name:<22} {wall:8.1f} s {rss:8.2f} GiB", flush=True)
 
         phase("ingest", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "ingest"})])
         phase("dbt build", dbt, env=env, cwd=DBT_DIR)
+        phase("quality", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "quality"})])
         phase("publish", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "publish"})])
         phase("rerun: ingest", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "ingest"})])
         phase("rerun: dbt build", dbt, env=env, cwd=DBT_DIR)
