@@ -28,3 +28,13 @@ def unique_key_suite(name: str, asset: str, table: str, columns: Sequence[str], 
         query=f"select {cols}, count(*) as copies from {table} group by {cols} having count(*) > 1",
         expectations=lambda: [gx.expectations.ExpectTableRowCountToEqual(value=0)],
         blocking=True, description=description)
+
+
+def schema_suite(name: str, asset: str, table: str, columns: Sequence[str], description: str) -> Suite:
+    """The table has exactly these columns (read with no rows: the check is on the schema)."""
+    import great_expectations as gx
+
+    return Suite(
+        name=name, asset=asset, query=f"select * from {table} limit 0",
+        expectations=lambda: [gx.expectations.ExpectTableColumnsToMatchSet(column_set=list(columns), exact_match=True)],
+        blocking=True, description=description)

@@ -36,13 +36,14 @@
     coalesce({{ expr }} <> nfc_normalize({{ expr }}), false)
 {%- endmacro %}
 
-{# A portal timestamp: exactly 14 digits yyyyMMddHHmmss forming a real calendar time. #}
+{# A portal timestamp: exactly 14 digits yyyyMMddHHmmss forming a real calendar time
+   (to the letter: no surrounding spaces either). #}
 {% macro portal_ts(expr) -%}
     {{ return(adapter.dispatch('portal_ts', 'cchc')(expr)) }}
 {%- endmacro %}
 {% macro default__portal_ts(expr) -%}
-    case when regexp_full_match(trim({{ expr }}), '[0-9]{14}')
-         then try_strptime(trim({{ expr }}), '%Y%m%d%H%M%S') end
+    case when regexp_full_match({{ expr }}, '[0-9]{14}')
+         then try_strptime({{ expr }}, '%Y%m%d%H%M%S') end
 {%- endmacro %}
 
 {# True when a date is present (not null or blank) but does not parse. #}
@@ -50,9 +51,9 @@
     (nullif(trim({{ expr }}), '') is not null and {{ portal_ts(expr) }} is null)
 {%- endmacro %}
 
-{# A contract flag: true only when it is "1". #}
+{# A contract flag: true only when it is exactly "1". #}
 {% macro portal_flag(expr) -%}
-    coalesce(trim({{ expr }}) = '1', false)
+    coalesce({{ expr }} = '1', false)
 {%- endmacro %}
 
 {#- A VND amount (DOMAIN.md 2.3): optional minus, digits with . or , as thousands

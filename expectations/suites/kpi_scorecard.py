@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import great_expectations as gx
 
-from expectations.suite import Suite, unique_key_suite
+from expectations.suite import Suite, schema_suite, unique_key_suite
 
 E = gx.expectations
 
@@ -28,7 +28,14 @@ def _completeness():
     return [E.ExpectTableRowCountToEqual(value=0)]
 
 
+# The published contract (DOMAIN.md 3): these columns and no others.
+SCORECARD_COLUMNS = ["period_type", "period_key", "period_start", "period_end", "unit_code", "kpi_code", "numerator",
+                     "denominator", "value", "target", "met", "status", "note", "reported_numerator",
+                     "reported_denominator", "reported_at"]
+
 SUITES = [
+    schema_suite("mart_kpi_scorecard_schema", "kpi_scorecard", "marts.kpi_scorecard", SCORECARD_COLUMNS,
+                 "Cấu trúc bảng chỉ số — the scorecard has exactly the contract's columns."),
     Suite("mart_kpi_scorecard", "kpi_scorecard",
           """select period_type, period_key, unit_code, kpi_code, status, numerator, denominator,
                     case when kpi_code <> 'school_cashless_rate' then value end as count_value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import great_expectations as gx
 
-from expectations.suite import Suite
+from expectations.suite import Suite, schema_suite
 
 E = gx.expectations
 
@@ -21,6 +21,10 @@ def _expectations():
 
 
 SUITES = [
+    schema_suite("mart_quarantine_schema", "quarantine", "marts.quarantine",
+                 ["source_name", "record_key", "unit_code", "reason_code", "reason_vi", "reason_codes",
+                  "source_location", "source_url", "source_page", "source_row", "batch_id", "record"],
+                 "Cấu trúc danh sách cách ly — source, unit, reason and record of each quarantined record."),
     Suite("mart_quarantine", "quarantine",
           "select reason_code, reason_vi, source_location, unit_code, record, source_name from marts.quarantine",
           _expectations, blocking=True,

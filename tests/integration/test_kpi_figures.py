@@ -110,6 +110,13 @@ BAD = {
     "ended_date_missing": dossier("Q9", DonViXuLy=U2, TrangThaiHoSo="10", NgayKetThucXuLy=""),
 }
 
+# To the letter of DOMAIN.md 2.1: a date is exactly 14 digits and a code is exactly its value,
+# so padded values break the rules too.
+PADDED = {
+    "Q10": ("date_invalid", dossier("Q10", DonViXuLy=U2, NgayNopHoSo=" 20240301080000")),
+    "Q11": ("channel_invalid", dossier("Q11", DonViXuLy=U2, KenhThucHien=" 2")),
+}
+
 
 def rating(code, ho_so, when, level):
     return {"MaDanhGia": code, "MaHoSo": ho_so, "NgayDanhGia": when, "MucDoHaiLong": level}
@@ -213,10 +220,12 @@ def test_every_row_rule_is_caught_with_its_reason(warehouse):
         by_reason.setdefault(reason, []).append((key, unit, location, record))
     for reason in BAD:
         assert reason in by_reason, reason
-    assert [k for k, *_ in by_reason["channel_invalid"]] == ["H"]  # the older valid H does not stand in
+    assert sorted(k for k, *_ in by_reason["channel_invalid"]) == ["H", "Q11"]  # the older valid H does not stand in
+    for code, (reason, _) in PADDED.items():
+        assert code in [k for k, *_ in by_reason[reason]]
     for reason in ("rating_level_invalid", "rating_date_invalid", "rating_dossier_unknown"):
         assert len(by_reason[reason]) == 1
-    assert len(rows) == 10 + 3
+    assert len(rows) == 10 + len(PADDED) + 3
     # records as received minus personal data, with their source location
     for *_, location, record in rows:
         assert "http://portal.test/api/v1/" in location
@@ -231,7 +240,7 @@ def test_rows_reconcile_per_batch(warehouse):
                                from marts.reconciliation order by batch_seq""")
     assert rows == [
         ("portal.thu-tuc", 4, 4, 0, 0, True),
-        ("portal.ho-so", 17, 6, 9, 2, True),   # A-F kept; Q1-Q9 quarantined; G1, H1 superseded
+        ("portal.ho-so", 19, 6, 11, 2, True),  # A-F kept; Q1-Q11 quarantined; G1, H1 superseded
         ("portal.ho-so", 3, 1, 1, 1, True),    # G2 kept, H2 quarantined, G1 re-read set aside
         ("portal.danh-gia", 6, 2, 3, 1, True), # R1, R2 kept; R4-R6 quarantined; R3 superseded
         ("portal.danh-gia", 1, 1, 0, 0, True),

@@ -48,8 +48,8 @@ typed as (
         {{ clean_text('ma_linh_vuc_raw') }} as ma_linh_vuc,
         {{ clean_text('ten_linh_vuc_raw') }} as ten_linh_vuc,
         {{ clean_text('don_vi_xu_ly_raw') }} as don_vi_xu_ly,
-        trim(kenh_thuc_hien_raw) as kenh_thuc_hien,
-        trim(trang_thai_ho_so_raw) as trang_thai_ho_so,
+        kenh_thuc_hien_raw as kenh_thuc_hien,
+        trang_thai_ho_so_raw as trang_thai_ho_so,
         {{ portal_ts('ngay_nop_ho_so_raw') }} as ngay_nop_ho_so,
         {{ portal_ts('ngay_tiep_nhan_raw') }} as ngay_tiep_nhan,
         {{ portal_ts('ngay_hen_tra_raw') }} as ngay_hen_tra,
@@ -60,7 +60,7 @@ typed as (
         {{ portal_flag('la_nop_ho_raw') }} as la_nop_ho,
         {{ portal_flag('thanh_phan_so_hoa_raw') }} as ho_so_co_thanh_phan_so_hoa,
         {{ portal_flag('vneid_raw') }} as xac_thuc_vneid,
-        trim(thanh_toan_truc_tuyen_raw) as thanh_toan_truc_tuyen,
+        thanh_toan_truc_tuyen_raw as thanh_toan_truc_tuyen,
         {{ portal_flag('dong_bo_dvcqg_raw') }} as dong_bo_dvcqg,
         (
             {{ portal_ts_invalid('ngay_nop_ho_so_raw') }}

@@ -9,7 +9,7 @@ renamed as (
         {{ clean_text(json_text('payload', 'MaHoSo')) }} as ma_ho_so,
         {{ json_text('payload', 'NgayDanhGia') }} as ngay_danh_gia_raw,
         {{ portal_ts(json_text('payload', 'NgayDanhGia')) }} as ngay_danh_gia,
-        trim({{ json_text('payload', 'MucDoHaiLong') }}) as muc_do_hai_long
+        {{ json_text('payload', 'MucDoHaiLong') }} as muc_do_hai_long
     from source
 )
 
