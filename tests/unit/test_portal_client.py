@@ -137,3 +137,24 @@ def test_moving_records_would_defeat_a_plain_page_walk(make_portal):
         page += 1
     expected = {(r["MaHoSo"], r["NgayCapNhat"]) for r in expected_final_state(server).values()}
     assert expected - seen, "a page-number walk should have skipped records that shifted"
+
+
+def test_timeouts_are_retried(make_portal):
+    server = make_portal(150, Faults(slow_every=2, slow_seconds=0.6))
+    c, sleeps = client(server, page_size=40, timeout=0.3)
+    records = [r for p in c.dossiers(SINCE, UNTIL) for r in p.records]
+    assert {r["MaHoSo"] for r in records} == {
+        server.state.data.dossier_event(k)["MaHoSo"] for k in range(server.state.data.n_events)}
+    assert c.retries >= 1
+
+
+def test_retry_after_as_an_http_date():
+    from email.utils import format_datetime
+    from datetime import timedelta, timezone
+
+    from connectors.portal import _retry_after_seconds
+
+    later = datetime.now(timezone.utc) + timedelta(seconds=30)
+    assert 25 <= _retry_after_seconds(format_datetime(later, usegmt=True)) <= 31
+    assert _retry_after_seconds("7") == 7.0
+    assert _retry_after_seconds("soon") is None
