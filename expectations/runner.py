@@ -86,6 +86,9 @@ def run_suites(warehouse: Path | str, suites: Sequence[Suite], gx_dir: Path | st
     import great_expectations as gx
 
     gx_dir = Path(gx_dir)
+    # Data Docs show the latest validations only: earlier runs' results are dropped first.
+    for old in (gx_dir / "gx" / "uncommitted" / "validations", data_docs_dir(gx_dir)):
+        shutil.rmtree(old, ignore_errors=True)
     context = _context(gx_dir)
     source = context.data_sources.add_or_update_pandas("cchc_warehouse")
     outcomes = []
