@@ -132,3 +132,11 @@
     {{ fingerprint('payload') }} as payload_hash,
     coalesce(json_valid(payload) and json_type(payload) = 'OBJECT', false) as is_object
 {%- endmacro %}
+
+{# Integer division (truncating), exact for integers. #}
+{% macro int_div(numerator, denominator) -%}
+    {{ return(adapter.dispatch('int_div', 'cchc')(numerator, denominator)) }}
+{%- endmacro %}
+{% macro default__int_div(numerator, denominator) -%}
+    (({{ numerator }}) // ({{ denominator }}))
+{%- endmacro %}
