@@ -6,10 +6,11 @@ Layout under ``$CCHC_PUBLISH_DIR``::
     releases/<release_id>/parquet/<mart>.parquet
     releases/<release_id>/feedback/<unit>.xlsx  each unit's quarantined and warned records
     releases/<release_id>/data_docs/index.html  Great Expectations Data Docs of this run
+    releases/<release_id>/dbt_docs/index.html   dbt documentation of the models (one file)
     releases/<release_id>/release.json         what was published, when, row counts
     current  -> releases/<release_id>          switched with one rename (atomic)
     previous -> releases/<release_id before>   kept for rollback
-    warehouse.duckdb, parquet, feedback, data_docs -> current/...
+    warehouse.duckdb, parquet, feedback, data_docs, dbt_docs -> current/...
 
 Readers see the old or the new release, never a half: a release is complete before
 ``current`` points at it, and a reader holding the old file open keeps reading it.
@@ -30,7 +31,7 @@ import duckdb
 from orchestration.feedback import write_feedback
 from orchestration.settings import Settings
 
-STABLE_LINKS = {name: f"current/{name}" for name in ("warehouse.duckdb", "parquet", "feedback", "data_docs")}
+STABLE_LINKS = {name: f"current/{name}" for name in ("warehouse.duckdb", "parquet", "feedback", "data_docs", "dbt_docs")}
 KEEP_RELEASES = 3
 
 
@@ -59,8 +60,10 @@ def published_marts(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def publish(settings: Settings, release_id: str | None = None, data_docs: Path | None = None) -> Release:
-    """Write a complete release (marts, Parquet, unit feedback, Data Docs), then switch to it."""
+def publish(settings: Settings, release_id: str | None = None, data_docs: Path | None = None,
+            dbt_docs: Path | None = None) -> Release:
+    """Write a complete release (marts, Parquet, unit feedback, Data Docs, dbt docs), then
+    switch to it."""
     publish_dir = Path(settings.publish_dir)
     releases = publish_dir / "releases"
     releases.mkdir(parents=True, exist_ok=True)
@@ -80,6 +83,10 @@ def publish(settings: Settings, release_id: str | None = None, data_docs: Path |
             con.execute(f'create table marts."{name}" as select * from working.marts."{name}"')
             tables[name] = con.execute(f'select count(*) from marts."{name}"').fetchone()[0]
         con.execute("detach working")
+        # Which publication a reader is looking at: BI tools and analysts can select it.
+        con.execute("create table marts.release_info as select ? as release_id, current_localtimestamp() as published_at, "
+                    "? as department, ? as agency_code",
+                    [release_id, settings.department_name, settings.agency_code])
         for name in tables:
             target = staging / "parquet" / f"{name}.parquet"
             con.execute(f'copy marts."{name}" to {_literal(target)} (format parquet, compression zstd)')
@@ -89,6 +96,9 @@ def publish(settings: Settings, release_id: str | None = None, data_docs: Path |
         con.close()
     if data_docs is not None and (data_docs / "index.html").exists():
         shutil.copytree(data_docs, staging / "data_docs")
+    if dbt_docs is not None and dbt_docs.exists():
+        (staging / "dbt_docs").mkdir()
+        shutil.copyfile(dbt_docs, staging / "dbt_docs" / "index.html")
     (staging / "release.json").write_text(json.dumps({
         "release_id": release_id,
         "published_at": datetime.now().isoformat(timespec="seconds"),

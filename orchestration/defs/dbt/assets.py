@@ -3,11 +3,19 @@
 
 import json
 import os
+import shutil
 
 from dagster import AssetExecutionContext, BackfillPolicy, ResourceParam
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.defs.dbt.project import CchcTranslator, dbt_build_args, dbt_env, dbt_project, ensure_manifest
+from orchestration.defs.dbt.project import (
+    CchcTranslator,
+    dbt_build_args,
+    dbt_docs_path,
+    dbt_env,
+    dbt_project,
+    ensure_manifest,
+)
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.settings import Settings
 
@@ -25,7 +33,17 @@ def build_dbt_assets():
     def cchc_dbt(context: AssetExecutionContext, dbt: DbtCliResource, settings: ResourceParam[Settings]):
         # The dbt profile reads the warehouse path and limits from the environment.
         os.environ.update(dbt_env(settings))
-        yield from dbt.cli(dbt_build_args(settings), context=context).stream()
+        build = dbt.cli(dbt_build_args(settings), context=context)
+        yield from build.stream()
+        # Documentation of what was just built, as one HTML file that opens from disk; the
+        # publish step puts it beside the marts.
+        docs = dbt.cli(["docs", "generate", "--static"], target_path=build.target_path / "docs")
+        docs.wait()
+        static = docs.target_path / "static_index.html"
+        target = dbt_docs_path(settings)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(static, target)
+        context.log.info(f"dbt docs written to {target}")
 
     return cchc_dbt
 

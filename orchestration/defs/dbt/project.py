@@ -35,6 +35,11 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def dbt_docs_path(settings: Settings) -> Path:
+    """Where the dbt build leaves its static documentation for the publish step."""
+    return Path(settings.warehouse).parent / "dbt_docs" / "index.html"
+
+
 def dbt_vars(settings: Settings) -> dict[str, Any]:
     return {
         "unit_quarantine_threshold": settings.unit_quarantine_threshold,

@@ -4,6 +4,7 @@
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, ResourceParam, asset
 
 from expectations.runner import data_docs_dir
+from orchestration.defs.dbt.project import dbt_docs_path
 from orchestration.publish import publish
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.settings import Settings
@@ -13,7 +14,7 @@ def build_publish_asset(mart_keys: list[AssetKey]):
     @asset(key=AssetKey(["published", "release"]), group_name="publish", deps=mart_keys, pool=WAREHOUSE_POOL,
            description="Bản công bố: a new release of the marts (DuckDB + Parquet), switched in atomically.")
     def published_release(context: AssetExecutionContext, settings: ResourceParam[Settings]):
-        release = publish(settings, data_docs=data_docs_dir(settings.quality_dir))
+        release = publish(settings, data_docs=data_docs_dir(settings.quality_dir), dbt_docs=dbt_docs_path(settings))
         context.log.info(f"published release {release.release_id} to {settings.publish_dir}")
         return MaterializeResult(metadata={
             "release_id": release.release_id,
