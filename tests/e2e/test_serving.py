@@ -104,3 +104,30 @@ def test_parquet_marts_match_the_duckdb_file(crafted_warehouse, tmp_path):
             assert diff == 0, mart
     finally:
         con.close()
+
+
+def test_drill_down_from_a_kpi_to_its_dossiers(crafted_warehouse, tmp_path):
+    """The analysts' guide's drill-down gives exactly the scorecard's figures."""
+    settings = crafted_warehouse.with_(warehouse=tmp_path / "working.duckdb", publish_dir=tmp_path / "published")
+    shutil.copy(crafted_warehouse.warehouse, settings.warehouse)
+    publish(settings)
+    con = duckdb.connect(str(settings.publish_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        for kpi, denominator_filter, numerator_filter, date_col in [
+            ("online_dossier_rate", "is_received", "is_online", "received_date"),
+            ("on_time_rate", "is_ended", "is_on_time", "ended_date"),
+            ("no_resupply_rate", "is_received and replaceable_components > 0",
+             "replaceable_reused = replaceable_components", "received_date"),
+        ]:
+            scorecard = con.execute(
+                "select period_start, period_end, numerator, denominator from marts.kpi_scorecard "
+                "where kpi_code = ? and period_type = 'month' and unit_code = '000.01.20.H12'", [kpi]).fetchall()
+            assert scorecard, kpi
+            for start, end, numerator, denominator in scorecard:
+                drilled = con.execute(
+                    f"select count(*) filter (where {numerator_filter}), count(*) from marts.fct_dossiers "
+                    f"where {denominator_filter} and {date_col} between ? and ? and unit_code = '000.01.20.H12'",
+                    [start, end]).fetchone()
+                assert drilled == (numerator, denominator), (kpi, start)
+    finally:
+        con.close()
