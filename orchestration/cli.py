@@ -5,6 +5,7 @@
 - ``cchc run``       runs the whole pipeline once against the configured sources; exits
                      non-zero when publication was blocked.
 - ``cchc scorecard`` prints the published scorecard.
+- ``cchc report``    writes the report of a reporting period (.xlsx and .html) again.
 - ``cchc portal``    serves the sample portal (for ``make dev`` and for trying a client).
 """
 
@@ -194,6 +195,26 @@ def cmd_scorecard(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from orchestration.reports import header_from, write_report
+
+    settings = Settings.from_env()
+    if args.demo:
+        settings = settings.with_(publish_dir=DEMO_DIR / "published")
+    published = Path(settings.publish_dir) / "warehouse.duckdb"
+    if not published.exists():
+        print(f"nothing published yet at {published}", file=sys.stderr)
+        return 1
+    target = (Path(settings.publish_dir) / "current").resolve() / "reports"
+    try:
+        xlsx, page = write_report(published, args.period, target, header_from(settings))
+    except ValueError as exc:
+        print(f"cchc report: {exc}", file=sys.stderr)
+        return 1
+    print(f"report written: {xlsx}\ncharts written: {page}")
+    return 0
+
+
 def cmd_portal(args) -> int:
     from sandbox.portal import main as portal_main
 
@@ -227,6 +248,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--period", default=None, help="one period key, e.g. 2024-Q1 or 2024-BC-Q1")
     p.add_argument("--demo", action="store_true", help="read the demo's publication")
     p.set_defaults(func=cmd_scorecard)
+
+    p = sub.add_parser("report", help="write the report of an official reporting period from the publication")
+    p.add_argument("--period", required=True, help="a reporting period key, e.g. 2024-BC-Q1")
+    p.add_argument("--demo", action="store_true", help="use the demo's publication")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("portal", help="serve the sample portal")
     p.add_argument("--port", type=int, default=8765)

@@ -7,10 +7,11 @@ Layout under ``$CCHC_PUBLISH_DIR``::
     releases/<release_id>/feedback/<unit>.xlsx  each unit's quarantined and warned records
     releases/<release_id>/data_docs/index.html  Great Expectations Data Docs of this run
     releases/<release_id>/dbt_docs/index.html   dbt documentation of the models (one file)
+    releases/<release_id>/reports/<period>.xlsx  the report of each official reporting period, and .html
     releases/<release_id>/release.json         what was published, when, row counts
     current  -> releases/<release_id>          switched with one rename (atomic)
     previous -> releases/<release_id before>   kept for rollback
-    warehouse.duckdb, parquet, feedback, data_docs, dbt_docs -> current/...
+    warehouse.duckdb, parquet, feedback, data_docs, dbt_docs, reports -> current/...
 
 Readers see the old or the new release, never a half: a release is complete before
 ``current`` points at it, and a reader holding the old file open keeps reading it.
@@ -29,9 +30,11 @@ from pathlib import Path
 import duckdb
 
 from orchestration.feedback import write_feedback
+from orchestration.reports import header_from, report_periods, write_report
 from orchestration.settings import Settings
 
-STABLE_LINKS = {name: f"current/{name}" for name in ("warehouse.duckdb", "parquet", "feedback", "data_docs", "dbt_docs")}
+STABLE_LINKS = {name: f"current/{name}"
+                for name in ("warehouse.duckdb", "parquet", "feedback", "data_docs", "dbt_docs", "reports")}
 KEEP_RELEASES = 3
 
 
@@ -91,9 +94,12 @@ def publish(settings: Settings, release_id: str | None = None, data_docs: Path |
             target = staging / "parquet" / f"{name}.parquet"
             con.execute(f'copy marts."{name}" to {_literal(target)} (format parquet, compression zstd)')
         feedback = write_feedback(con, staging / "feedback", settings.department_name)
+        periods = report_periods(con)
         con.execute("checkpoint")
     finally:
         con.close()
+    for period_key in periods:
+        write_report(staging / "warehouse.duckdb", period_key, staging / "reports", header_from(settings))
     if data_docs is not None and (data_docs / "index.html").exists():
         shutil.copytree(data_docs, staging / "data_docs")
     if dbt_docs is not None and dbt_docs.exists():

@@ -46,6 +46,9 @@ class Settings:
     department_name: str = "Sở Giáo dục và Đào tạo"
     agency_code: str = "000.00.20.H12"
     report_signatory: str = "Giám đốc"
+    parent_body: str = "Ủy ban nhân dân tỉnh"
+    report_place: str = "……"
+    report_number: str = "……/BC-SGDĐT"
     unit_quarantine_threshold: float = 0.05
     source_quarantine_threshold: float = 0.20
     duckdb_memory_limit: str = "3GB"
@@ -67,6 +70,9 @@ class Settings:
         "department_name": "CCHC_DEPARTMENT_NAME",
         "agency_code": "CCHC_AGENCY_CODE",
         "report_signatory": "CCHC_REPORT_SIGNATORY",
+        "parent_body": "CCHC_PARENT_BODY",
+        "report_place": "CCHC_REPORT_PLACE",
+        "report_number": "CCHC_REPORT_NUMBER",
         "unit_quarantine_threshold": "CCHC_UNIT_QUARANTINE_THRESHOLD",
         "source_quarantine_threshold": "CCHC_SOURCE_QUARANTINE_THRESHOLD",
         "duckdb_memory_limit": "CCHC_DUCKDB_MEMORY_LIMIT",

@@ -1,0 +1,294 @@
+"""The administrative-reform report of an official reporting period, from the published
+marts only: ``reports/<period_key>.xlsx`` (with the header of an administrative document,
+Decree 30/2020) and ``reports/<period_key>.html`` (each KPI's monthly trend against its
+target, drawn as inline SVG: no script, no CDN).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+PERCENT = "0.00%"
+INTEGER = "#,##0"
+DATE = "dd/mm/yyyy"
+THIN = Side(style="thin")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+@dataclass(frozen=True)
+class ReportHeader:
+    department: str
+    parent_body: str
+    signatory: str
+    place: str
+    number: str
+
+
+def vn_number(value: float | int | None, decimals: int = 0) -> str:
+    """1234567.5 -> '1.234.567,5' (Vietnamese separators)."""
+    if value is None:
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def vn_percent(value: float | None) -> str:
+    return "–" if value is None else vn_number(100 * value, 2) + "%"
+
+
+def vn_date(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def header_from(settings) -> ReportHeader:
+    return ReportHeader(department=settings.department_name, parent_body=settings.parent_body,
+                        signatory=settings.report_signatory, place=settings.report_place,
+                        number=settings.report_number)
+
+
+def report_periods(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select distinct period_key from marts.kpi_scorecard where period_type = 'report' order by 1").fetchall()]
+
+
+def _period(con, period_key: str) -> tuple[date, date]:
+    row = con.execute("select min(period_start), max(period_end) from marts.kpi_scorecard "
+                      "where period_type = 'report' and period_key = ?", [period_key]).fetchone()
+    if row is None or row[0] is None:
+        raise ValueError(f"no reporting period {period_key!r} in the published scorecard")
+    return row[0], row[1]
+
+
+def kpi_rows(con, period_key: str) -> list[tuple]:
+    return con.execute("""
+        select k.plan_item, k.name_vi, s.kpi_code, s.numerator, s.denominator, s.value, s.target, s.met,
+               s.reported_numerator, s.reported_denominator, s.reported_at
+        from marts.kpi_scorecard s join marts.dim_kpis k using (kpi_code)
+        where s.period_type = 'report' and s.period_key = ? and s.unit_code = 'ALL'
+        order by k.plan_item, s.kpi_code""", [period_key]).fetchall()
+
+
+def resolution_rows(con, start: date, end: date) -> list[tuple]:
+    """The standard table of procedure resolution, per procedure and unit (docs/decisions.md)."""
+    return con.execute("""
+        with d as (
+            select *, cast(effective_deadline as date) as deadline_day from marts.fct_dossiers where is_received
+        )
+        select d.ma_tthc, any_value(d.ten_tthc), d.unit_code,
+            count(*) filter (where received_date < $start and (not is_ended or ended_date >= $start)
+                             and trang_thai_ho_so not in ('7', '8')) as carried_over,
+            count(*) filter (where received_date between $start and $end and kenh_thuc_hien = '1') as new_in_person,
+            count(*) filter (where received_date between $start and $end and kenh_thuc_hien = '2') as new_online,
+            count(*) filter (where received_date between $start and $end and kenh_thuc_hien = '3') as new_postal,
+            count(*) filter (where is_ended and ended_date between $start and $end and is_on_time
+                             and deadline_day is not null and ended_date < deadline_day) as early,
+            count(*) filter (where is_ended and ended_date between $start and $end and is_on_time
+                             and (deadline_day is null or ended_date >= deadline_day)) as on_time,
+            count(*) filter (where is_ended and ended_date between $start and $end and not is_on_time) as late,
+            count(*) filter (where received_date <= $end and not (is_ended and ended_date <= $end)
+                             and trang_thai_ho_so not in ('7', '8')
+                             and (deadline_day is null or deadline_day >= $end)) as open_within,
+            count(*) filter (where received_date <= $end and not (is_ended and ended_date <= $end)
+                             and trang_thai_ho_so not in ('7', '8') and deadline_day < $end) as open_late
+        from d
+        group by d.ma_tthc, d.unit_code
+        having carried_over + new_in_person + new_online + new_postal + early + on_time + late
+               + open_within + open_late > 0
+        order by d.unit_code, d.ma_tthc""", {"start": start, "end": end}).fetchall()
+
+
+def _write_header(ws, header: ReportHeader, title: str, subtitle: str, today: date, width: int) -> int:
+    half = max(2, width // 2)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=half)
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=half)
+    ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=half)
+    ws.merge_cells(start_row=1, start_column=half + 1, end_row=1, end_column=width)
+    ws.merge_cells(start_row=2, start_column=half + 1, end_row=2, end_column=width)
+    ws.merge_cells(start_row=3, start_column=half + 1, end_row=3, end_column=width)
+    ws.cell(1, 1, header.parent_body.upper())
+    ws.cell(2, 1, header.department.upper()).font = Font(bold=True)
+    ws.cell(3, 1, f"Số: {header.number}")
+    ws.cell(1, half + 1, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM").font = Font(bold=True)
+    ws.cell(2, half + 1, "Độc lập - Tự do - Hạnh phúc").font = Font(bold=True, underline="single")
+    ws.cell(3, half + 1, f"{header.place}, ngày {today.day:02d} tháng {today.month:02d} năm {today.year}").font = Font(italic=True)
+    for row in range(1, 4):
+        for col in (1, half + 1):
+            ws.cell(row, col).alignment = Alignment(horizontal="center")
+    ws.merge_cells(start_row=5, start_column=1, end_row=5, end_column=width)
+    ws.merge_cells(start_row=6, start_column=1, end_row=6, end_column=width)
+    ws.cell(5, 1, "BÁO CÁO").font = Font(bold=True, size=14)
+    ws.cell(6, 1, title).font = Font(bold=True)
+    ws.cell(5, 1).alignment = ws.cell(6, 1).alignment = Alignment(horizontal="center")
+    ws.merge_cells(start_row=7, start_column=1, end_row=7, end_column=width)
+    ws.cell(7, 1, subtitle).alignment = Alignment(horizontal="center")
+    return 9
+
+
+def _table(ws, row: int, headings: list[str], rows: list[list], formats: list[str | None]) -> int:
+    for col, heading in enumerate(headings, start=1):
+        cell = ws.cell(row, col, heading)
+        cell.font = Font(bold=True)
+        cell.border = BOX
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    for values in rows:
+        row += 1
+        for col, (value, fmt) in enumerate(zip(values, formats), start=1):
+            cell = ws.cell(row, col, value)
+            cell.border = BOX
+            if fmt:
+                cell.number_format = fmt
+    return row + 2
+
+
+def write_report(published: Path, period_key: str, target_dir: Path, header: ReportHeader,
+                 today: date | None = None) -> tuple[Path, Path]:
+    """Write ``<target_dir>/<period_key>.xlsx`` and ``.html`` from a published warehouse."""
+    today = today or date.today()
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        start, end = _period(con, period_key)
+        kpis = kpi_rows(con, period_key)
+        s766 = con.execute("""
+            select group_code, indicator_code, name_vi, numerator, denominator, rate, threshold, max_points, points, note
+            from marts.scorecard_766 where period_type = 'report' and period_key = ? and unit_code = 'ALL'
+            order by group_code, indicator_code""", [period_key]).fetchall()
+        s766_total = con.execute("""
+            select group_code, points, max_points_computable from marts.scorecard_766_summary
+            where period_type = 'report' and period_key = ? and unit_code = 'ALL' order by group_code""",
+                                 [period_key]).fetchall()
+        resolution = resolution_rows(con, start, end)
+        quality = con.execute("""
+            select 'Cách ly' as kind, source_name, reason_code, any_value(reason_vi), count(*) from marts.quarantine group by all
+            union all
+            select 'Cảnh báo', source_name, warning_code, any_value(warning_vi), count(*) from marts.data_warnings group by all
+            order by 1, 2, 3""").fetchall()
+        balance = con.execute("""select source, sum(rows_read), sum(rows_kept), sum(rows_quarantined), sum(rows_set_aside)
+                                 from marts.reconciliation group by source order by source""").fetchall()
+        withheld = con.execute("""select distinct s.unit_code, coalesce(u.unit_name, s.unit_code), s.note
+                                  from marts.kpi_scorecard s left join marts.dim_units u using (unit_code)
+                                  where s.status = 'withheld' order by 1""").fetchall()
+        monthly = con.execute("""
+            select s.kpi_code, k.name_vi, s.period_key, s.value, s.target
+            from marts.kpi_scorecard s join marts.dim_kpis k using (kpi_code)
+            where s.period_type = 'month' and s.unit_code = 'ALL' and s.period_start <= ? and s.period_end >= ?
+            order by s.kpi_code, s.period_key""", [end, start]).fetchall()
+        release = con.execute("select release_id, published_at from marts.release_info").fetchone()
+    finally:
+        con.close()
+
+    target_dir.mkdir(parents=True, exist_ok=True)
+    title = f"Kết quả thực hiện công tác cải cách hành chính kỳ {period_key}"
+    subtitle = f"(Số liệu từ ngày {vn_date(start)} đến ngày {vn_date(end)}; bản công bố {release[0]})"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Chỉ tiêu"
+    row = _write_header(ws, header, title, subtitle, today, 10)
+    ws.cell(row, 1, "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA KẾ HOẠCH").font = Font(bold=True)
+    row = _table(ws, row + 1,
+                 ["Mục KH", "Chỉ tiêu", "Mã chỉ số", "Tử số", "Mẫu số", "Kết quả", "Chỉ tiêu KH", "Đánh giá",
+                  "Số liệu đã báo cáo (tử/mẫu)", "Điều chỉnh"],
+                 [[p, n, c, num, den, val, tgt, {True: "Đạt", False: "Không đạt", None: "–"}[met],
+                   f"{rn}/{rd}" if rn is not None else None,
+                   (f"Điều chỉnh so với báo cáo ngày {vn_date(ra.date())}"
+                    if ra is not None and (rn, rd) != (num, den) else None)]
+                  for p, n, c, num, den, val, tgt, met, rn, rd, ra in kpis],
+                 [None, None, None, INTEGER, INTEGER, PERCENT, PERCENT, None, None, None])
+    ws.cell(row, 1, "II. BỘ CHỈ SỐ QUYẾT ĐỊNH 766/QĐ-TTg (theo phương pháp công bố trên Cổng DVCQG)").font = Font(bold=True)
+    row = _table(ws, row + 1, ["Nhóm", "Chỉ số", "Tên chỉ số", "Tử số", "Mẫu số", "Tỷ lệ", "Ngưỡng", "Điểm tối đa",
+                               "Điểm", "Ghi chú"],
+                 [list(r) for r in s766], [None, None, None, INTEGER, INTEGER, PERCENT, PERCENT, "0", "0.00", None])
+    row = _table(ws, row, ["Nhóm", "Điểm đạt", "Điểm tối đa tính được"], [list(r) for r in s766_total],
+                 [None, "0.00", "0"])
+    ws.cell(row + 1, 8, "GIÁM ĐỐC" if header.signatory == "Giám đốc" else header.signatory.upper()).font = Font(bold=True)
+    for col, width in zip(range(1, 11), (9, 48, 30, 12, 12, 11, 11, 12, 14, 30)):
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+    ws = wb.create_sheet("Giải quyết TTHC")
+    row = _write_header(ws, header, "Tình hình giải quyết thủ tục hành chính", subtitle, today, 13)
+    _table(ws, row, ["Mã TTHC", "Tên TTHC", "Đơn vị", "Kỳ trước chuyển sang", "Mới tiếp nhận: trực tiếp",
+                     "Mới tiếp nhận: trực tuyến", "Mới tiếp nhận: bưu chính", "Đã giải quyết: trước hạn",
+                     "Đã giải quyết: đúng hạn", "Đã giải quyết: quá hạn", "Đang giải quyết: trong hạn",
+                     "Đang giải quyết: quá hạn"],
+           [list(r) for r in resolution], [None, None, None] + [INTEGER] * 9)
+
+    ws = wb.create_sheet("Chất lượng dữ liệu")
+    row = _write_header(ws, header, "Tình hình chất lượng dữ liệu (toàn bộ bản công bố)", subtitle, today, 6)
+    row = _table(ws, row, ["Loại", "Nguồn", "Mã", "Nội dung", "Số bản ghi"], [list(r) for r in quality],
+                 [None, None, None, None, INTEGER])
+    row = _table(ws, row, ["Nguồn", "Số dòng đọc", "Được tính", "Bị cách ly", "Để riêng"], [list(r) for r in balance],
+                 [None, INTEGER, INTEGER, INTEGER, INTEGER])
+    _table(ws, row, ["Đơn vị bị tạm giữ số liệu", "Tên đơn vị", "Lý do"], [list(r) for r in withheld] or [["–", "", ""]],
+           [None, None, None])
+
+    xlsx = target_dir / f"{period_key}.xlsx"
+    wb.save(xlsx)
+    page = target_dir / f"{period_key}.html"
+    page.write_text(_html(header, title, subtitle, kpis, monthly), encoding="utf-8")
+    return xlsx, page
+
+
+def _svg(points: list[tuple[str, float | None]], target: float | None) -> str:
+    """A monthly trend line (0-100 %) with the target as a dashed line."""
+    width, height, left, bottom, top = 560, 220, 44, 30, 12
+    plot_w, plot_h = width - left - 10, height - bottom - top
+    n = max(len(points), 1)
+    x = lambda i: left + (plot_w * (i + 0.5) / n)  # noqa: E731
+    y = lambda v: top + plot_h * (1 - v)  # noqa: E731
+    parts = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img">']
+    for pct in (0, 0.25, 0.5, 0.75, 1):
+        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y(pct):.1f}" y2="{y(pct):.1f}" stroke="#ddd"/>'
+                     f'<text x="{left - 6}" y="{y(pct) + 4:.1f}" text-anchor="end" font-size="10">{int(pct * 100)}%</text>')
+    if target is not None:
+        parts.append(f'<line class="target" x1="{left}" x2="{width - 10}" y1="{y(min(target, 1)):.1f}" '
+                     f'y2="{y(min(target, 1)):.1f}" stroke="#c0392b" stroke-dasharray="6 4"/>')
+    coords = [(x(i), y(v)) for i, (_, v) in enumerate(points) if v is not None]
+    if coords:
+        parts.append('<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="'
+                     + " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in coords) + '"/>')
+        parts += [f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3" fill="#1f77b4"/>' for cx, cy in coords]
+    for i, (label, _) in enumerate(points):
+        parts.append(f'<text x="{x(i):.1f}" y="{height - 10}" text-anchor="middle" font-size="10">{html.escape(label[5:])}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _html(header: ReportHeader, title: str, subtitle: str, kpis: list[tuple], monthly: list[tuple]) -> str:
+    series: dict[str, dict] = {}
+    for kpi, name, period_key, value, target in monthly:
+        entry = series.setdefault(kpi, {"name": name, "points": [], "target": target})
+        entry["points"].append((period_key, value))
+    cards = []
+    for _, name, kpi, num, den, value, target, met, *_ in kpis:
+        s = series.get(kpi, {"points": [], "target": target})
+        verdict = {True: "Đạt", False: "Không đạt", None: "–"}[met]
+        cards.append(
+            f'<section class="kpi" data-kpi="{html.escape(kpi)}"><h2>{html.escape(name)}</h2>'
+            f'<p>Kết quả kỳ: <b>{vn_percent(value)}</b> ({vn_number(num)}/{vn_number(den)}) — '
+            f'chỉ tiêu {vn_percent(target)} — <b>{verdict}</b></p>'
+            f'{_svg(s["points"], target)}</section>')
+    return f"""<!DOCTYPE html>
+<html lang="vi"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>
+body {{ font-family: "Times New Roman", serif; margin: 2em; color: #222; }}
+header {{ display: flex; justify-content: space-between; text-align: center; }}
+section.kpi {{ display: inline-block; vertical-align: top; margin: 1em; padding: 0.5em; border: 1px solid #ccc; }}
+h2 {{ font-size: 1em; max-width: 560px; }}
+</style></head>
+<body>
+<header><div>{html.escape(header.parent_body.upper())}<br><b>{html.escape(header.department.upper())}</b></div>
+<div><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br><u>Độc lập - Tự do - Hạnh phúc</u></div></header>
+<h1>{html.escape(title)}</h1>
+<p>{html.escape(subtitle)}. Đường nét đứt: chỉ tiêu kế hoạch; đường liền: kết quả theo tháng (toàn Sở).
+Generated {datetime.now():%d/%m/%Y %H:%M}.</p>
+{''.join(cards)}
+</body></html>
+"""

@@ -1,0 +1,115 @@
+"""The report of a reporting period matches the published scorecard; the chart page draws
+every KPI without scripts or remote assets."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import duckdb
+import pytest
+from openpyxl import load_workbook
+
+from orchestration.publish import publish
+from orchestration.reports import vn_number, vn_percent
+
+PERIOD = "2024-BC-6T"
+
+
+@pytest.fixture(scope="module")
+def published(crafted_warehouse, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("reports")
+    settings = crafted_warehouse.with_(warehouse=tmp / "working.duckdb", publish_dir=tmp / "published",
+                                       report_place="Cà Mau", report_number="12/BC-SGDĐT")
+    shutil.copy(crafted_warehouse.warehouse, settings.warehouse)
+    publish(settings)
+    return settings
+
+
+def scorecard(settings, sql, params):
+    con = duckdb.connect(str(settings.publish_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def test_report_figures_equal_the_scorecard(published):
+    wb = load_workbook(published.publish_dir / "reports" / f"{PERIOD}.xlsx")
+    ws = wb["Chỉ tiêu"]
+    rows = list(ws.iter_rows(values_only=True))
+    header_row = next(i for i, r in enumerate(rows) if r[0] == "Mục KH")
+    in_report = {}
+    for r in rows[header_row + 1:]:
+        if not r[0]:
+            break
+        in_report[r[2]] = (r[3], r[4], r[5], r[6], r[7])
+    expected = scorecard(published, """select kpi_code, numerator, denominator, value, target, met
+                                        from marts.kpi_scorecard where period_type = 'report' and period_key = ?
+                                        and unit_code = 'ALL'""", [PERIOD])
+    assert len(in_report) == len(expected) > 5
+    for kpi, num, den, value, target, met in expected:
+        got = in_report[kpi]
+        assert got[:2] == (num, den), kpi
+        assert got[2] == pytest.approx(value) and (got[3] == target or (got[3] is None and target is None))
+        assert got[4] == {True: "Đạt", False: "Không đạt", None: "–"}[met]
+    # Vietnamese number formats on the figures
+    first = header_row + 2
+    assert ws.cell(first, 6).number_format == "0.00%" and ws.cell(first, 4).number_format == "#,##0"
+
+
+def test_report_carries_an_administrative_header(published):
+    ws = load_workbook(published.publish_dir / "reports" / f"{PERIOD}.xlsx")["Chỉ tiêu"]
+    text = " | ".join(str(v) for r in ws.iter_rows(max_row=7, values_only=True) for v in r if v)
+    for part in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "SỞ GIÁO DỤC VÀ ĐÀO TẠO",
+                 "Số: 12/BC-SGDĐT", "Cà Mau, ngày", "BÁO CÁO", "15/12/2023", "09/06/2024"):
+        assert part in text, part
+
+
+def test_report_766_section_matches_the_mart(published):
+    ws = load_workbook(published.publish_dir / "reports" / f"{PERIOD}.xlsx")["Chỉ tiêu"]
+    rows = list(ws.iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] == "Nhóm" and r[1] == "Chỉ số")
+    got = {}
+    for r in rows[start + 1:]:
+        if not r[1]:
+            break
+        got[r[1]] = r[8]
+    expected = scorecard(published, """select indicator_code, points from marts.scorecard_766
+                                        where period_type = 'report' and period_key = ? and unit_code = 'ALL'""", [PERIOD])
+    assert {k: (float(v) if v is not None else None) for k, v in expected} == got
+
+
+def test_resolution_table_adds_up(published):
+    ws = load_workbook(published.publish_dir / "reports" / f"{PERIOD}.xlsx")["Giải quyết TTHC"]
+    rows = list(ws.iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] == "Mã TTHC")
+    body = [r for r in rows[start + 1:] if r[0]]
+    received = sum(r[4] + r[5] + r[6] for r in body)
+    resolved = sum(r[7] + r[8] + r[9] for r in body)
+    expected = scorecard(published, """select count(*) filter (where is_received and received_date between ? and ?),
+                                               count(*) filter (where is_ended and ended_date between ? and ?),
+                                               count(*) filter (where is_ended and ended_date between ? and ? and not is_on_time)
+                                        from marts.fct_dossiers""",
+                         ["2023-12-15", "2024-06-09"] * 3)[0]
+    assert (received, resolved, sum(r[9] for r in body)) == expected
+
+
+def test_chart_page_draws_every_kpi_without_scripts(published):
+    page = (published.publish_dir / "reports" / f"{PERIOD}.html").read_text(encoding="utf-8")
+    kpis = [k for (k,) in scorecard(published, """select kpi_code from marts.kpi_scorecard where period_type = 'report'
+                                                   and period_key = ? and unit_code = 'ALL'""", [PERIOD])]
+    for kpi in kpis:
+        section = re.search(rf'<section class="kpi" data-kpi="{kpi}">(.*?)</section>', page, re.S)
+        assert section, kpi
+        assert "<svg" in section.group(1) and "<polyline" in section.group(1), kpi
+    assert "<script" not in page and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in page
+    assert 'class="target"' in page  # targets drawn
+
+
+def test_vietnamese_number_formats():
+    assert vn_number(1234567) == "1.234.567"
+    assert vn_number(1234.5, 1) == "1.234,5"
+    assert vn_percent(0.8551) == "85,51%"
+    assert vn_percent(None) == "–"
