@@ -29,19 +29,21 @@ DEMO_DIR = Path("data")
 
 
 # ---------------------------------------------------------------------------- running
-def run_pipeline(settings: Settings, suites=None) -> bool:
-    """Run the pipeline job in process; print why when it failed. True when published."""
+def run_pipeline(settings: Settings, suites=None, job_name: str | None = None, run_config: dict | None = None) -> bool:
+    """Run the pipeline job (or another job) in process; print why when it failed. True
+    when published."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     from dagster import DagsterInstance
 
     from orchestration.definitions import PIPELINE_JOB, build_definitions
 
     defs = build_definitions(settings, suites=suites)
-    job = defs.resolve_job_def(PIPELINE_JOB)
+    job = defs.resolve_job_def(job_name or PIPELINE_JOB)
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
     started = time.monotonic()
     result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+                                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}},
+                                                **(run_config or {})})
     elapsed = time.monotonic() - started
     if result.success:
         log.info("pipeline finished in %.1fs; publication at %s", elapsed, settings.publish_dir)
@@ -205,6 +207,15 @@ def cmd_report(args) -> int:
     if not published.exists():
         print(f"nothing published yet at {published}", file=sys.stderr)
         return 1
+    if args.final:
+        from orchestration.definitions import FINALIZE_JOB
+
+        if args.demo:
+            settings = demo_settings(Settings.from_env(env={}), "http://127.0.0.1:1", 2024, DEMO_DIR.resolve())
+        if not run_pipeline(settings, job_name=FINALIZE_JOB,
+                            run_config={"ops": {"raw__report_finals": {"config": {"period_key": args.period}}}}):
+            return 1
+        print(f"report {args.period} is final: its figures are kept as reported from now on")
     target = (Path(settings.publish_dir) / "current").resolve() / "reports"
     try:
         xlsx, page = write_report(published, args.period, target, header_from(settings))
@@ -251,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("report", help="write the report of an official reporting period from the publication")
     p.add_argument("--period", required=True, help="a reporting period key, e.g. 2024-BC-Q1")
+    p.add_argument("--final", action="store_true",
+                   help="make the report final: keep its published figures as reported, rebuild and publish")
     p.add_argument("--demo", action="store_true", help="use the demo's publication")
     p.set_defaults(func=cmd_report)
 

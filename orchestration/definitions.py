@@ -21,10 +21,12 @@ from orchestration.defs.dbt.project import ensure_manifest
 from orchestration.defs.ingest.assets import ingest_assets
 from orchestration.defs.publish.assets import build_publish_asset
 from orchestration.defs.quality.checks import build_quality_checks
+from orchestration.defs.reports.assets import FINALS_KEY, report_finals
 from orchestration.resources import build_resources
 from orchestration.settings import Settings
 
 PIPELINE_JOB = "cchc_pipeline"
+FINALIZE_JOB = "finalize_report"
 
 
 def build_definitions(settings: Settings | None = None, suites=None) -> Definitions:
@@ -36,14 +38,18 @@ def build_definitions(settings: Settings | None = None, suites=None) -> Definiti
 
     # Every step that touches the DuckDB file runs in one process, one after another:
     # DuckDB refuses even a read-only open while another process writes.
-    pipeline = define_asset_job(PIPELINE_JOB, selection=AssetSelection.all(), executor_def=in_process_executor,
+    pipeline = define_asset_job(PIPELINE_JOB, selection=AssetSelection.all() - AssetSelection.assets(FINALS_KEY),
+                                executor_def=in_process_executor,
                                 description="Ingest the portal, build the dbt models and checks, publish.")
+    finalize = define_asset_job(FINALIZE_JOB, selection=AssetSelection.assets(FINALS_KEY).downstream(),
+                                executor_def=in_process_executor,
+                                description="Make a reporting period's report final, rebuild and publish.")
     daily = ScheduleDefinition(name="cchc_daily", job=pipeline, cron_schedule="0 2 * * *",
                                execution_timezone="Asia/Ho_Chi_Minh", default_status=DefaultScheduleStatus.RUNNING)
     return Definitions(
-        assets=[*ingest_assets, dbt_assets_def, publish_asset],
+        assets=[*ingest_assets, dbt_assets_def, publish_asset, report_finals],
         asset_checks=[build_quality_checks() if suites is None else build_quality_checks(suites)],
-        jobs=[pipeline],
+        jobs=[pipeline, finalize],
         schedules=[daily],
         resources=build_resources(settings),
     )

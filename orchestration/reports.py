@@ -256,7 +256,7 @@ def _svg(points: list[tuple[str, float | None]], target: float | None) -> str:
                      + " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in coords) + '"/>')
         parts += [f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3" fill="#1f77b4"/>' for cx, cy in coords]
     for i, (label, _) in enumerate(points):
-        parts.append(f'<text x="{x(i):.1f}" y="{height - 10}" text-anchor="middle" font-size="10">{html.escape(label[5:])}</text>')
+        parts.append(f'<text x="{x(i):.1f}" y="{height - 10}" text-anchor="middle" font-size="10">{html.escape(label[5:7] + "/" + label[:4])}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

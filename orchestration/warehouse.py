@@ -36,6 +36,17 @@ DDL = [
         batch_id varchar not null,
         updated_at timestamp not null
     )""",
+    # Figures of reports made final (DOMAIN.md 5): kept as reported, never changed.
+    """create table if not exists raw.report_finals (
+        period_key varchar not null,
+        unit_code varchar not null,
+        kpi_code varchar not null,
+        numerator bigint,
+        denominator bigint,
+        reported_at timestamp not null,
+        release_id varchar not null,
+        primary key (period_key, unit_code, kpi_code)
+    )""",
     *[
         f"""create table if not exists raw.{name} (
             _batch_id varchar not null,

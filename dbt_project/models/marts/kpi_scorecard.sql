@@ -76,6 +76,11 @@ targets as (
     select kpi_code, plan_year, target from {{ ref('kpi_targets') }}
 ),
 
+finals as (
+    select period_key, unit_code, kpi_code, numerator, denominator, reported_at
+    from {{ source('finals', 'report_finals') }}
+),
+
 withheld as (
     select unit_code, quarantined_share from {{ ref('int_unit_quality') }}
     where is_withheld
@@ -86,10 +91,16 @@ scored as (
         f.*,
         t.target,
         w.unit_code is not null and f.unit_code <> 'ALL' as is_withheld,
-        w.quarantined_share
+        w.quarantined_share,
+        r.numerator as reported_numerator,
+        r.denominator as reported_denominator,
+        r.reported_at
     from figures as f
     left join targets as t on f.kpi_code = t.kpi_code and f.plan_year = t.plan_year
     left join withheld as w on f.unit_code = w.unit_code
+    left join finals as r
+        on f.period_type = 'report' and f.period_key = r.period_key
+        and f.unit_code = r.unit_code and f.kpi_code = r.kpi_code
 )
 
 select
@@ -114,7 +125,8 @@ select
         || '% bản ghi bị cách ly, vượt ngưỡng ' || cast(100 * {{ var('unit_quarantine_threshold') }} as varchar)
         || '% (unit withheld: quarantined share above threshold)'
     end as note,
-    cast(null as bigint) as reported_numerator,
-    cast(null as bigint) as reported_denominator,
-    cast(null as timestamp) as reported_at
+    -- as reported when the period's report was made final; never changed afterwards
+    cast(reported_numerator as bigint) as reported_numerator,
+    cast(reported_denominator as bigint) as reported_denominator,
+    cast(reported_at as timestamp) as reported_at
 from scored

@@ -24,10 +24,12 @@ def build_quality_checks(suites=ALL_SUITES):
     specs = [AssetCheckSpec(name=s.name, asset=AssetKey([s.asset]), blocking=s.blocking, description=s.description)
              for s in suites]
 
-    @multi_asset_check(specs=specs, name="gx_suites", pool=WAREHOUSE_POOL,
+    @multi_asset_check(specs=specs, name="gx_suites", pool=WAREHOUSE_POOL, can_subset=True,
                        description="Great Expectations suites over the working warehouse (read-only, batch by batch).")
     def gx_suites(context: AssetCheckExecutionContext, settings: ResourceParam[Settings]):
-        outcomes = run_suites(settings.warehouse, suites, settings.quality_dir,
+        selected = context.selected_asset_check_keys
+        chosen = [s for s in suites if any(k.name == s.name and k.asset_key == AssetKey([s.asset]) for k in selected)]
+        outcomes = run_suites(settings.warehouse, chosen, settings.quality_dir,
                               memory_limit=settings.duckdb_memory_limit, threads=settings.duckdb_threads)
         docs = data_docs_dir(settings.quality_dir) / "index.html"
         failed_suites = [o.suite.name for o in outcomes if not o.passed]
