@@ -261,7 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_scorecard)
 
     p = sub.add_parser("report", help="write the report of an official reporting period from the publication")
-    p.add_argument("--period", required=True, help="a reporting period key, e.g. 2024-BC-Q1")
+    p.add_argument("--period", required=True,
+                   help="a period key: an official reporting period (2024-BC-Q1) or a calendar one (2024-Q1, 2024-03)")
     p.add_argument("--final", action="store_true",
                    help="make the report final: keep its published figures as reported, rebuild and publish")
     p.add_argument("--demo", action="store_true", help="use the demo's publication")

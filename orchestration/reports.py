@@ -59,21 +59,25 @@ def report_periods(con: duckdb.DuckDBPyConnection) -> list[str]:
         "select distinct period_key from marts.kpi_scorecard where period_type = 'report' order by 1").fetchall()]
 
 
-def _period(con, period_key: str) -> tuple[date, date]:
-    row = con.execute("select min(period_start), max(period_end) from marts.kpi_scorecard "
-                      "where period_type = 'report' and period_key = ?", [period_key]).fetchone()
-    if row is None or row[0] is None:
-        raise ValueError(f"no reporting period {period_key!r} in the published scorecard")
-    return row[0], row[1]
+def _period(con, period_key: str) -> tuple[str, date, date]:
+    """(period_type, start, end) of a period of the published scorecard: an official
+    reporting period (2024-BC-Q1) or a calendar one (2024-Q1, 2024-03, 2024)."""
+    row = con.execute("""select period_type, min(period_start), max(period_end) from marts.kpi_scorecard
+                         where period_key = ? and period_type <> 'school_year'
+                         group by period_type order by period_type = 'report' desc limit 1""",
+                      [period_key]).fetchone()
+    if row is None:
+        raise ValueError(f"no period {period_key!r} in the published scorecard")
+    return row
 
 
-def kpi_rows(con, period_key: str) -> list[tuple]:
+def kpi_rows(con, period_type: str, period_key: str) -> list[tuple]:
     return con.execute("""
         select k.plan_item, k.name_vi, s.kpi_code, s.numerator, s.denominator, s.value, s.target, s.met,
                s.reported_numerator, s.reported_denominator, s.reported_at
         from marts.kpi_scorecard s join marts.dim_kpis k using (kpi_code)
-        where s.period_type = 'report' and s.period_key = ? and s.unit_code = 'ALL'
-        order by k.plan_item, s.kpi_code""", [period_key]).fetchall()
+        where s.period_type = ? and s.period_key = ? and s.unit_code = 'ALL'
+        order by k.plan_item, s.kpi_code""", [period_type, period_key]).fetchall()
 
 
 def resolution_rows(con, start: date, end: date) -> list[tuple]:
@@ -154,16 +158,16 @@ def write_report(published: Path, period_key: str, target_dir: Path, header: Rep
     today = today or date.today()
     con = duckdb.connect(str(published), read_only=True)
     try:
-        start, end = _period(con, period_key)
-        kpis = kpi_rows(con, period_key)
+        period_type, start, end = _period(con, period_key)
+        kpis = kpi_rows(con, period_type, period_key)
         s766 = con.execute("""
             select group_code, indicator_code, name_vi, numerator, denominator, rate, threshold, max_points, points, note
-            from marts.scorecard_766 where period_type = 'report' and period_key = ? and unit_code = 'ALL'
-            order by group_code, indicator_code""", [period_key]).fetchall()
+            from marts.scorecard_766 where period_type = ? and period_key = ? and unit_code = 'ALL'
+            order by group_code, indicator_code""", [period_type, period_key]).fetchall()
         s766_total = con.execute("""
             select group_code, points, max_points_computable from marts.scorecard_766_summary
-            where period_type = 'report' and period_key = ? and unit_code = 'ALL' order by group_code""",
-                                 [period_key]).fetchall()
+            where period_type = ? and period_key = ? and unit_code = 'ALL' order by group_code""",
+                                 [period_type, period_key]).fetchall()
         resolution = resolution_rows(con, start, end)
         quality = con.execute("""
             select 'Cách ly' as kind, source_name, reason_code, any_value(reason_vi), count(*) from marts.quarantine group by all

@@ -113,3 +113,16 @@ def test_vietnamese_number_formats():
     assert vn_number(1234.5, 1) == "1.234,5"
     assert vn_percent(0.8551) == "85,51%"
     assert vn_percent(None) == "–"
+
+
+def test_a_calendar_quarter_on_demand(published, monkeypatch):
+    from orchestration.cli import main
+
+    monkeypatch.setenv("CCHC_PUBLISH_DIR", str(published.publish_dir))
+    assert main(["report", "--period", "2024-Q1"]) == 0
+    assert main(["report", "--period", "2031-Q9"]) == 1
+    ws = load_workbook(published.publish_dir / "reports" / "2024-Q1.xlsx")["Chỉ tiêu"]
+    row = next(r for r in ws.iter_rows(values_only=True) if r[2] == "online_dossier_rate")
+    assert row[3:5] == tuple(scorecard(published, """select numerator, denominator from marts.kpi_scorecard
+        where period_type = 'quarter' and period_key = '2024-Q1' and unit_code = 'ALL'
+        and kpi_code = 'online_dossier_rate'""", [])[0])
