@@ -11,6 +11,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from orchestration.defs.dbt.project import (
     CchcTranslator,
     dbt_build_args,
+    dbt_docs_args,
     dbt_docs_path,
     dbt_env,
     dbt_project,
@@ -19,8 +20,8 @@ from orchestration.defs.dbt.project import (
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.settings import Settings
 
-def build_dbt_assets():
-    manifest_path = ensure_manifest()
+def build_dbt_assets(settings=None):
+    manifest_path = ensure_manifest(settings)
 
     @dbt_assets(
         manifest=manifest_path,
@@ -37,7 +38,7 @@ def build_dbt_assets():
         yield from build.stream()
         # Documentation of what was just built, as one HTML file that opens from disk; the
         # publish step puts it beside the marts.
-        docs = dbt.cli(["docs", "generate", "--static"], target_path=build.target_path / "docs")
+        docs = dbt.cli(dbt_docs_args(settings), target_path=build.target_path / "docs")
         docs.wait()
         static = docs.target_path / "static_index.html"
         target = dbt_docs_path(settings)

@@ -55,6 +55,11 @@ def dbt_build_args(settings: Settings, select: str | None = None) -> list[str]:
     return args
 
 
+def dbt_docs_args(settings: Settings) -> list[str]:
+    """The static documentation, with the build's vars (so dbt's partial parse holds)."""
+    return ["docs", "generate", "--static", "--vars", json.dumps(dbt_vars(settings), sort_keys=True)]
+
+
 def _newest_source_mtime() -> float:
     newest = 0.0
     for sub in ("models", "seeds", "macros", "tests", "dbt_project.yml", "profiles.yml"):
@@ -66,14 +71,24 @@ def _newest_source_mtime() -> float:
     return newest
 
 
-def ensure_manifest() -> Path:
-    """Parse the dbt project when its manifest is missing or older than its files."""
+def ensure_manifest(settings: Settings | None = None) -> Path:
+    """Parse the dbt project when its manifest is missing, older than its files, or parsed
+    for other settings. Parsing with the vars and profile environment the build will use
+    lets the build reuse dbt's partial parse instead of parsing the project again."""
     manifest = DBT_DIR / "target" / "manifest.json"
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-        env = {**os.environ, "CCHC_WAREHOUSE": os.environ.get("CCHC_WAREHOUSE", str(DBT_DIR / "target" / "parse.duckdb"))}
+    stamp = DBT_DIR / "target" / ".cchc_parse_settings.json"
+    env = dbt_env(settings) if settings is not None else {
+        "CCHC_WAREHOUSE": os.environ.get("CCHC_WAREHOUSE", str(DBT_DIR / "target" / "parse.duckdb"))}
+    key = json.dumps({"env": env, "vars": dbt_vars(settings) if settings is not None else None}, sort_keys=True)
+    fresh = (manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime()
+             and stamp.exists() and (settings is None or stamp.read_text() == key))
+    if not fresh:
+        args = ["parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+        if settings is not None:
+            args += ["--vars", json.dumps(dbt_vars(settings), sort_keys=True)]
         dbt = Path(sys.executable).with_name("dbt")
-        subprocess.run([str(dbt), "parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)],
-                       check=True, env=env, cwd=DBT_DIR)
+        subprocess.run([str(dbt), *args], check=True, env={**os.environ, **env}, cwd=DBT_DIR)
+        stamp.write_text(key)
     return manifest
 
 
