@@ -3,9 +3,7 @@ a transform that drops a row; a blocking failure stops publication and says why.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
