@@ -54,19 +54,17 @@ else:
 
 
 def _measure(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, float, str]:
+    """Run a phase; its wall time, its own peak RSS (``wait4``: this child only) and stdout."""
     started = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, text=True)
-    out_chunks = []
-    # wait4 gives this child's own rusage; read stdout first so the pipe never fills.
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    elapsed = time.monotonic() - started
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:3])} failed:\n{out[-2000:]}\n{err[-2000:]}")
-    out_chunks.append(out)
-    return elapsed, usage.ru_maxrss / 1024 / 1024, "".join(out_chunks)  # ru_maxrss is KiB on Linux
+    with tempfile.TemporaryFile(mode="w+") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env, cwd=cwd, text=True)
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.monotonic() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            err.seek(0)
+            raise RuntimeError(f"{' '.join(cmd[:3])} failed:\n{out[-2000:]}\n{err.read()[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024 / 1024, out  # ru_maxrss is KiB on Linux
 
 
 def bench(dossiers: int, workdir: Path) -> list[tuple]:

@@ -133,8 +133,6 @@ def _batches(con: duckdb.DuckDBPyConnection, query: str, batch_rows: int) -> Ite
 
 
 def _validate(validation, frame, outcome: SuiteOutcome) -> None:
-    import great_expectations as gx
-
     result = validation.run(batch_parameters={"dataframe": frame},
                             result_format={"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES})
     outcome.rows += len(frame)
@@ -150,7 +148,6 @@ def _validate(validation, frame, outcome: SuiteOutcome) -> None:
             examples = info.get("partial_unexpected_list") or ([info.get("observed_value")]
                                                                 if "observed_value" in info else [])
             seen.examples += [_plain(v) for v in examples][: EXAMPLES - len(seen.examples)]
-    del gx
 
 
 def _plain(value):

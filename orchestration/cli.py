@@ -143,11 +143,13 @@ def start_sample_portal(dossiers: int, year: int, port: int | None = None) -> tu
     raise RuntimeError("the sample portal did not answer within 30 s")
 
 
-def demo_settings(base: Settings, url: str, year: int, data_dir: Path) -> Settings:
+def demo_settings(data_dir: Path, url: str | None = None, year: int = 2024) -> Settings:
+    """The demo's settings (none from the environment); ``url`` is the sample portal's."""
     from sandbox.portal import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
+    base = Settings.from_env(env={})
     return base.with_(
-        portal_url=url,
+        portal_url=url or base.portal_url,
         portal_client_id=DEMO_CLIENT_ID,
         portal_client_secret=DEMO_CLIENT_SECRET,
         warehouse=data_dir / "warehouse.duckdb",
@@ -168,7 +170,7 @@ def cmd_demo(args) -> int:
     print("cchc demo: using the DEMO hashing key (CCHC_HASH_KEY is ignored here; never use the demo key in production)")
     proc, url = start_sample_portal(args.dossiers, args.year)
     try:
-        settings = demo_settings(Settings.from_env(env={}), url, args.year, data_dir)
+        settings = demo_settings(data_dir, url, args.year)
         ok = run_pipeline(settings)
     finally:
         proc.terminate()
@@ -200,9 +202,7 @@ def cmd_scorecard(args) -> int:
 def cmd_report(args) -> int:
     from orchestration.reports import header_from, write_report
 
-    settings = Settings.from_env()
-    if args.demo:
-        settings = settings.with_(publish_dir=DEMO_DIR / "published")
+    settings = demo_settings(DEMO_DIR.resolve()) if args.demo else Settings.from_env()
     published = Path(settings.publish_dir) / "warehouse.duckdb"
     if not published.exists():
         print(f"nothing published yet at {published}", file=sys.stderr)
@@ -210,8 +210,6 @@ def cmd_report(args) -> int:
     if args.final:
         from orchestration.definitions import FINALIZE_JOB
 
-        if args.demo:
-            settings = demo_settings(Settings.from_env(env={}), "http://127.0.0.1:1", 2024, DEMO_DIR.resolve())
         if not run_pipeline(settings, job_name=FINALIZE_JOB,
                             run_config={"ops": {"raw__report_finals": {"config": {"period_key": args.period}}}}):
             return 1

@@ -32,8 +32,9 @@ FINALIZE_JOB = "finalize_report"
 def build_definitions(settings: Settings | None = None, suites=None) -> Definitions:
     """The project's definitions; ``suites`` replaces the GX suites (tests use it)."""
     settings = settings or Settings.from_env()
-    dbt_assets_def = build_dbt_assets(settings)
-    mart_keys = [get_asset_key_for_model([dbt_assets_def], name) for name in mart_names(ensure_manifest(settings))]
+    manifest = ensure_manifest(settings)
+    dbt_assets_def = build_dbt_assets(manifest)
+    mart_keys = [get_asset_key_for_model([dbt_assets_def], name) for name in mart_names(manifest)]
     publish_asset = build_publish_asset(mart_keys)
 
     # Every step that touches the DuckDB file runs in one process, one after another:

@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from orchestration.definitions import FINALIZE_JOB, PIPELINE_JOB, build_definitions
 from orchestration.finals import finalize_report
 from orchestration.publish import publish
+from tests.crafted import G2
 from tests.integration.dbt_helpers import land, run_dbt
-from tests.integration.test_kpi_figures import G2
 
 PERIOD = "2024-BC-Q1"
 

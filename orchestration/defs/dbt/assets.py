@@ -15,13 +15,11 @@ from orchestration.defs.dbt.project import (
     dbt_docs_path,
     dbt_env,
     dbt_project,
-    ensure_manifest,
 )
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.settings import Settings
 
-def build_dbt_assets(settings=None):
-    manifest_path = ensure_manifest(settings)
+def build_dbt_assets(manifest_path):
 
     @dbt_assets(
         manifest=manifest_path,
