@@ -15,7 +15,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from connectors.exports import LAYOUTS
+
 RAW_TABLES = ("portal_procedures", "portal_dossiers", "portal_ratings")
+FILE_TABLES = {layout.table: layout for layout in LAYOUTS}
 
 DDL = [
     "create schema if not exists raw",
@@ -59,6 +62,45 @@ DDL = [
             payload varchar
         )"""
         for name in RAW_TABLES
+    ],
+    # Every file found in an input folder, by content hash (DOMAIN.md 2.2, 2.3): loaded,
+    # or rejected with the reason. A path whose content changed has one row per version.
+    """create table if not exists raw.files (
+        folder varchar not null,
+        file_id varchar not null,
+        path varchar not null,
+        size_bytes bigint not null,
+        modified_at timestamp,
+        seen_at timestamp not null,
+        status varchar not null,
+        source varchar,
+        reason_code varchar,
+        reason varchar,
+        batch_id varchar,
+        rows_read bigint,
+        rows_blank bigint,
+        rows_footer bigint,
+        header_row integer,
+        sheets varchar,
+        encoding varchar,
+        delimiter varchar,
+        as_of_date date,
+        notes varchar,
+        primary key (folder, file_id)
+    )""",
+    *[
+        f"""create table if not exists raw.{table} (
+            _batch_id varchar not null,
+            _batch_seq bigint not null,
+            _row_seq bigint not null,
+            _loaded_at timestamp not null,
+            _source varchar not null,
+            _sheet varchar,
+            _row bigint not null,
+            _file_id varchar not null,
+            {", ".join(f"{c} varchar" for c in layout.columns)}
+        )"""
+        for table, layout in FILE_TABLES.items()
     ],
 ]
 
@@ -134,3 +176,72 @@ def land_batch(con: duckdb.DuckDBPyConnection, *, source: str, table: str, pages
         con.execute("rollback")
         raise
     return batch_id, rows
+
+
+def land_file(con: duckdb.DuckDBPyConnection, *, folder: str, file_id: str, path: str, table: str,
+              select_sql: str, params: list, file_meta: dict, started_at: datetime,
+              registered: dict[str, pa.Table] | None = None) -> tuple[str, int]:
+    """Land one file's rows (``select_sql`` yields the layout's columns, ``_sheet`` and
+    ``_row``) with its ``raw.batches`` and ``raw.files`` rows, in one transaction."""
+    layout = FILE_TABLES[table]
+    batch_id = uuid.uuid4().hex
+    for name, data in (registered or {}).items():
+        con.register(name, data)
+    con.execute("begin transaction")
+    try:
+        seq = con.execute("select coalesce(max(batch_seq), 0) + 1 from raw.batches").fetchone()[0]
+        rows = con.execute(
+            f"""insert into raw.{table}
+                select ?, ?, row_number() over (), current_localtimestamp(), ?, _sheet, _row, ?,
+                       {", ".join(layout.columns)}
+                from ({select_sql})""",
+            [batch_id, seq, path, file_id, *params]).fetchone()[0]
+        con.execute(
+            "insert into raw.batches values (?, ?, ?, ?, current_localtimestamp(), null, null, ?, ?)",
+            [batch_id, seq, layout.source, started_at, max(1, len(file_meta.get("sheets") or [])), rows])
+        total = file_meta.get("rows_total")  # a CSV: rows DuckDB's reader yielded, blank ones included
+        _insert_file_row(con, {**file_meta, "folder": folder, "file_id": file_id, "path": path, "status": "loaded",
+                               "source": layout.source, "batch_id": batch_id, "rows_read": rows,
+                               "rows_blank": total - rows if total is not None else file_meta.get("rows_blank")})
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        for name in registered or {}:
+            con.unregister(name)
+    return batch_id, rows
+
+
+def record_rejected_file(con: duckdb.DuckDBPyConnection, *, folder: str, file_id: str, path: str,
+                         file_meta: dict, reason_code: str, reason: str) -> None:
+    """A file that cannot be read at all: kept in ``raw.files`` with the reason."""
+    _insert_file_row(con, {**file_meta, "folder": folder, "file_id": file_id, "path": path, "status": "rejected",
+                           "reason_code": reason_code, "reason": reason})
+
+
+FILE_COLUMNS = ("folder", "file_id", "path", "size_bytes", "modified_at", "status", "source", "reason_code",
+                "reason", "batch_id", "rows_read", "rows_blank", "rows_footer", "header_row", "sheets", "encoding",
+                "delimiter", "as_of_date", "notes")
+
+
+def _insert_file_row(con: duckdb.DuckDBPyConnection, values: dict) -> None:
+    row = dict(values)
+    if isinstance(row.get("sheets"), list):
+        row["sheets"] = ", ".join(row["sheets"])
+    if isinstance(row.get("notes"), list):
+        row["notes"] = "; ".join(row["notes"]) or None
+    con.execute(
+        f"""insert into raw.files ({", ".join(FILE_COLUMNS)}, seen_at)
+            values ({", ".join("?" for _ in FILE_COLUMNS)}, current_localtimestamp())""",
+        [row.get(c) for c in FILE_COLUMNS])
+
+
+def known_file(con: duckdb.DuckDBPyConnection, folder: str, file_id: str) -> tuple[str, str] | None:
+    """(path, status) of a file already seen in ``folder`` with this content."""
+    return con.execute("select path, status from raw.files where folder = ? and file_id = ?",
+                       [folder, file_id]).fetchone()
+
+
+def forget_rejected_file(con: duckdb.DuckDBPyConnection, folder: str, file_id: str) -> None:
+    con.execute("delete from raw.files where folder = ? and file_id = ? and status = 'rejected'", [folder, file_id])

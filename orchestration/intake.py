@@ -1,0 +1,161 @@
+"""Intake of the files dropped in ``CCHC_MOET_DIR`` and ``CCHC_PAYMENTS_DIR`` (DOMAIN.md
+2.2 and 2.3).
+
+A file is known by its content hash: the same file dropped twice, or renamed, loads once;
+a changed file (same path, new content) loads as a new version, and dbt sets the older
+version's rows aside as superseded. A file that cannot be read at all is recorded as
+rejected with the reason (``raw.files``), listed in the run's output and in the
+quarantine; it is never skipped in silence. The input folders are only ever read: a CSV
+that must be transcoded or cut is copied to a work folder beside the warehouse first.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from connectors.exports import LAYOUTS, UnreadableFile, plan_csv, read_xlsx, sha256_of
+from connectors.personal import hash_key
+from orchestration.settings import Settings
+from orchestration.warehouse import forget_rejected_file, known_file, land_file, record_rejected_file
+
+log = logging.getLogger(__name__)
+
+FOLDERS = ("moet", "payments")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+CSV_SUFFIXES = (".csv", ".txt")
+
+
+@dataclass
+class IntakeResult:
+    folder: str
+    directory: str | None
+    files_seen: int = 0
+    files_loaded: int = 0
+    files_already_loaded: int = 0
+    files_rejected: int = 0
+    rows: int = 0
+    loaded: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+
+    def as_metadata(self) -> dict:
+        return {k: (", ".join(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()
+                if v is not None and v != []}
+
+
+def folder_dir(settings: Settings, folder: str) -> Path | None:
+    return {"moet": settings.moet_dir, "payments": settings.payments_dir}[folder]
+
+
+def work_dir(settings: Settings) -> Path:
+    """Where transcoded or cut copies of CSVs go (never the input folder)."""
+    return Path(settings.warehouse).parent / "work"
+
+
+def list_files(base: Path) -> list[Path]:
+    """Files under ``base`` in a stable order; hidden files and Excel lock files (``~$``)
+    are not exports."""
+    out = []
+    for root, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith((".", "~$")):
+                continue
+            out.append(Path(root) / name)
+    return out
+
+
+def intake_folder(con, settings: Settings, folder: str) -> IntakeResult:
+    """Load every new file of one input folder; returns what was loaded and rejected."""
+    base = folder_dir(settings, folder)
+    result = IntakeResult(folder, str(base) if base else None)
+    if base is None:
+        log.info("%s: no input folder configured (CCHC_%s_DIR); nothing to read", folder, folder.upper())
+        return result
+    if not base.is_dir():
+        raise FileNotFoundError(f"input folder {base} (CCHC_{folder.upper()}_DIR) does not exist")
+    key = hash_key(settings.hash_key)
+    layouts = tuple(layout for layout in LAYOUTS if layout.folder == folder)
+    for path in list_files(base):
+        result.files_seen += 1
+        rel = path.relative_to(base).as_posix()
+        file_id = sha256_of(path)
+        seen = known_file(con, folder, file_id)
+        if seen is not None and seen[1] == "rejected":
+            # A rejected file is tried again on every run (a fixed reader may read it now);
+            # if it is still unreadable, it is recorded again below.
+            forget_rejected_file(con, folder, file_id)
+            seen = None
+        if seen is not None:
+            result.files_already_loaded += 1
+            log.info("%s/%s: same content as %s (%s); not loaded again", folder, rel, seen[0], seen[1])
+            continue
+        stat = path.stat()
+        meta = {"size_bytes": stat.st_size, "modified_at": datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0)}
+        started = datetime.now()
+        try:
+            batch_rows = _load(con, path, rel, folder, file_id, layouts, key, settings, meta, started)
+        except UnreadableFile as exc:
+            record_rejected_file(con, folder=folder, file_id=file_id, path=rel, file_meta=meta,
+                                 reason_code=exc.reason_code, reason=str(exc))
+            result.files_rejected += 1
+            result.rejected.append(f"{rel}: {exc}")
+            log.warning("%s/%s REJECTED: %s", folder, rel, exc)
+            continue
+        result.files_loaded += 1
+        result.rows += batch_rows
+        result.loaded.append(rel)
+    log.info("%s: %d files seen, %d loaded (%d rows), %d already loaded, %d rejected", folder, result.files_seen,
+             result.files_loaded, result.rows, result.files_already_loaded, result.files_rejected)
+    return result
+
+
+def _load(con, path: Path, rel: str, folder: str, file_id: str, layouts, key: bytes, settings: Settings,
+          meta: dict, started: datetime) -> int:
+    suffix = path.suffix.lower()
+    label = f"{folder}/{rel}"
+    plan = None
+    try:
+        if suffix in EXCEL_SUFFIXES:
+            data, read = read_xlsx(path, layouts, key, label)
+            select, params, registered = "select * from _xlsx_rows", [], {"_xlsx_rows": data}
+        elif suffix in CSV_SUFFIXES:
+            plan = plan_csv(path, layouts, work_dir(settings), label)
+            read = plan.read
+            con.execute(plan.stage_sql())
+            staged = con.execute(f"select count(*) from {plan.STAGE}").fetchone()[0]
+            con.execute(*plan.codes_sql(key))
+            exact = staged == plan.body_lines
+            select, params = plan.select_sql(exact_lines=exact), []
+            registered = {} if exact else {"_csv_lines": plan.line_numbers()}
+        else:
+            raise UnreadableFile("file_type_unsupported",
+                                 f"định dạng tệp {suffix or '(không có đuôi)'} không được hỗ trợ (chỉ .xlsx, .csv)")
+        file_meta = {**meta, "header_row": read.header_row, "sheets": read.sheets, "encoding": read.encoding,
+                     "delimiter": read.delimiter, "as_of_date": read.as_of, "rows_footer": read.rows_footer,
+                     "rows_blank": read.rows_blank, "notes": read.notes,
+                     "rows_total": staged if plan is not None else None}
+        _, rows = land_file(con, folder=folder, file_id=file_id, path=rel, table=read.layout.table,
+                            select_sql=select, params=params, file_meta=file_meta, started_at=started,
+                            registered=registered)
+    except UnicodeError as exc:
+        raise UnreadableFile("encoding_unreadable", f"không đọc được bảng mã của tệp {label}: {exc}") from exc
+    except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
+        # DuckDB's CSV errors name the line: keep the first line of the message
+        raise UnreadableFile("file_unreadable", f"DuckDB không đọc được tệp {label}: "
+                             f"{str(exc).splitlines()[0]}") from exc
+    finally:
+        if plan is not None:
+            for statement in plan.drop_sql():
+                con.execute(statement)
+            if plan.path != path:
+                plan.path.unlink(missing_ok=True)  # the transcoded or cut copy
+    log.info("%s: %d rows as %s (header at row %d%s%s)", label, rows, read.layout.source, read.header_row,
+             f", sheets {', '.join(read.sheets)}" if read.sheets else "",
+             f", {read.encoding}, '{read.delimiter}'" if read.encoding else "")
+    return rows
