@@ -143,12 +143,20 @@ def start_sample_portal(dossiers: int, year: int, port: int | None = None) -> tu
     raise RuntimeError("the sample portal did not answer within 30 s")
 
 
+def sample_exports_dir(data_dir: Path) -> Path:
+    return data_dir / "sample_exports"
+
+
 def demo_settings(data_dir: Path, url: str | None = None, year: int = 2024) -> Settings:
-    """The demo's settings (none from the environment); ``url`` is the sample portal's."""
+    """The demo's settings (none from the environment); ``url`` is the sample portal's. The
+    sample exports are read from ``data_dir/sample_exports`` when they have been written."""
     from sandbox.portal import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
     base = Settings.from_env(env={})
+    exports = sample_exports_dir(data_dir)
     return base.with_(
+        moet_dir=exports / "moet" if (exports / "moet").is_dir() else None,
+        payments_dir=exports / "payments" if (exports / "payments").is_dir() else None,
         portal_url=url or base.portal_url,
         portal_client_id=DEMO_CLIENT_ID,
         portal_client_secret=DEMO_CLIENT_SECRET,
@@ -167,6 +175,11 @@ def cmd_demo(args) -> int:
         for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
             (data_dir / name).unlink(missing_ok=True)
     print(f"cchc demo: sample portal with {args.dossiers} dossiers for {args.year}; data under {data_dir}")
+    from sandbox.exports import write_sample_exports
+
+    started = time.monotonic()
+    moet, payments = write_sample_exports(sample_exports_dir(data_dir), args.year, args.dossiers, args.collections)
+    print(f"cchc demo: sample exports in {moet} and {payments} ({time.monotonic() - started:.1f}s)")
     print("cchc demo: using the DEMO hashing key (CCHC_HASH_KEY is ignored here; never use the demo key in production)")
     proc, url = start_sample_portal(args.dossiers, args.year)
     try:
@@ -243,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("demo", help="run everything on the bundled sample sources under ./data/")
     p.add_argument("--dossiers", type=int, default=50_000)
     p.add_argument("--year", type=int, default=2024)
+    p.add_argument("--collections", type=int, default=2_500_000, help="school-collection rows in the sample CSVs")
     p.add_argument("--data-dir", default=str(DEMO_DIR))
     p.add_argument("--keep", action="store_true",
                    help="keep the working warehouse of the last demo (an incremental rerun)")

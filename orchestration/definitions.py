@@ -19,6 +19,7 @@ from dagster_dbt import get_asset_key_for_model
 from orchestration.defs.dbt.assets import build_dbt_assets, mart_names
 from orchestration.defs.dbt.project import ensure_manifest
 from orchestration.defs.ingest.assets import ingest_assets
+from orchestration.defs.ingest.sensors import build_export_sensor
 from orchestration.defs.publish.assets import build_publish_asset
 from orchestration.defs.quality.checks import build_quality_checks
 from orchestration.defs.reports.assets import FINALS_KEY, report_finals
@@ -41,7 +42,7 @@ def build_definitions(settings: Settings | None = None, suites=None) -> Definiti
     # DuckDB refuses even a read-only open while another process writes.
     pipeline = define_asset_job(PIPELINE_JOB, selection=AssetSelection.all() - AssetSelection.assets(FINALS_KEY),
                                 executor_def=in_process_executor,
-                                description="Ingest the portal, build the dbt models and checks, publish.")
+                                description="Ingest the portal and the dropped files, build the dbt models and checks, publish.")
     finalize = define_asset_job(FINALIZE_JOB, selection=AssetSelection.assets(FINALS_KEY).downstream(),
                                 executor_def=in_process_executor,
                                 description="Make a reporting period's report final, rebuild and publish.")
@@ -52,6 +53,7 @@ def build_definitions(settings: Settings | None = None, suites=None) -> Definiti
         asset_checks=[build_quality_checks() if suites is None else build_quality_checks(suites)],
         jobs=[pipeline, finalize],
         schedules=[daily],
+        sensors=[build_export_sensor(settings, PIPELINE_JOB)],
         resources=build_resources(settings),
     )
 

@@ -361,26 +361,28 @@ class ExportWriter:
 
     # ------------------------------------------------------------------ school collections
     def _collection_sql(self, schools: list[School], rows: int) -> tuple[str, dict]:
-        """One SQL query generating ``rows`` collection rows for the given schools: every
-        value is a hash of the row number, so the output is the same on every run."""
+        """One SQL query generating ``rows`` collection rows for the given schools: each
+        student has one row a month (Học phí, or Tiền ăn bán trú at primary schools, in the
+        nine school months; BHYT in June; drinking water in July; semi-boarding meals in
+        August), and every choice is a hash of the row number, so each run writes the same."""
         tables = {"schools": [(s.code, s.level, s.students, i) for i, s in enumerate(schools)]}
+        n = len(schools)
         return f"""
             with s as (select * from schools_t),
-            n as (select range as i from range({rows})),
+            r as (
+                select range as i, range // 12 as student_seq, range % 12 + 1 as month
+                from range({rows})
+            ),
             picked as (
-                select n.i, s.code, s.level, s.students,
-                       (hash(n.i, {self.seed}) % 1000000) / 1000000.0 as u1,
-                       (hash(n.i, {self.seed + 1}) % 1000000) / 1000000.0 as u2,
-                       (hash(n.i, {self.seed + 2}) % 1000000) / 1000000.0 as u3,
-                       (hash(n.i, {self.seed + 3}) % 1000000) / 1000000.0 as u4
-                from n join s on s.idx = n.i % {len(schools)}
+                select r.i, r.month, s.code, s.level, s.idx, r.student_seq // {n} as student_idx,
+                       (hash(r.i, {self.seed + 3}) % 1000000) / 1000000.0 as u4,
+                       hash(r.i, {self.seed + 4}) % 28 as day_offset
+                from r join s on s.idx = r.student_seq % {n}
             )
             select i, code as ma_truong,
-                   '0' || cast(96000000000 + (hash(code, cast(u1 * students as integer)) % 999999999) as varchar)
-                       as ma_hoc_sinh,
+                   '0' || cast(96000000000 + idx * 100000 + student_idx as varchar) as ma_hoc_sinh,
                    day,
-                   case when month(day) >= 9 then cast(year(day) as varchar) || '-' || cast(year(day) + 1 as varchar)
-                        else cast(year(day) - 1 as varchar) || '-' || cast(year(day) as varchar) end as nam_hoc,
+                   case when month >= 9 then '{self.year}-{self.year + 1}' else '{self.year - 1}-{self.year}' end as nam_hoc,
                    item as khoan_thu,
                    case item
                        when 'Học phí' then case when level in ('THPT', 'GDTX') then 200000 else 150000 end
@@ -390,10 +392,11 @@ class ExportWriter:
                    u4
             from (
                 select *,
-                       date '{self.year}-01-01' + cast(u2 * 365 as integer) as day,
-                       case when u3 < 0.55 and level <> 'Tiểu học' then 'Học phí'
-                            when u3 < 0.62 then 'Bảo hiểm y tế học sinh'
-                            when u3 < 0.70 then 'Tiền nước uống' else 'Tiền ăn bán trú' end as item
+                       make_date({self.year}, month, 1 + cast(day_offset as integer)) as day,
+                       case when month = 6 then 'Bảo hiểm y tế học sinh'
+                            when month = 7 then 'Tiền nước uống'
+                            when month = 8 or level = 'Tiểu học' then 'Tiền ăn bán trú'
+                            else 'Học phí' end as item
                 from picked
             ) as x
         """, tables
@@ -403,7 +406,8 @@ class ExportWriter:
         with ';', NFD text and a footer), and three schools' own ``.xlsx`` exports."""
         xlsx_schools = self.schools[:3]
         csv_schools = self.schools[3:]
-        con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB", "enable_progress_bar": False})
+        con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB"})
+        con.execute("set enable_progress_bar = false")
         sql, tables = self._collection_sql(csv_schools, self.collection_rows)
         con.execute("create table schools_t (code varchar, level varchar, students integer, idx integer)")
         con.executemany("insert into schools_t values (?, ?, ?, ?)", tables["schools"])
@@ -419,9 +423,10 @@ class ExportWriter:
         n = con.execute("select count(*) from coll").fetchone()[0]
         # Refunds, over-collections, duplicates and bad rows (a few of each).
         con.execute("update coll set amount = -amount where i % 997 = 5")
-        con.execute("""update coll set amount = 2400000, day = date '%d-09-12', nam_hoc = '%d-%d'
-                       where khoan_thu = 'Học phí' and ma_truong in (select code from schools_t where idx %% 61 = 7)
-                         and i %% 13 = 0""" % (self.year, self.year, self.year + 1))
+        # Over-collection: a few schools charge a whole year of Học phí above the schedule in September.
+        con.execute("""update coll set amount = 2400000
+                       where khoan_thu = 'Học phí' and month(day) = 9
+                         and ma_truong in (select code from schools_t where idx % 61 = 7)""")
         con.execute("update coll set method = 'Khác' where i % 50021 = 3")
         con.execute("update coll set ma_truong = '96990001' where i % 70001 = 11")
         con.execute("update coll set amount = null where i % 90001 = 17")
@@ -528,7 +533,7 @@ def write_sample_exports(out_dir: Path, year: int = 2024, n_dossiers: int = 50_0
     same sample is already there; returns the two folders."""
     out_dir = Path(out_dir)
     stamp = out_dir / ".sample"
-    wanted = f"year={year} dossiers={n_dossiers} collections={collection_rows} v1"
+    wanted = f"year={year} dossiers={n_dossiers} collections={collection_rows} v2"
     if not (stamp.exists() and stamp.read_text() == wanted):
         for sub in ("moet", "payments"):
             shutil.rmtree(out_dir / sub, ignore_errors=True)

@@ -140,3 +140,80 @@
 {% macro default__int_div(numerator, denominator) -%}
     (({{ numerator }}) // ({{ denominator }}))
 {%- endmacro %}
+
+{# ---- File sources (DOMAIN.md 2.2, 2.3): values arrive as the text a person reads. ---- #}
+
+{# A date or time as exports write it: dd/mm/yyyy, dd/mm/yyyy HH:mm[:ss], yyyy-mm-dd, or an
+   Excel serial number (days since 1899-12-30, with a fraction for the time). Anything
+   else, or an impossible calendar date, is null. #}
+{% macro vn_timestamp(expr) -%}
+    {{ return(adapter.dispatch('vn_timestamp', 'cchc')(expr)) }}
+{%- endmacro %}
+{% macro default__vn_timestamp(expr) -%}
+    case
+        when regexp_full_match(trim({{ expr }}), '[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}')
+            then try_strptime(trim({{ expr }}), '%d/%m/%Y')
+        when regexp_full_match(trim({{ expr }}), '[0-9]{1,2}/[0-9]{1,2}/[0-9]{4} +[0-9]{1,2}:[0-9]{2}:[0-9]{2}')
+            then try_strptime(regexp_replace(trim({{ expr }}), ' +', ' '), '%d/%m/%Y %H:%M:%S')
+        when regexp_full_match(trim({{ expr }}), '[0-9]{1,2}/[0-9]{1,2}/[0-9]{4} +[0-9]{1,2}:[0-9]{2}')
+            then try_strptime(regexp_replace(trim({{ expr }}), ' +', ' '), '%d/%m/%Y %H:%M')
+        when regexp_full_match(trim({{ expr }}), '[0-9]{4}-[0-9]{2}-[0-9]{2}')
+            then try_strptime(trim({{ expr }}), '%Y-%m-%d')
+        when regexp_full_match(trim({{ expr }}), '[0-9]{1,7}(\.[0-9]+)?')
+             and cast(trim({{ expr }}) as double) between 1 and 2958465
+            then timestamp '1899-12-30' + to_microseconds(cast(round(cast(trim({{ expr }}) as double) * 86400) as bigint) * 1000000)
+    end
+{%- endmacro %}
+
+{# True when a value is present (not blank) but does not parse as vn_timestamp. #}
+{% macro vn_timestamp_invalid(expr) -%}
+    (nullif(trim({{ expr }}), '') is not null and {{ vn_timestamp(expr) }} is null)
+{%- endmacro %}
+
+{# A decimal as exports write it: 67.5 or 67,5 (a decimal comma). No thousands separators. #}
+{% macro vn_decimal(expr) -%}
+    {{ return(adapter.dispatch('vn_decimal', 'cchc')(expr)) }}
+{%- endmacro %}
+{% macro default__vn_decimal(expr) -%}
+    case when regexp_full_match(trim({{ expr }}), '-?[0-9]+([.,][0-9]+)?')
+         then cast(replace(trim({{ expr }}), ',', '.') as decimal(9, 3)) end
+{%- endmacro %}
+
+{# A school year as '2023-2024' from '2023-2024', '2023 - 2024' or '2023/2024' (consecutive years). #}
+{% macro school_year_key(expr) -%}
+    {{ return(adapter.dispatch('school_year_key', 'cchc')(expr)) }}
+{%- endmacro %}
+{% macro default__school_year_key(expr) -%}
+    case when regexp_full_match(trim({{ expr }}), '[0-9]{4} *[-/–] *[0-9]{4}')
+              and cast(right(trim({{ expr }}), 4) as integer) = cast(left(trim({{ expr }}), 4) as integer) + 1
+         then left(trim({{ expr }}), 4) || '-' || right(trim({{ expr }}), 4) end
+{%- endmacro %}
+
+{# Text compared as a label: NFC, case-folded, spacing folded (diacritics kept). #}
+{% macro label_key(expr) -%}
+    {{ return(adapter.dispatch('label_key', 'cchc')(expr)) }}
+{%- endmacro %}
+{% macro default__label_key(expr) -%}
+    nullif(regexp_replace(lower(trim(nfc_normalize({{ expr }}))), '\s+', ' ', 'g'), '')
+{%- endmacro %}
+
+{# The landing columns of a file source's raw table. #}
+{% macro file_landing_columns() -%}
+    _batch_id,
+    _batch_seq,
+    _row_seq,
+    _loaded_at,
+    _source,
+    _sheet,
+    _row,
+    _file_id
+{%- endmacro %}
+
+{# Digital-transformation level of a group score (QĐ 4725, DOMAIN.md 2.2): Mức 1 below 50,
+   Mức 2 from 50 to 75, Mức 3 above 75. #}
+{% macro dt_level(score) -%}
+    case when {{ score }} is null then null
+         when {{ score }} < 50 then 1
+         when {{ score }} <= 75 then 2
+         else 3 end
+{%- endmacro %}

@@ -16,7 +16,7 @@ def _expectations():
         E.ExpectColumnValuesToNotBeNull(column="source_location"),
         E.ExpectColumnValuesToNotBeNull(column="unit_code"),
         E.ExpectColumnValuesToNotBeNull(column="record"),
-        E.ExpectColumnValuesToBeInSet(column="source_name", value_set=["portal.ho-so", "portal.danh-gia"]),
+        E.ExpectColumnValuesToBeInSet(column="source_name", value_set=["portal.ho-so", "portal.danh-gia", "moet.schools", "moet.assessments", "payments.transactions", "payments.collections", "files"]),
     ]
 
 

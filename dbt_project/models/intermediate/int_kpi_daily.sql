@@ -1,6 +1,7 @@
-{#- Every dossier and rating KPI of DOMAIN.md 3 as daily numerators and denominators per
-    unit (local dates). Periods are sums of days, so month, quarter, year and the official
-    reporting periods all come from this one table. -#}
+{#- Every dossier, rating and collection KPI of DOMAIN.md 3 as daily numerators and
+    denominators per unit (local dates). Periods are sums of days, so month, quarter, year
+    and the official reporting periods all come from this one table. school_cashless_rate
+    sums amounts (VND, refunds netted against the method they name) per school. -#}
 with dossiers as (
     select * from {{ ref('fct_dossiers') }}
 ),
@@ -48,13 +49,32 @@ facts as (
     union all
     select 'satisfaction_rate', unit_code, rating_date, is_satisfied
     from ratings
+),
+
+counts as (
+    select
+        kpi_code,
+        coalesce(unit_code, 'UNKNOWN') as unit_code,
+        day,
+        count(*) filter (where in_numerator) as numerator,
+        count(*) as denominator
+    from facts
+    group by 1, 2, 3
+),
+
+amounts as (
+    select
+        'school_cashless_rate' as kpi_code,
+        school_code as unit_code,
+        collected_on as day,
+        coalesce(sum(amount) filter (where not is_cash), 0) as numerator,
+        sum(amount) as denominator
+    from {{ ref('fct_school_collections') }}
+    group by school_code, collected_on
 )
 
-select
-    kpi_code,
-    coalesce(unit_code, 'UNKNOWN') as unit_code,
-    day,
-    count(*) filter (where in_numerator) as numerator,
-    count(*) as denominator
-from facts
-group by 1, 2, 3
+select kpi_code, unit_code, day, cast(numerator as bigint) as numerator, cast(denominator as bigint) as denominator
+from counts
+union all
+select kpi_code, unit_code, day, cast(numerator as bigint), cast(denominator as bigint)
+from amounts

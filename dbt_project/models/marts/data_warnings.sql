@@ -11,6 +11,87 @@ with dossiers as (
         _row as source_row
     from {{ ref('int_portal__dossiers_checked') }}
     where is_valid and warning_codes <> ''
+),
+
+-- a dossier whose online-payment flag disagrees with the payment exports (either way)
+payment_flags as (
+    select
+        'portal.ho-so',
+        ma_ho_so,
+        unit_code,
+        'payment_flag_mismatch',
+        source_url,
+        source_page,
+        source_row
+    from {{ ref('fct_dossiers') }}
+    where is_received and fee_total > 0 and paid_online_flag <> has_successful_payment
+),
+
+levels as (
+    select
+        'moet.assessments',
+        file_label || '!' || coalesce(_sheet, '') || '#' || cast(_row as varchar),
+        coalesce(school_code, 'UNKNOWN'),
+        'level_label_mismatch',
+        file_label,
+        cast(null as integer),
+        cast(_row as integer)
+    from {{ ref('int_moet__assessments_checked') }}
+    where set_aside_reason is null and reason_codes = ''
+      and (teaching_level_label is distinct from teaching_level and teaching_level_label is not null
+           or management_level_label is distinct from management_level and management_level_label is not null)
+),
+
+statuses as (
+    select
+        'payments.transactions',
+        file_label || '!' || coalesce(_sheet, '') || '#' || cast(_row as varchar),
+        'UNKNOWN',
+        'payment_status_unknown',
+        file_label,
+        cast(null as integer),
+        cast(_row as integer)
+    from {{ ref('int_payments__transactions_checked') }}
+    where set_aside_reason is null and reason_codes = '' and status is null
+),
+
+-- NFD text in a file is one warning per file (a whole export is usually in one form)
+nfd_files as (
+    {%- for model in ['int_moet__schools_checked', 'int_payments__transactions_checked', 'int_payments__collections_checked'] %}
+    select
+        '{{ {"int_moet__schools_checked": "moet.schools", "int_payments__transactions_checked": "payments.transactions", "int_payments__collections_checked": "payments.collections"}[model] }}' as source_name,
+        file_label,
+        {{ "any_value(school_code)" if "transactions" not in model else "'UNKNOWN'" }} as unit_code,
+        count(*) as rows_nfd
+    from {{ ref(model) }}
+    where had_nfd_text and set_aside_reason is null
+    group by file_label
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+file_warnings as (
+    select
+        source_name,
+        file_label || ' (' || cast(rows_nfd as varchar) || ' dòng)',
+        case when source_name = 'payments.transactions' then 'UNKNOWN' else coalesce(unit_code, 'UNKNOWN') end,
+        'file_text_not_nfc',
+        file_label,
+        cast(null as integer),
+        cast(null as integer)
+    from nfd_files
+),
+
+all_warnings as (
+    select * from dossiers
+    union all
+    select * from payment_flags
+    union all
+    select * from levels
+    union all
+    select * from statuses
+    union all
+    select * from file_warnings
 )
 
 select
@@ -23,5 +104,5 @@ select
     d.source_url,
     d.source_page,
     d.source_row
-from dossiers as d
+from all_warnings as d
 left join {{ ref('quarantine_reasons') }} as r on d.warning_code = r.reason_code

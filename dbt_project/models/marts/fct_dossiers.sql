@@ -4,6 +4,14 @@
 with checked as (
     select * from {{ ref('int_portal__dossiers_checked') }}
     where is_valid
+),
+
+-- online_payment_rate (DOMAIN.md 3): a successful transaction in the payment exports counts
+-- as paid online too
+payments as (
+    select dossier_code, bool_or(is_success) as has_successful_payment
+    from {{ ref('fct_fee_payments') }}
+    group by dossier_code
 )
 
 select
@@ -34,7 +42,9 @@ select
     dong_bo_dvcqg,
     thanh_toan_truc_tuyen,
     cast(fee_total as bigint) as fee_total,
-    paid_online_flag as is_paid_online,
+    paid_online_flag,
+    coalesce(p.has_successful_payment, false) as has_successful_payment,
+    paid_online_flag or coalesce(p.has_successful_payment, false) as is_paid_online,
     has_electronic_result,
     has_reused_component,
     replaceable_components,
@@ -49,3 +59,4 @@ select
     _row as source_row,
     _batch_id as batch_id
 from checked
+left join payments as p on checked.ma_ho_so = p.dossier_code

@@ -64,12 +64,52 @@ procedure_kpis as (
     cross join periods as p
 ),
 
+-- school_digital_level2_share (DOMAIN.md 3): by school year (1 September to 31 August;
+-- plan year = the year it ends), for ALL and each school.
+assessments as (
+    select * from {{ ref('fct_school_assessments') }}
+),
+
+school_years as (
+    select distinct
+        school_year,
+        cast(left(school_year, 4) || '-09-01' as date) as period_start,
+        cast(right(school_year, 4) || '-08-31' as date) as period_end,
+        cast(right(school_year, 4) as integer) as plan_year
+    from assessments
+),
+
+school_kpis as (
+    select
+        'school_year' as period_type, y.school_year as period_key, y.period_start, y.period_end, y.plan_year,
+        a.school_code as unit_code, 'school_digital_level2_share' as kpi_code,
+        count(*) filter (where a.is_level2_both) as numerator,
+        count(*) as denominator
+    from assessments as a
+    inner join school_years as y using (school_year)
+    group by y.school_year, y.period_start, y.period_end, y.plan_year, a.school_code
+),
+
+school_kpis_all as (
+    select
+        period_type, period_key, period_start, period_end, plan_year,
+        'ALL' as unit_code, kpi_code,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator
+    from school_kpis
+    group by period_type, period_key, period_start, period_end, plan_year, kpi_code
+),
+
 figures as (
     select * from dossier_kpis
     union all
     select * from dossier_kpis_all
     union all
     select * from procedure_kpis
+    union all
+    select * from school_kpis
+    union all
+    select * from school_kpis_all
 ),
 
 targets as (

@@ -39,10 +39,79 @@ ratings as (
     where set_aside_reason is null and nullif(reason_codes, '') is not null
 ),
 
+{%- set file_sources = [
+    ('moet.schools', 'int_moet__schools_checked', 'school_code'),
+    ('moet.assessments', 'int_moet__assessments_checked', 'school_code'),
+    ('payments.collections', 'int_payments__collections_checked', 'school_code'),
+] %}
+{%- for source_name, model, unit in file_sources %}
+{{ source_name | replace('.', '_') }} as (
+    select
+        '{{ source_name }}',
+        file_label || '!' || coalesce(_sheet, '') || '#' || cast(_row as varchar),
+        coalesce({{ unit }}, 'UNKNOWN'),
+        split_part(reason_codes, ';', 1),
+        reason_codes,
+        file_label,
+        cast(null as integer),
+        cast(_row as integer),
+        _batch_id,
+        cast(record as varchar)
+    from {{ ref(model) }}
+    where set_aside_reason is null and reason_codes <> ''
+),
+{%- endfor %}
+
+transactions as (
+    select
+        'payments.transactions',
+        t.file_label || '!' || coalesce(t._sheet, '') || '#' || cast(t._row as varchar),
+        coalesce(d.don_vi_xu_ly, 'UNKNOWN'),
+        split_part(t.reason_codes, ';', 1),
+        t.reason_codes,
+        t.file_label,
+        cast(null as integer),
+        cast(t._row as integer),
+        t._batch_id,
+        cast(t.record as varchar)
+    from {{ ref('int_payments__transactions_checked') }} as t
+    left join (
+        select ma_ho_so, any_value(don_vi_xu_ly) as don_vi_xu_ly
+        from {{ ref('int_portal__dossiers_checked') }}
+        group by ma_ho_so
+    ) as d on t.dossier_code = d.ma_ho_so
+    where t.set_aside_reason is null and t.reason_codes <> ''
+),
+
+-- a file that could not be read at all (and whose path has not been loaded since)
+rejected_files as (
+    select
+        'files',
+        file_label || '@' || left(file_id, 12),
+        'UNKNOWN',
+        reason_code,
+        reason_code,
+        file_label,
+        cast(null as integer),
+        cast(null as integer),
+        cast(null as varchar),
+        cast(to_json(struct_pack(file := file_label, size_bytes, reason)) as varchar)
+    from {{ ref('stg_files__files') }}
+    where is_outstanding_rejection
+),
+
 unioned as (
     select * from dossiers
     union all
     select * from ratings
+    {%- for source_name, model, unit in file_sources %}
+    union all
+    select * from {{ source_name | replace('.', '_') }}
+    {%- endfor %}
+    union all
+    select * from transactions
+    union all
+    select * from rejected_files
 )
 
 select
@@ -52,7 +121,10 @@ select
     u.reason_code,
     r.reason_vi,
     u.reason_codes,
-    u.source_url || ' #' || cast(u.source_row as varchar) as source_location,
+    case
+        when u.source_name like 'portal.%' then u.source_url || ' #' || cast(u.source_row as varchar)
+        else u.record_key
+    end as source_location,
     u.source_url,
     u.source_page,
     u.source_row,

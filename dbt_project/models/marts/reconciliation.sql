@@ -1,6 +1,8 @@
-{#- Rows read = rows kept + rows quarantined + rows set aside, per batch (DOMAIN.md 3a).
-    `rows_read` comes from the connector's own count in raw.batches; the other three from
-    the models, so a transform that drops a row shows here as a difference. -#}
+{#- Rows read = rows kept + rows quarantined + rows set aside, per batch and so per file
+    (DOMAIN.md 3a): every file version is landed as one batch. `rows_read` comes from the
+    connector's own count in raw.batches; the other three from the models, so a transform
+    that drops a row shows here as a difference. For a file, the rows that were not records
+    (blank rows, footer rows) are shown beside it. -#}
 with batches as (
     select batch_id, batch_seq, source, committed_at, rows_read
     from {{ source('portal', 'batches') }}
@@ -43,12 +45,30 @@ procedure_rows as (
         on p._batch_seq = c._batch_seq and p._row_seq = c._row_seq
 ),
 
+{%- set file_models = ['int_moet__schools_checked', 'int_moet__assessments_checked',
+                       'int_payments__transactions_checked', 'int_payments__collections_checked'] %}
+file_rows as (
+    {%- for model in file_models %}
+    select
+        _batch_id as batch_id,
+        case
+            when set_aside_reason is not null then 'set_aside'
+            when reason_codes = '' then 'kept'
+            when reason_codes is not null then 'quarantined'
+        end as disposition
+    from {{ ref(model) }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
 all_rows as (
     select * from dossier_rows
     union all
     select * from rating_rows
     union all
     select * from procedure_rows
+    union all
+    select * from file_rows
 ),
 
 counted as (
@@ -60,6 +80,12 @@ counted as (
         count(*) filter (where disposition is null) as rows_unaccounted
     from all_rows
     group by batch_id
+),
+
+files as (
+    select batch_id, file_label, rows_blank, rows_footer
+    from {{ ref('stg_files__files') }}
+    where status = 'loaded'
 )
 
 select
@@ -67,12 +93,16 @@ select
     b.batch_seq,
     b.source,
     b.committed_at,
+    f.file_label as source_file,
     b.rows_read,
     coalesce(c.rows_kept, 0) as rows_kept,
     coalesce(c.rows_quarantined, 0) as rows_quarantined,
     coalesce(c.rows_set_aside, 0) as rows_set_aside,
     coalesce(c.rows_unaccounted, 0) as rows_unaccounted,
     b.rows_read = coalesce(c.rows_kept, 0) + coalesce(c.rows_quarantined, 0) + coalesce(c.rows_set_aside, 0)
-        as is_balanced
+        as is_balanced,
+    f.rows_blank as rows_not_records_blank,
+    f.rows_footer as rows_not_records_footer
 from batches as b
 left join counted as c on b.batch_id = c.batch_id
+left join files as f on b.batch_id = f.batch_id

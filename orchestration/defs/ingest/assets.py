@@ -1,9 +1,11 @@
-"""Raw landing assets of the portal (DOMAIN.md 2.1)."""
+"""Raw landing assets: the portal (DOMAIN.md 2.1) and the files dropped in the ministry and
+payment folders (2.2, 2.3)."""
 
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, ResourceParam, asset
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, ResourceParam, asset, multi_asset
 
 from orchestration.ingest import client_from_settings, ingest_dossiers, ingest_procedures, ingest_ratings
+from orchestration.intake import intake_folder
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.settings import Settings
 from orchestration.warehouse import open_warehouse
@@ -45,4 +47,46 @@ def portal_ratings(context: AssetExecutionContext, settings: ResourceParam[Setti
 batch_register = AssetSpec(key=AssetKey(["raw", "batches"]), group_name=GROUP,
                            description="Sổ lô nạp dữ liệu: one row per landed batch with the rows it read.")
 
-ingest_assets = [portal_procedures, portal_dossiers, portal_ratings, batch_register]
+FILES_GROUP = "files_raw"
+# Every file seen in an input folder (loaded or rejected), written by the two intake assets.
+file_register = AssetSpec(key=AssetKey(["raw", "files"]), group_name=FILES_GROUP,
+                          description="Sổ tệp nhận: every file seen in CCHC_MOET_DIR / CCHC_PAYMENTS_DIR, by content "
+                                      "hash; loaded, or rejected with the reason.")
+
+
+def _intake(context: AssetExecutionContext, settings: Settings, folder: str, keys: list[AssetKey]):
+    with open_warehouse(settings) as con:
+        result = intake_folder(con, settings, folder)
+    context.log.info(f"{folder}: {result.files_loaded} files loaded ({result.rows} rows), "
+                     f"{result.files_already_loaded} already loaded, {result.files_rejected} rejected")
+    for line in result.rejected:
+        context.log.warning(f"rejected: {line}")
+    for key in keys:
+        yield MaterializeResult(asset_key=key, metadata=result.as_metadata())
+
+
+MOET_KEYS = [AssetKey(["raw", "moet_schools"]), AssetKey(["raw", "moet_assessments"])]
+PAYMENT_KEYS = [AssetKey(["raw", "payment_transactions"]), AssetKey(["raw", "school_collections"])]
+
+
+@multi_asset(
+    specs=[AssetSpec(MOET_KEYS[0], description="Danh sách trường: school lists from the sector database."),
+           AssetSpec(MOET_KEYS[1], description="Tự đánh giá chuyển đổi số (QĐ 4725): self-assessments.")],
+    group_name=FILES_GROUP, pool=WAREHOUSE_POOL, name="moet_exports",
+    description="Files dropped in CCHC_MOET_DIR (the ministry's sector-database exports), by content hash.")
+def moet_exports(context: AssetExecutionContext, settings: ResourceParam[Settings]):
+    yield from _intake(context, settings, "moet", MOET_KEYS)
+
+
+@multi_asset(
+    specs=[AssetSpec(PAYMENT_KEYS[0], description="Giao dịch thanh toán phí, lệ phí trực tuyến: online fee payments."),
+           AssetSpec(PAYMENT_KEYS[1], description="Các khoản thu tại trường: school collections, student codes "
+                                                   "pseudonymised.")],
+    group_name=FILES_GROUP, pool=WAREHOUSE_POOL, name="payment_exports",
+    description="Files dropped in CCHC_PAYMENTS_DIR (payment exports), by content hash.")
+def payment_exports(context: AssetExecutionContext, settings: ResourceParam[Settings]):
+    yield from _intake(context, settings, "payments", PAYMENT_KEYS)
+
+
+ingest_assets = [portal_procedures, portal_dossiers, portal_ratings, batch_register, file_register,
+                 moet_exports, payment_exports]

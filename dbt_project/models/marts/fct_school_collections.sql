@@ -1,0 +1,39 @@
+{#- School collections that count (DOMAIN.md 2.3): one row per receipt line, the student
+    code pseudonymised (`student_key`), the school attributed to its managing unit and
+    district as they stood on Ngày thu. A refund is a negative amount. -#}
+{{ config(materialized='table') }}
+with collections as (
+    select * from {{ ref('int_payments__collections_checked') }}
+    where set_aside_reason is null and reason_codes = ''
+),
+
+schools as (
+    select * from {{ ref('dim_schools') }}
+)
+
+select
+    c.school_code,
+    c.student_key,
+    coalesce(c.school_year, case
+        when month(c.collected_on) >= 9
+            then cast(year(c.collected_on) as varchar) || '-' || cast(year(c.collected_on) + 1 as varchar)
+        else cast(year(c.collected_on) - 1 as varchar) || '-' || cast(year(c.collected_on) as varchar)
+    end) as school_year,
+    c.item,
+    c.item_key,
+    cast(c.amount as bigint) as amount,
+    c.method,
+    c.is_cash,
+    c.collected_on,
+    c.receipt_no,
+    s.managing_unit,
+    s.district,
+    s.school_level,
+    c.file_label as source_file,
+    c._sheet as source_sheet,
+    c._row as source_row
+from collections as c
+left join schools as s
+    on c.school_code = s.school_code
+    and c.collected_on >= s.attributed_from
+    and (s.valid_to is null or c.collected_on < s.valid_to)

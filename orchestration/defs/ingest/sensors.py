@@ -1,0 +1,46 @@
+"""A sensor that starts the pipeline when files change in the input folders.
+
+It only lists the folders (path, size, modification time) and never opens the warehouse:
+DuckDB refuses a second process while a run writes. Which files are new is decided by
+their content hash inside the run, so a file touched but unchanged loads nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
+
+from orchestration.intake import FOLDERS, folder_dir, list_files
+from orchestration.settings import Settings
+
+
+def folder_fingerprint(settings: Settings) -> str | None:
+    """A digest of every input file's path, size and modification time; None without folders."""
+    h = hashlib.sha256()
+    seen = False
+    for folder in FOLDERS:
+        base = folder_dir(settings, folder)
+        if base is None or not base.is_dir():
+            continue
+        seen = True
+        for path in list_files(base):
+            stat = path.stat()
+            h.update(f"{folder}/{path.relative_to(base).as_posix()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return h.hexdigest() if seen else None
+
+
+def build_export_sensor(settings: Settings, job_name: str):
+    @sensor(name="export_files_sensor", job_name=job_name, minimum_interval_seconds=60,
+            default_status=DefaultSensorStatus.RUNNING,
+            description="Runs the pipeline when files are dropped in CCHC_MOET_DIR or CCHC_PAYMENTS_DIR.")
+    def export_files_sensor(context: SensorEvaluationContext):
+        fingerprint = folder_fingerprint(settings)
+        if fingerprint is None:
+            return SkipReason("no input folder configured (CCHC_MOET_DIR, CCHC_PAYMENTS_DIR)")
+        if fingerprint == context.cursor:
+            return SkipReason("no file changed in the input folders")
+        context.update_cursor(fingerprint)
+        return RunRequest(run_key=fingerprint)
+
+    return export_files_sensor
