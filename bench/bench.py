@@ -1,4 +1,5 @@
-"""Benchmark: the sample portal at 50,000 and 1,000,000 dossiers, end to end.
+"""Benchmark: the sample portal at 50,000 and 1,000,000 dossiers, end to end; and the
+school-collection exports at 5 million and 20 million rows, loaded and transformed.
 
 Each phase runs in its own process so its wall time and peak memory (max RSS, from
 ``wait4``) are its own: ingest (portal -> raw), dbt build (models and dbt tests), quality (GX suites), publish
@@ -6,8 +7,9 @@ Each phase runs in its own process so its wall time and peak memory (max RSS, fr
 rerun (ingest + build with nothing new). The sample portal runs in a separate process too,
 as a real server would. Prints a table; nothing here is a test.
 
-    make bench                       # 50,000 and 1,000,000 dossiers
-    python -m bench.bench 50000      # chosen sizes
+    make bench                                   # both benchmarks at their default sizes
+    python -m bench.bench 50000                  # chosen dossier counts only
+    python -m bench.bench --collections 5000000  # chosen collection rows only
 """
 
 from __future__ import annotations
@@ -33,7 +35,14 @@ cfg = json.loads(sys.argv[1])
 settings = Settings(portal_url=cfg["url"], portal_client_id="demo-client",
                     portal_client_secret="demo-secret-not-for-production", warehouse=Path(cfg["warehouse"]),
                     publish_dir=Path(cfg["publish"]), hash_key="bench-key", start_date=date(2023, 1, 1))
-if cfg["phase"] == "ingest":
+if cfg["phase"] == "intake":
+    from orchestration.intake import intake_folder
+    from orchestration.warehouse import open_warehouse
+    settings = settings.with_(moet_dir=Path(cfg["moet"]), payments_dir=Path(cfg["payments"]))
+    with open_warehouse(settings) as con:
+        rows = sum(intake_folder(con, settings, f).rows for f in ("moet", "payments"))
+    print(json.dumps({"rows": rows}))
+elif cfg["phase"] == "ingest":
     from orchestration.ingest import client_from_settings, ingest_dossiers, ingest_procedures, ingest_ratings
     from orchestration.warehouse import open_warehouse
     client = client_from_settings(settings)
@@ -96,22 +105,69 @@ def bench(dossiers: int, workdir: Path) -> list[tuple]:
     return rows
 
 
+def bench_collections(rows: int, workdir: Path) -> list[tuple]:
+    """School collections: the sample exports' generator writes ``rows`` collection rows (a
+    UTF-8 CSV with BOM and ',', a Windows-1258 one with ';', titles and footers, three
+    .xlsx) and the two school lists; then the intake loads them (CSV through DuckDB's
+    reader, student codes hashed) and dbt builds every model over them."""
+    from sandbox.exports import ExportWriter
+
+    exports, warehouse = workdir / "exports", workdir / "warehouse.duckdb"
+    started = time.monotonic()
+    writer = ExportWriter(exports, collection_rows=rows)
+    writer.write_school_lists()
+    writer.write_collections()
+    size = sum(p.stat().st_size for p in (exports / "payments").iterdir()) / 2**30
+    print(f"  {rows:>11,} collection rows generated in {time.monotonic() - started:.1f} s ({size:.2f} GiB of files)",
+          flush=True)
+    settings = Settings(warehouse=warehouse)
+    env = {**os.environ, **dbt_env(settings)}
+    cfg = {"url": "", "warehouse": str(warehouse), "publish": str(workdir / "published"),
+           "moet": str(exports / "moet"), "payments": str(exports / "payments")}
+    dbt = [str(Path(sys.executable).with_name("dbt")), *dbt_build_args(settings),
+           "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path", str(workdir / "target")]
+    out = []
+    for name, cmd, kw in (("intake (load)", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "intake"})], {}),
+                          ("dbt build", dbt, {"env": env, "cwd": DBT_DIR}),
+                          ("rerun: intake", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "intake"})], {})):
+        wall, rss, text = _measure(cmd, **kw)
+        loaded = json.loads(text.strip().splitlines()[-1])["rows"] if "intake" in name else ""
+        out.append((rows, name, wall, rss, loaded))
+        rate = f"{loaded / wall / 1e6:6.2f} M rows/s" if loaded else ""
+        print(f"  {rows:>11,} {name:<22} {wall:8.1f} s {rss:8.2f} GiB {rate}", flush=True)
+    return out
+
+
 def main(argv: list[str]) -> None:
-    sizes = [int(a) for a in argv] or [50_000, 1_000_000]
+    collections = [int(a) for a in argv[argv.index("--collections") + 1:]] if "--collections" in argv else []
+    sizes = [int(a) for a in argv[:argv.index("--collections")] if a] if "--collections" in argv else \
+        [int(a) for a in argv]
+    if not argv:
+        sizes, collections = [50_000, 1_000_000], [5_000_000, 20_000_000]
     ensure_manifest()
-    print(f"benchmark on {os.cpu_count()} cores; sizes {sizes}")
-    results = []
+    print(f"benchmark on {os.cpu_count()} cores; dossiers {sizes}; collection rows {collections}")
+    results, coll_results = [], []
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix=f"cchc-bench-{n}-") as tmp:
             results += bench(n, Path(tmp))
-    print("\n| dossiers | phase | wall (s) | peak RSS (GiB) | rows |")
-    print("|---:|---|---:|---:|---:|")
-    for n, name, wall, rss, count in results:
-        print(f"| {n:,} | {name} | {wall:.1f} | {rss:.2f} | {count} |")
-    for n in sizes:
-        first = [r for r in results if r[0] == n and not r[1].startswith("rerun")]
-        print(f"| {n:,} | **end to end** | **{sum(r[2] for r in first):.1f}** | "
-              f"**{max(r[3] for r in first):.2f}** | |")
+    for n in collections:
+        with tempfile.TemporaryDirectory(prefix=f"cchc-bench-coll-{n}-") as tmp:
+            coll_results += bench_collections(n, Path(tmp))
+    if results:
+        print("\n| dossiers | phase | wall (s) | peak RSS (GiB) | rows |")
+        print("|---:|---|---:|---:|---:|")
+        for n, name, wall, rss, count in results:
+            print(f"| {n:,} | {name} | {wall:.1f} | {rss:.2f} | {count} |")
+        for n in sizes:
+            first = [r for r in results if r[0] == n and not r[1].startswith("rerun")]
+            print(f"| {n:,} | **end to end** | **{sum(r[2] for r in first):.1f}** | "
+                  f"**{max(r[3] for r in first):.2f}** | |")
+    if coll_results:
+        print("\n| collection rows | phase | wall (s) | peak RSS (GiB) | rows loaded | load rate |")
+        print("|---:|---|---:|---:|---:|---:|")
+        for n, name, wall, rss, count in coll_results:
+            rate = f"{count / wall / 1e6:.2f} M rows/s" if count else ""
+            print(f"| {n:,} | {name} | {wall:.1f} | {rss:.2f} | {count} | {rate} |")
 
 
 if __name__ == "__main__":

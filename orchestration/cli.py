@@ -102,6 +102,10 @@ def print_scorecard(settings: Settings, period_type: str = "year", unit: str = "
                where s.period_type = ? and s.unit_code = ? and (? is null or s.period_key = ?)
                order by s.period_key, s.kpi_code""", [period_type, unit, period_key, period_key]).fetchall()
         quarantined = con.execute("select count(*) from marts.quarantine").fetchone()[0]
+        rejected = con.execute("""select q.record_key, q.reason_vi, json_extract_string(q.record, '$.reason')
+                                  from marts.quarantine as q where q.source_name = 'files' order by 1""").fetchall()
+        files = con.execute("""select count(*), coalesce(sum(rows_read), 0) from marts.reconciliation
+                               where source_file is not null""").fetchone()
     finally:
         con.close()
     print(f"\nKPI scorecard (Bảng chỉ số CCHC) - {unit}, by {period_type}")
@@ -113,6 +117,9 @@ def print_scorecard(settings: Settings, period_type: str = "year", unit: str = "
         print(f"{key:<10} {kpi:<34} {num if num is not None else '-':>10} "
               f"{den if den is not None else '-':>12} {val:>8} {tgt:>7}  {flag:<4} {name or ''}")
     print(f"\nquarantined records (hồ sơ bị cách ly): {quarantined}")
+    print(f"files loaded (tệp đã nạp): {files[0]} with {files[1]} rows")
+    for key, reason_vi, detail in rejected:
+        print(f"REJECTED FILE (tệp bị từ chối): {key.rsplit('@', 1)[0]}: {reason_vi} ({detail})")
     print(f"published warehouse: {path}")
 
 

@@ -71,13 +71,22 @@ def _period(con, period_key: str) -> tuple[str, date, date]:
     return row
 
 
-def kpi_rows(con, period_type: str, period_key: str) -> list[tuple]:
+def kpi_rows(con, period_type: str, period_key: str, end: date | None = None) -> list[tuple]:
+    """The period's KPI rows for the whole department; school_digital_level2_share, which is
+    counted by school year, comes from the latest school year begun by the period's end
+    (its key is written beside the KPI's name)."""
     return con.execute("""
-        select k.plan_item, k.name_vi, s.kpi_code, s.numerator, s.denominator, s.value, s.target, s.met,
+        select k.plan_item,
+               k.name_vi || case when s.period_type = 'school_year' then ' (năm học ' || s.period_key || ')' else '' end,
+               s.kpi_code, s.numerator, s.denominator, s.value, s.target, s.met,
                s.reported_numerator, s.reported_denominator, s.reported_at
         from marts.kpi_scorecard s join marts.dim_kpis k using (kpi_code)
-        where s.period_type = ? and s.period_key = ? and s.unit_code = 'ALL'
-        order by k.plan_item, s.kpi_code""", [period_type, period_key]).fetchall()
+        where s.unit_code = 'ALL'
+          and ((s.period_type = ? and s.period_key = ?)
+               or (s.period_type = 'school_year' and s.period_key = (
+                   select max(period_key) from marts.kpi_scorecard
+                   where period_type = 'school_year' and period_start <= ?)))
+        order by k.plan_item, s.kpi_code""", [period_type, period_key, end]).fetchall()
 
 
 def resolution_rows(con, start: date, end: date) -> list[tuple]:
@@ -159,7 +168,7 @@ def write_report(published: Path, period_key: str, target_dir: Path, header: Rep
     con = duckdb.connect(str(published), read_only=True)
     try:
         period_type, start, end = _period(con, period_key)
-        kpis = kpi_rows(con, period_type, period_key)
+        kpis = kpi_rows(con, period_type, period_key, end)
         s766 = con.execute("""
             select group_code, indicator_code, name_vi, numerator, denominator, rate, threshold, max_points, points, note
             from marts.scorecard_766 where period_type = ? and period_key = ? and unit_code = 'ALL'
@@ -176,6 +185,13 @@ def write_report(published: Path, period_key: str, target_dir: Path, header: Rep
             order by 1, 2, 3""").fetchall()
         balance = con.execute("""select source, sum(rows_read), sum(rows_kept), sum(rows_quarantined), sum(rows_set_aside)
                                  from marts.reconciliation group by source order by source""").fetchall()
+        # DOMAIN.md 3a: rows read = kept + quarantined + set aside for every file
+        files = con.execute("""select source_file, source, rows_read, rows_kept, rows_quarantined, rows_set_aside,
+                                      rows_not_records_blank, rows_not_records_footer
+                               from marts.reconciliation where source_file is not null
+                               order by source_file, batch_seq""").fetchall()
+        rejected = con.execute("""select record_key, reason_vi from marts.quarantine where source_name = 'files'
+                                  order by 1""").fetchall()
         withheld = con.execute("""select distinct s.unit_code, coalesce(u.unit_name, s.unit_code), s.note
                                   from marts.kpi_scorecard s left join marts.dim_units u using (unit_code)
                                   where s.status = 'withheld' order by 1""").fetchall()
@@ -229,6 +245,12 @@ def write_report(published: Path, period_key: str, target_dir: Path, header: Rep
                  [None, None, None, None, INTEGER])
     row = _table(ws, row, ["Nguồn", "Số dòng đọc", "Được tính", "Bị cách ly", "Để riêng"], [list(r) for r in balance],
                  [None, INTEGER, INTEGER, INTEGER, INTEGER])
+    if files:
+        row = _table(ws, row, ["Tệp", "Nguồn", "Số dòng đọc", "Được tính", "Bị cách ly", "Để riêng",
+                               "Dòng trống (không tính)", "Dòng chân trang (không tính)"], [list(r) for r in files],
+                     [None, None, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER])
+    if rejected:
+        row = _table(ws, row, ["Tệp không đọc được", "Lý do"], [list(r) for r in rejected], [None, None])
     _table(ws, row, ["Đơn vị bị tạm giữ số liệu", "Tên đơn vị", "Lý do"], [list(r) for r in withheld] or [["–", "", ""]],
            [None, None, None])
 

@@ -101,6 +101,54 @@ def failed(outcome):
      "expect_table_columns_to_match_set", "", None),
     ("source_portal_procedures", "delete from intermediate.int_portal__procedures_current",
      "expect_table_row_count_to_be_between", "", None),
+    # the file sources: the crafted department has none, so each bad record is inserted
+    ("mart_fct_school_collections", "insert into marts.fct_school_collections (school_code, school_year, amount, "
+                                    "method, is_cash, collected_on) values ('S1', '2023-2024', 1000, 'cheque', false, "
+                                    "date '2024-01-05')",
+     "expect_column_values_to_be_in_set", "method", "cheque"),
+    ("mart_fct_school_collections", "insert into marts.fct_school_collections (school_code, school_year, amount, "
+                                    "method, is_cash, collected_on) values ('S1', '2023-2024', 1000, 'cash', false, "
+                                    "date '2024-01-05')",
+     "expect_column_values_to_be_in_set", "cash_flag_disagrees", True),
+    ("mart_fct_fee_payments", "insert into marts.fct_fee_payments (transaction_code, dossier_code, unit_code, amount, "
+                              "status) values ('T1', 'A', 'U1', -5, 'success')",
+     "expect_column_values_to_be_between", "amount", -5),
+    ("mart_fct_fee_payments_key", "insert into marts.fct_fee_payments (transaction_code, dossier_code, unit_code, "
+                                  "amount, status) values ('T1', 'A', 'U1', 5, 'success'), ('T1', 'B', 'U1', 5, 'failed')",
+     "expect_table_row_count_to_equal", "", None),
+    ("mart_fct_school_assessments", "insert into marts.fct_school_assessments (school_code, school_year, teaching_score, "
+                                    "teaching_level, management_score, management_level, is_level2_both) "
+                                    "values ('S1', '2023-2024', 120, 3, 60, 2, true)",
+     "expect_column_values_to_be_between", "teaching_score", 120),
+    ("mart_fct_school_assessments", "insert into marts.fct_school_assessments (school_code, school_year, teaching_score, "
+                                    "teaching_level, management_score, management_level, is_level2_both) "
+                                    "values ('S1', '2023-2024', 40, 2, 60, 2, true)",
+     "expect_column_values_to_be_in_set", "level_disagrees", True),
+    ("mart_dim_schools", "insert into marts.dim_schools (school_code, version, valid_from, valid_to, attributed_from, "
+                         "is_current) values ('S1', 1, date '2024-09-01', date '2023-09-01', date '1900-01-01', false), "
+                         "('S1', 2, date '2023-09-01', null, date '2023-09-01', true), "
+                         "('S1', 3, date '2024-09-01', null, date '2024-09-01', true)",
+     "expect_column_pair_values_a_to_be_greater_than_b", "valid_to", None),
+    ("mart_dim_schools", "insert into marts.dim_schools (school_code, version, valid_from, valid_to, attributed_from, "
+                         "is_current) values ('S1', 1, date '2023-09-01', null, date '1900-01-01', true), "
+                         "('S1', 2, date '2024-09-01', null, date '2024-09-01', true)",
+     "expect_column_values_to_be_between", "current_versions", 2),
+    ("mart_dim_schools_key", "insert into marts.dim_schools (school_code, version, valid_from, attributed_from, "
+                             "is_current) values ('S1', 1, date '2023-09-01', date '1900-01-01', false), "
+                             "('S1', 1, date '2024-09-01', date '2024-09-01', true)",
+     "expect_table_row_count_to_equal", "", None),
+    ("source_school_collections", "insert into raw.school_collections values ('b', 9, 1, now(), 'thu.csv', null, 2, "
+                                  "'f', 'S1', null, '2023-2024', 'Học phí', '12,5', 'Tiền mặt', '05/01/2024', 'BL1')",
+     "expect_column_values_to_not_be_null", "amount", None),
+    ("source_payment_transactions", "insert into raw.payment_transactions values ('b', 9, 1, now(), 'gd.csv', null, 2, "
+                                    "'f', 'T1', 'A', '1.000001', '100000', 'Hoàn tiền', '', '', '05/01/2024 10:00:00')",
+     "expect_column_values_to_be_in_set", "status", None),
+    ("source_moet_assessments", "insert into raw.moet_assessments values ('b', 9, 1, now(), 'cds.xlsx', 'Sheet', 5, "
+                                "'f', 'S1', '2023-2024', '101', 'Mức 3', '60', 'Mức 2', '01/04/2024')",
+     "expect_column_values_to_be_between", "teaching_score", None),
+    ("source_moet_schools", "insert into raw.moet_schools values ('b', 9, 1, now(), 'ds.xlsx', 'Sheet', 8, 'f', "
+                            "'S1', 'Trường A', 'Đại học', 'Công lập', 'Sở', 'Huyện A', null, null, null, null)",
+     "expect_column_values_to_be_in_set", "school_level", "Đại học"),
 ])
 def test_each_suite_catches_a_bad_record(tampered, suite, sql, expectation, column, example):
     outcome = tampered(suite, sql=sql)[suite]

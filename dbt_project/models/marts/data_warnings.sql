@@ -13,7 +13,8 @@ with dossiers as (
     where is_valid and warning_codes <> ''
 ),
 
--- a dossier whose online-payment flag disagrees with the payment exports (either way)
+-- a dossier whose online-payment flag disagrees with the payment exports (either way);
+-- only once payment exports are loaded at all (without them every flag would "disagree")
 payment_flags as (
     select
         'portal.ho-so',
@@ -25,6 +26,7 @@ payment_flags as (
         source_row
     from {{ ref('fct_dossiers') }}
     where is_received and fee_total > 0 and paid_online_flag <> has_successful_payment
+      and exists (select 1 from {{ ref('fct_fee_payments') }})
 ),
 
 levels as (
