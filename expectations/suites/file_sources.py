@@ -58,7 +58,7 @@ SUITES = [
           _assessments, blocking=False,
           description="Tự đánh giá CĐS nguồn — staged assessments: scores in 0-100, a school year."),
     Suite("source_payment_transactions", "stg_payments__transactions",
-          "select transaction_code, amount, status from staging.stg_payments__transactions",
+          "select transaction_code, amount, coalesce(status, status_text) as status from staging.stg_payments__transactions",
           _transactions, blocking=False,
           description="Giao dịch nguồn — staged payments: a code, an amount that parses, a known status."),
     Suite("source_school_collections", "stg_payments__collections",

@@ -142,7 +142,7 @@ def failed(outcome):
      "expect_column_values_to_not_be_null", "amount", None),
     ("source_payment_transactions", "insert into raw.payment_transactions values ('b', 9, 1, now(), 'gd.csv', null, 2, "
                                     "'f', 'T1', 'A', '1.000001', '100000', 'Hoàn tiền', '', '', '05/01/2024 10:00:00')",
-     "expect_column_values_to_be_in_set", "status", None),
+     "expect_column_values_to_be_in_set", "status", "Hoàn tiền"),
     ("source_moet_assessments", "insert into raw.moet_assessments values ('b', 9, 1, now(), 'cds.xlsx', 'Sheet', 5, "
                                 "'f', 'S1', '2023-2024', '101', 'Mức 3', '60', 'Mức 2', '01/04/2024')",
      "expect_column_values_to_be_between", "teaching_score", None),
