@@ -94,6 +94,24 @@ def cp1258_text(text: str) -> str:
     return "".join(out)
 
 
+def save_workbook(wb, path: Path) -> None:
+    """Save an openpyxl workbook byte for byte the same on every run: openpyxl stamps the
+    save time into docProps/core.xml and the zip entries, which would give the same export
+    a new content hash each time."""
+    import re
+    import zipfile
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    fixed = (2024, 1, 1, 0, 0, 0)
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>2024-01-01T00:00:00Z\2", data)
+            dst.writestr(zipfile.ZipInfo(item.filename, date_time=fixed), data, compress_type=zipfile.ZIP_DEFLATED)
+
+
 # The same, as a translation table of the precomposed letters (fast on large text).
 CP1258_TABLE = {cp: cp1258_text(chr(cp)) for cp in range(0xC0, 0x1EFA)
                 if unicodedata.combining(chr(cp)) == 0 and cp1258_text(chr(cp)) != chr(cp)}
@@ -198,7 +216,7 @@ class ExportWriter:
             ws.cell(row=r + 3, column=8, value="(Ký, ghi rõ họ tên)")
             path = self.out / "moet" / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            wb.save(path)
+            save_workbook(wb, path)
             paths.append(path)
         return paths
 
@@ -254,7 +272,7 @@ class ExportWriter:
         ws.cell(row=r + 2, column=6, value="Thủ trưởng đơn vị")
         path = self.out / "moet" / f"tu_danh_gia_cds_{school_year}.xlsx"
         path.parent.mkdir(parents=True, exist_ok=True)
-        wb.save(path)
+        save_workbook(wb, path)
         return [path]
 
     # ------------------------------------------------------------------ fee payments
@@ -355,7 +373,7 @@ class ExportWriter:
                 if j == 2:
                     c.number_format = "dd/mm/yyyy hh:mm:ss"
         path = self.out / "payments" / f"giao_dich_cong_thanh_toan_{self.year}_dot2.xlsx"
-        wb.save(path)
+        save_workbook(wb, path)
         out.append(path)
         return out
 
@@ -428,6 +446,9 @@ class ExportWriter:
                        where khoan_thu = 'Học phí' and month(day) = 9
                          and ma_truong in (select code from schools_t where idx % 61 = 7)""")
         con.execute("update coll set method = 'Khác' where i % 50021 = 3")
+        # the same receipt twice with different content (both copies are quarantined)
+        con.execute("""insert into coll select i, ma_truong, ma_hoc_sinh, nam_hoc, khoan_thu, amount + 10000, method,
+                              day, receipt from coll where i % 100003 = 21""")
         con.execute("update coll set ma_truong = '96990001' where i % 70001 = 11")
         con.execute("update coll set amount = null where i % 90001 = 17")
         paths = []
@@ -518,7 +539,7 @@ class ExportWriter:
             ws.cell(row=r, column=1, value="Cộng")
             ws.cell(row=r + 2, column=8, value="Hiệu trưởng")
             path = self.out / "payments" / f"khoan_thu_{s.code}_{self.year}.xlsx"
-            wb.save(path)
+            save_workbook(wb, path)
             paths.append(path)
         return paths
 
@@ -533,7 +554,7 @@ def write_sample_exports(out_dir: Path, year: int = 2024, n_dossiers: int = 50_0
     same sample is already there; returns the two folders."""
     out_dir = Path(out_dir)
     stamp = out_dir / ".sample"
-    wanted = f"year={year} dossiers={n_dossiers} collections={collection_rows} v2"
+    wanted = f"year={year} dossiers={n_dossiers} collections={collection_rows} v3"
     if not (stamp.exists() and stamp.read_text() == wanted):
         for sub in ("moet", "payments"):
             shutil.rmtree(out_dir / sub, ignore_errors=True)

@@ -6,7 +6,7 @@
     as are rows of superseded files and exact copies. -#}
 with rows as (
     select
-        a.*,
+        a.* exclude (record),
         f.file_label,
         f.is_current,
         md5(concat_ws('|', a.school_code, a.school_year, a.teaching_score, a.management_score,

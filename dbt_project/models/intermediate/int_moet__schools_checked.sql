@@ -4,7 +4,7 @@
     Rows of superseded files and exact copies within a list are set aside. -#}
 with rows as (
     select
-        s.*,
+        s.* exclude (record),
         f.file_label,
         f.as_of_date,
         f.is_current,

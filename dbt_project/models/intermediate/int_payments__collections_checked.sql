@@ -5,8 +5,12 @@
     missing or does not parse (the row could fall in no period). Exact copies of a receipt
     are set aside, as are rows of superseded files. -#}
 with rows as (
+    -- the columns the rules and marts need (the record as received is joined back from
+    -- staging for quarantined rows only: carrying it for millions of rows costs)
     select
-        c.*,
+        c._batch_id, c._batch_seq, c._row_seq, c._source, c._sheet, c._row,
+        c.school_code, c.student_key, c.school_year, c.item, c.item_key, c.amount, c.method, c.is_cash,
+        c.collected_on, c.receipt_no, c.had_nfd_text,
         f.file_label,
         f.is_current,
         md5(concat_ws('|', c.school_code, c.student_key, c.school_year, c.item, c.amount, c.method,

@@ -39,26 +39,29 @@ ratings as (
     where set_aside_reason is null and nullif(reason_codes, '') is not null
 ),
 
+{#- file rows: the record as received (student codes already pseudonymised, and left out)
+    is joined back from staging -#}
 {%- set file_sources = [
-    ('moet.schools', 'int_moet__schools_checked', 'school_code'),
-    ('moet.assessments', 'int_moet__assessments_checked', 'school_code'),
-    ('payments.collections', 'int_payments__collections_checked', 'school_code'),
+    ('moet.schools', 'int_moet__schools_checked', 'stg_moet__schools'),
+    ('moet.assessments', 'int_moet__assessments_checked', 'stg_moet__assessments'),
+    ('payments.collections', 'int_payments__collections_checked', 'stg_payments__collections'),
 ] %}
-{%- for source_name, model, unit in file_sources %}
+{%- for source_name, model, staging in file_sources %}
 {{ source_name | replace('.', '_') }} as (
     select
         '{{ source_name }}',
-        file_label || '!' || coalesce(_sheet, '') || '#' || cast(_row as varchar),
-        coalesce({{ unit }}, 'UNKNOWN'),
-        split_part(reason_codes, ';', 1),
-        reason_codes,
-        file_label,
+        c.file_label || '!' || coalesce(c._sheet, '') || '#' || cast(c._row as varchar),
+        coalesce(c.school_code, 'UNKNOWN'),
+        split_part(c.reason_codes, ';', 1),
+        c.reason_codes,
+        c.file_label,
         cast(null as integer),
-        cast(_row as integer),
-        _batch_id,
-        cast(record as varchar)
-    from {{ ref(model) }}
-    where set_aside_reason is null and reason_codes <> ''
+        cast(c._row as integer),
+        c._batch_id,
+        cast(s.record as varchar)
+    from {{ ref(model) }} as c
+    inner join {{ ref(staging) }} as s on c._batch_seq = s._batch_seq and c._row_seq = s._row_seq
+    where c.set_aside_reason is null and c.reason_codes <> ''
 ),
 {%- endfor %}
 
@@ -73,8 +76,9 @@ transactions as (
         cast(null as integer),
         cast(t._row as integer),
         t._batch_id,
-        cast(t.record as varchar)
+        cast(s.record as varchar)
     from {{ ref('int_payments__transactions_checked') }} as t
+    inner join {{ ref('stg_payments__transactions') }} as s on t._batch_seq = s._batch_seq and t._row_seq = s._row_seq
     left join (
         select ma_ho_so, any_value(don_vi_xu_ly) as don_vi_xu_ly
         from {{ ref('int_portal__dossiers_checked') }}
