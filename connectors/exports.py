@@ -317,7 +317,7 @@ def read_xlsx(path: Path, layouts: tuple[Layout, ...], key: bytes, label: str | 
             continue
         if read is None:
             read = FileRead(match.layout, header_row=match.row_index + 1, as_of=as_of_from_titles(match.title_rows))
-            columns = {c: [] for c in [*match.layout.columns, "_sheet", "_row"]}
+            columns = {c: [] for c in [*match.layout.columns, "_sheet", "_row", "_row_seq"]}
         read.sheets.append(name)
         body = rows[match.row_index + 1:]
         key_index = match.columns[match.layout.key]
@@ -338,6 +338,7 @@ def read_xlsx(path: Path, layouts: tuple[Layout, ...], key: bytes, label: str | 
             columns["_sheet"].append(name)
             columns["_row"].append(match.row_index + 2 + offset)
             read.rows_read += 1
+            columns["_row_seq"].append(read.rows_read)
     if read is None:
         expected = "; ".join(f"{lay.source}: {', '.join(f.aliases[0] for f in lay.fields if f.required)}"
                              for lay in layouts)
@@ -346,7 +347,8 @@ def read_xlsx(path: Path, layouts: tuple[Layout, ...], key: bytes, label: str | 
                              f"(cần các cột {expected})")
     if skipped_sheets:
         read.notes.append(f"sheets without a known header, not read: {', '.join(skipped_sheets)}")
-    schema = pa.schema([(c, pa.string()) for c in read.layout.columns] + [("_sheet", pa.string()), ("_row", pa.int64())])
+    schema = pa.schema([(c, pa.string()) for c in read.layout.columns]
+                       + [("_sheet", pa.string()), ("_row", pa.int64()), ("_row_seq", pa.int64())])
     return pa.table(columns, schema=schema), read
 
 
@@ -389,7 +391,8 @@ class CsvPlan:
                 f"strict_mode=false, encoding='utf-8')")
 
     def stage_sql(self) -> str:
-        return f"create or replace temp table {self.STAGE} as select * from {self.reader_sql()}"
+        trimmed = "".join(f", {_trimmed(f'c{j}')} as _p{j}" for _, j in self._personal())
+        return f"create or replace temp table {self.STAGE} as select *{trimmed} from {self.reader_sql()}"
 
     def _personal(self) -> list[tuple[Field, int]]:
         return [(f, self.columns[f.name]) for f in self.read.layout.fields if f.personal and f.name in self.columns]
@@ -397,7 +400,7 @@ class CsvPlan:
     def codes_sql(self, key: bytes) -> tuple[str, list]:
         """Distinct personal codes (trimmed) and their HMAC-SHA256, as ``connectors.personal.pseudonym``."""
         ipad, opad = _hmac_pads(key)
-        parts = [f"select distinct {_trimmed(f'c{j}')} as code from {self.STAGE}" for _, j in self._personal()]
+        parts = [f"select distinct _p{j} as code from {self.STAGE}" for _, j in self._personal()]
         if not parts:
             return (f"create or replace temp table {self.CODES} as "
                     "select ''::varchar as code, ''::varchar as pseudonym where false", [])
@@ -412,14 +415,15 @@ class CsvPlan:
             if j is None:
                 exprs.append(f"cast(null as varchar) as {f.column}")
             elif f.personal:
-                joins.append(f"left join {self.CODES} as k{j} on k{j}.code = {_trimmed(f'r.c{j}')}")
+                joins.append(f"left join {self.CODES} as k{j} on k{j}.code = r._p{j}")
                 exprs.append(f"k{j}.pseudonym as {f.column}")
             else:
                 exprs.append(f"r.c{j} as {f.column}")
         line = f"{self.skip_lines} + r._ordinal" if exact_lines else "n.line"
         lines_join = "" if exact_lines else "join _csv_lines as n on n._ordinal = r._ordinal"
         not_blank = " or ".join(f"nullif(trim(r.c{j}), '') is not null" for j in self.columns.values())
-        return (f"select {', '.join(exprs)}, cast(null as varchar) as _sheet, cast({line} as bigint) as _row "
+        return (f"select {', '.join(exprs)}, cast(null as varchar) as _sheet, cast({line} as bigint) as _row, "
+                f"r._ordinal as _row_seq "
                 f"from (select rowid + 1 as _ordinal, * from {self.STAGE}) as r {lines_join} {' '.join(joins)} "
                 f"where {not_blank}")
 
@@ -442,8 +446,13 @@ class CsvPlan:
         return pa.table({"_ordinal": pa.array(ordinals, pa.int64()), "line": pa.array(lines, pa.int64())})
 
 
+# What str.strip() strips in the ASCII range (space, tab, LF, VT, FF, CR): codes are
+# trimmed so before hashing, as connectors.personal.pseudonym does.
+_WHITESPACE = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
+
+
 def _trimmed(col: str) -> str:
-    return f"regexp_replace({col}, '^\\s+|\\s+$', '', 'g')"
+    return f"trim({col}, {_WHITESPACE})"
 
 
 def _sql_path(path: Path) -> str:

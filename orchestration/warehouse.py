@@ -181,8 +181,9 @@ def land_batch(con: duckdb.DuckDBPyConnection, *, source: str, table: str, pages
 def land_file(con: duckdb.DuckDBPyConnection, *, folder: str, file_id: str, path: str, table: str,
               select_sql: str, params: list, file_meta: dict, started_at: datetime,
               registered: dict[str, pa.Table] | None = None) -> tuple[str, int]:
-    """Land one file's rows (``select_sql`` yields the layout's columns, ``_sheet`` and
-    ``_row``) with its ``raw.batches`` and ``raw.files`` rows, in one transaction."""
+    """Land one file's rows (``select_sql`` yields the layout's columns, ``_sheet``, ``_row``
+    and a ``_row_seq`` unique in the file) with its ``raw.batches`` and ``raw.files`` rows,
+    in one transaction."""
     layout = FILE_TABLES[table]
     batch_id = uuid.uuid4().hex
     for name, data in (registered or {}).items():
@@ -192,7 +193,7 @@ def land_file(con: duckdb.DuckDBPyConnection, *, folder: str, file_id: str, path
         seq = con.execute("select coalesce(max(batch_seq), 0) + 1 from raw.batches").fetchone()[0]
         rows = con.execute(
             f"""insert into raw.{table}
-                select ?, ?, row_number() over (), current_localtimestamp(), ?, _sheet, _row, ?,
+                select ?, ?, _row_seq, current_localtimestamp(), ?, _sheet, _row, ?,
                        {", ".join(layout.columns)}
                 from ({select_sql})""",
             [batch_id, seq, path, file_id, *params]).fetchone()[0]
