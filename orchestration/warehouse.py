@@ -113,6 +113,7 @@ def connect(path: Path | str, *, read_only: bool = False, memory_limit: str = "3
         path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only,
                          config={"memory_limit": memory_limit, "threads": threads})
+    con.execute("set enable_progress_bar = false")  # a long load would draw bars into the run's log
     return con
 
 

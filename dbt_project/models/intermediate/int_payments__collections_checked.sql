@@ -3,19 +3,19 @@
     five (through the alias seed payment_method_aliases); the same Mã trường + Số biên lai
     with different content (both copies); and, as this project reads it, a Ngày thu that is
     missing or does not parse (the row could fall in no period). Exact copies of a receipt
-    are set aside, as are rows of superseded files. -#}
+    are set aside, as are rows of superseded files.
+
+    Built for tens of millions of rows: receipts are nearly all unique, so the copies are
+    found first by counting rows per receipt (a lean aggregate), and only the few receipts
+    seen twice are compared by content. -#}
 with rows as (
-    -- the columns the rules and marts need (the record as received is joined back from
-    -- staging for quarantined rows only: carrying it for millions of rows costs)
+    -- parsed once (incremental); the record as received is joined back from staging for
+    -- quarantined rows only
     select
-        c._batch_id, c._batch_seq, c._row_seq, c._source, c._sheet, c._row,
-        c.school_code, c.student_key, c.school_year, c.item, c.item_key, c.amount, c.method, c.is_cash,
-        c.collected_on, c.receipt_no, c.had_nfd_text,
+        c.*,
         f.file_label,
-        f.is_current,
-        md5(concat_ws('|', c.school_code, c.student_key, c.school_year, c.item, c.amount, c.method,
-                      c.collected_on, c.receipt_no)) as content_hash
-    from {{ ref('stg_payments__collections') }} as c
+        f.is_current
+    from {{ ref('int_payments__collections_parsed') }} as c
     inner join {{ ref('int_files__rows') }} as f using (_batch_id)
 ),
 
@@ -23,38 +23,52 @@ schools as (
     select school_code from {{ ref('int_moet__school_list') }}
 ),
 
-variants as (
-    select school_code, receipt_no, count(distinct content_hash) as n_variants
+receipts_seen_twice as (
+    select school_code, receipt_no
     from rows
     where is_current and school_code is not null and receipt_no is not null
     group by school_code, receipt_no
-    having count(distinct content_hash) > 1
+    having count(*) > 1
 ),
 
-ranked as (
+copies as (
     select
-        r.*,
-        coalesce(v.n_variants, 1) as n_variants,
-        case when r.receipt_no is not null and r.school_code is not null then
-            row_number() over (partition by r.is_current, r.school_code, r.receipt_no, r.content_hash
-                               order by r._batch_seq, r._row_seq)
-        else 1 end as copy_rank
+        r._batch_seq,
+        r._row_seq,
+        r.school_code,
+        r.receipt_no,
+        md5(concat_ws('|', r.school_code, r.student_key, r.school_year, r.item, r.amount, r.method,
+                      r.collected_on, r.receipt_no)) as content_hash
     from rows as r
-    left join variants as v on r.is_current and r.school_code = v.school_code and r.receipt_no = v.receipt_no
+    inner join receipts_seen_twice as t on r.school_code = t.school_code and r.receipt_no = t.receipt_no
+    where r.is_current
+),
+
+copies_ranked as (
+    select
+        _batch_seq,
+        _row_seq,
+        count(distinct content_hash) over (partition by school_code, receipt_no) as n_variants,
+        row_number() over (partition by school_code, receipt_no, content_hash order by _batch_seq, _row_seq)
+            as copy_rank
+    from copies
 )
 
 select
     r.*,
+    coalesce(c.n_variants, 1) as n_variants,
+    coalesce(c.copy_rank, 1) as copy_rank,
     case
         when not r.is_current then 'file_superseded'
-        when r.n_variants = 1 and r.copy_rank > 1 then 'exact_duplicate'
+        when c.n_variants = 1 and c.copy_rank > 1 then 'exact_duplicate'
     end as set_aside_reason,
     concat_ws(';',
         case when s.school_code is null then 'school_unknown' end,
         case when r.amount is null then 'collection_amount_invalid' end,
         case when r.method is null then 'payment_method_unknown' end,
         case when r.collected_on is null then 'collection_date_invalid' end,
-        case when r.n_variants > 1 then 'receipt_conflict' end
+        case when c.n_variants > 1 then 'receipt_conflict' end
     ) as reason_codes
-from ranked as r
+from rows as r
+left join copies_ranked as c on r._batch_seq = c._batch_seq and r._row_seq = c._row_seq
 left join schools as s on r.school_code = s.school_code

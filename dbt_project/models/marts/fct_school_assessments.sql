@@ -25,7 +25,4 @@ select
     a._sheet as source_sheet,
     a._row as source_row
 from assessments as a
-left join schools as s
-    on a.school_code = s.school_code
-    and coalesce(a.assessed_on, date '1900-01-01') >= s.attributed_from
-    and (s.valid_to is null or coalesce(a.assessed_on, date '1900-01-01') < s.valid_to)
+{{ version_on('schools', 's', 'school_code', 'a.school_code', 'attributed_from', "coalesce(a.assessed_on, date '1900-01-01')") }}

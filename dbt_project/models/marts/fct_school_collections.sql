@@ -8,7 +8,7 @@ with collections as (
 ),
 
 schools as (
-    select * from {{ ref('dim_schools') }}
+    select school_code, attributed_from, managing_unit, district, school_level from {{ ref('dim_schools') }}
 )
 
 select
@@ -33,7 +33,4 @@ select
     c._sheet as source_sheet,
     c._row as source_row
 from collections as c
-left join schools as s
-    on c.school_code = s.school_code
-    and c.collected_on >= s.attributed_from
-    and (s.valid_to is null or c.collected_on < s.valid_to)
+{{ version_on('schools', 's', 'school_code', 'c.school_code', 'attributed_from', 'c.collected_on') }}

@@ -39,14 +39,14 @@ ratings as (
     where set_aside_reason is null and nullif(reason_codes, '') is not null
 ),
 
-{#- file rows: the record as received (student codes already pseudonymised, and left out)
-    is joined back from staging -#}
+{#- file rows: the record as received (student codes left out) is built from the raw row,
+    for the listed rows only -#}
 {%- set file_sources = [
-    ('moet.schools', 'int_moet__schools_checked', 'stg_moet__schools'),
-    ('moet.assessments', 'int_moet__assessments_checked', 'stg_moet__assessments'),
-    ('payments.collections', 'int_payments__collections_checked', 'stg_payments__collections'),
+    ('moet.schools', 'int_moet__schools_checked', 'moet_schools'),
+    ('moet.assessments', 'int_moet__assessments_checked', 'moet_assessments'),
+    ('payments.collections', 'int_payments__collections_checked', 'school_collections'),
 ] %}
-{%- for source_name, model, staging in file_sources %}
+{%- for source_name, model, raw_table in file_sources %}
 {{ source_name | replace('.', '_') }} as (
     select
         '{{ source_name }}',
@@ -58,9 +58,9 @@ ratings as (
         cast(null as integer),
         cast(c._row as integer),
         c._batch_id,
-        cast(s.record as varchar)
+        cast({{ file_record(source_name, 'r') }} as varchar)
     from {{ ref(model) }} as c
-    inner join {{ ref(staging) }} as s on c._batch_seq = s._batch_seq and c._row_seq = s._row_seq
+    inner join {{ source('files', raw_table) }} as r on c._batch_seq = r._batch_seq and c._row_seq = r._row_seq
     where c.set_aside_reason is null and c.reason_codes <> ''
 ),
 {%- endfor %}
@@ -76,9 +76,10 @@ transactions as (
         cast(null as integer),
         cast(t._row as integer),
         t._batch_id,
-        cast(s.record as varchar)
+        cast({{ file_record('payments.transactions', 'r') }} as varchar)
     from {{ ref('int_payments__transactions_checked') }} as t
-    inner join {{ ref('stg_payments__transactions') }} as s on t._batch_seq = s._batch_seq and t._row_seq = s._row_seq
+    inner join {{ source('files', 'payment_transactions') }} as r
+        on t._batch_seq = r._batch_seq and t._row_seq = r._row_seq
     left join (
         select ma_ho_so, any_value(don_vi_xu_ly) as don_vi_xu_ly
         from {{ ref('int_portal__dossiers_checked') }}

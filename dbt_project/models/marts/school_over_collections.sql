@@ -1,49 +1,72 @@
 {#- Suspected over-collections (nghi vấn lạm thu, DOMAIN.md 2.3): a student's net total for
     an item in a school year above the approved maximum of the fee schedule (seed
-    fee_schedule: by item, optionally level and khu vực, for a range of school years). -#}
-with totals as (
-    select
-        school_code,
-        student_key,
-        school_year,
-        item_key,
-        any_value(item) as item,
-        max(school_level) as school_level,
-        max(managing_unit) as managing_unit,
-        sum(amount) as total_amount,
-        count(*) as receipts
-    from {{ ref('fct_school_collections') }}
-    group by school_code, student_key, school_year, item_key
-),
-
+    fee_schedule: by item, optionally level and khu vực, for a range of school years). The
+    school's level and managing unit are those of 1 September of the school year (its first
+    version when it is listed only later). -#}
 -- The school list carries no khu vực: where the schedule differs by area, a student is
 -- compared with the highest maximum of the item and level (flagged only above every area's).
-schedule as (
+with schedule as (
     select
         {{ label_key('khoan_thu') }} as item_key,
+        any_value(khoan_thu) as item,
         {{ clean_text('cap_hoc') }} as school_level,
         school_year_from,
         school_year_to,
         max(max_per_student) as max_per_student,
         string_agg(distinct source_document, '; ') as source_document
     from {{ ref('fee_schedule') }}
-    group by 1, 2, 3, 4
+    group by 1, 3, 4, 5
 ),
 
+scheduled_items as (
+    select distinct item_key from schedule
+),
+
+-- only the items the schedule names, summed with the leanest keys
+totals as (
+    select
+        c.school_code,
+        c.student_key,
+        c.school_year,
+        c.item_key,
+        sum(c.amount) as total_amount,
+        count(*) as receipts
+    from {{ ref('fct_school_collections') }} as c
+    inner join scheduled_items as i on c.item_key = i.item_key
+    group by c.school_code, c.student_key, c.school_year, c.item_key
+),
+
+schools as (
+    select * from {{ ref('dim_schools') }}
+),
+
+with_school as (
+    select
+        t.*,
+        s.school_level,
+        s.managing_unit
+    from totals as t
+    {{ version_on('schools', 's', 'school_code', 't.school_code', 'attributed_from',
+                  "cast(left(t.school_year, 4) || '-09-01' as date)") }}
+),
+
+-- the schedule row for the school's level, else the one for every level (the seed holds
+-- one row per item, level and school-year range)
 matched as (
     select
         t.*,
-        s.max_per_student,
-        s.source_document,
-        -- the most specific schedule row wins (one for the level over one for every level)
-        row_number() over (partition by t.school_code, t.student_key, t.school_year, t.item_key
-                           order by s.school_level nulls last) as match_rank
-    from totals as t
-    inner join schedule as s
-        on t.item_key = s.item_key
-        and (s.school_level is null or s.school_level = t.school_level)
-        and t.school_year >= s.school_year_from
-        and (s.school_year_to is null or t.school_year <= s.school_year_to)
+        coalesce(by_level.item, any_level.item) as item,
+        coalesce(by_level.max_per_student, any_level.max_per_student) as max_per_student,
+        coalesce(by_level.source_document, any_level.source_document) as source_document
+    from with_school as t
+    left join schedule as by_level
+        on t.item_key = by_level.item_key and by_level.school_level = t.school_level
+        and t.school_year >= by_level.school_year_from
+        and (by_level.school_year_to is null or t.school_year <= by_level.school_year_to)
+    left join schedule as any_level
+        on t.item_key = any_level.item_key and any_level.school_level is null
+        and t.school_year >= any_level.school_year_from
+        and (any_level.school_year_to is null or t.school_year <= any_level.school_year_to)
 )
 
 select
@@ -59,4 +82,4 @@ select
     cast(receipts as integer) as receipts,
     source_document
 from matched
-where match_rank = 1 and total_amount > max_per_student
+where total_amount > max_per_student

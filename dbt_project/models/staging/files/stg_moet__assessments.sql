@@ -13,6 +13,5 @@ select
     try_cast(regexp_extract(muc_quan_tri, '([0-9])', 1) as integer) as management_level_label,
     cast({{ vn_timestamp('ngay_danh_gia') }} as date) as assessed_on,
     {{ vn_timestamp_invalid('ngay_danh_gia') }} as assessed_on_invalid,
-    to_json(struct_pack(ma_truong, nam_hoc, diem_day_hoc, muc_day_hoc, diem_quan_tri, muc_quan_tri,
-                        ngay_danh_gia)) as record
+    {{ file_record('moet.assessments', 'source') }} as record
 from source

@@ -15,6 +15,5 @@ select
     try_cast(replace(replace(trim(so_giao_vien), '.', ''), ',', '') as integer) as teachers,
     {{ clean_text('trang_thai') }} as school_status,
     {{ is_not_nfc("coalesce(ten_truong, '') || coalesce(cap_hoc, '') || coalesce(don_vi_quan_ly, '') || coalesce(huyen, '') || coalesce(xa, '')") }} as had_nfd_text,
-    to_json(struct_pack(ma_truong, ten_truong, cap_hoc, loai_hinh, don_vi_quan_ly, huyen, xa, so_hoc_sinh,
-                        so_giao_vien, trang_thai)) as record
+    {{ file_record('moet.schools', 'source') }} as record
 from source

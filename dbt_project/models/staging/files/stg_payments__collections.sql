@@ -22,7 +22,6 @@ select
     cast({{ vn_timestamp('ngay_thu') }} as date) as collected_on,
     {{ clean_text('so_bien_lai') }} as receipt_no,
     {{ is_not_nfc("coalesce(khoan_thu, '') || coalesce(hinh_thuc_thanh_toan, '')") }} as had_nfd_text,
-    to_json(struct_pack(ma_truong, nam_hoc, khoan_thu, so_tien, hinh_thuc_thanh_toan, ngay_thu,
-                        so_bien_lai)) as record
+    {{ file_record('payments.collections', 'source') }} as record
 from source
 left join methods as m on {{ label_key('source.hinh_thuc_thanh_toan') }} = m.alias

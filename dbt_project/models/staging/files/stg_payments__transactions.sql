@@ -20,7 +20,6 @@ select
     {{ vn_timestamp('thoi_gian_giao_dich') }} as paid_at,
     {{ vn_timestamp_invalid('thoi_gian_giao_dich') }} as paid_at_invalid,
     {{ is_not_nfc("coalesce(trang_thai, '') || coalesce(kenh_thanh_toan, '') || coalesce(ngan_hang, '')") }} as had_nfd_text,
-    to_json(struct_pack(ma_giao_dich, ma_ho_so, ma_tthc, so_tien, trang_thai, kenh_thanh_toan, ngan_hang,
-                        thoi_gian_giao_dich)) as record
+    {{ file_record('payments.transactions', 'source') }} as record
 from source
 left join statuses as st on {{ label_key('source.trang_thai') }} = st.alias
