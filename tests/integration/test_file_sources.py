@@ -254,6 +254,14 @@ def test_over_collections_against_the_fee_schedule(department):
         (pseudonym(Y, b"k"), "Tiền nước uống", 300_000, 150_000, 150_000)]
 
 
+def test_the_unit_rule_counts_a_schools_file_rows(department):
+    settings = department[0]
+    # S1: 2 school-list rows and 1 counted assessment (its first one is set aside), and 9
+    # collection rows not set aside, of which BL7, BL8, BL9 and both BL10 are quarantined
+    assert query(settings, """select records, quarantined, is_withheld from intermediate.int_unit_quality
+                              where unit_code = 'S1'""") == [(12, 5, False)]  # 5/12 is under this test's 0.9
+
+
 def test_no_student_code_reaches_the_warehouse(department):
     settings = department[0]
     import duckdb

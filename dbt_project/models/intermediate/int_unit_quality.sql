@@ -8,23 +8,15 @@ with records as (
     select coalesce(unit_code, 'UNKNOWN'), nullif(reason_codes, '') is not null
     from {{ ref('int_portal__ratings_checked') }}
     where set_aside_reason is null
-    -- file rows: a school's own submissions count against the school
-    {%- for model in ['int_moet__schools_checked', 'int_moet__assessments_checked', 'int_payments__collections_checked'] %}
+    -- file rows count against the school, or a payment against its dossier's unit
+    {%- for model, unit in [('int_moet__schools_checked', 'school_code'), ('int_moet__assessments_checked', 'school_code'),
+                            ('int_payments__transactions_checked', 'unit_code'),
+                            ('int_payments__collections_checked', 'school_code')] %}
     union all
-    select coalesce(school_code, 'UNKNOWN'), reason_codes <> ''
+    select coalesce({{ unit }}, 'UNKNOWN'), reason_codes <> ''
     from {{ ref(model) }}
     where set_aside_reason is null
     {%- endfor %}
-    -- a payment transaction counts against its dossier's unit
-    union all
-    select coalesce(d.don_vi_xu_ly, 'UNKNOWN'), t.reason_codes <> ''
-    from {{ ref('int_payments__transactions_checked') }} as t
-    left join (
-        select ma_ho_so, any_value(don_vi_xu_ly) as don_vi_xu_ly
-        from {{ ref('int_portal__dossiers_checked') }}
-        group by ma_ho_so
-    ) as d on t.dossier_code = d.ma_ho_so
-    where t.set_aside_reason is null
 )
 
 select

@@ -20,16 +20,6 @@ dossier_kpis as (
     group by p.period_type, p.period_key, p.period_start, p.period_end, p.plan_year, d.unit_code, d.kpi_code
 ),
 
-dossier_kpis_all as (
-    select
-        period_type, period_key, period_start, period_end, plan_year,
-        'ALL' as unit_code, kpi_code,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator
-    from dossier_kpis
-    group by period_type, period_key, period_start, period_end, plan_year, kpi_code
-),
-
 procedures as (
     select * from {{ ref('dim_procedures') }}
 ),
@@ -90,26 +80,29 @@ school_kpis as (
     group by y.school_year, y.period_start, y.period_end, y.plan_year, a.school_code
 ),
 
-school_kpis_all as (
+unit_figures as (
+    select * from dossier_kpis
+    union all
+    select * from school_kpis
+),
+
+-- ALL: the whole department, every valid record (withheld units' included)
+all_figures as (
     select
         period_type, period_key, period_start, period_end, plan_year,
         'ALL' as unit_code, kpi_code,
         sum(numerator) as numerator,
         sum(denominator) as denominator
-    from school_kpis
+    from unit_figures
     group by period_type, period_key, period_start, period_end, plan_year, kpi_code
 ),
 
 figures as (
-    select * from dossier_kpis
+    select * from unit_figures
     union all
-    select * from dossier_kpis_all
+    select * from all_figures
     union all
     select * from procedure_kpis
-    union all
-    select * from school_kpis
-    union all
-    select * from school_kpis_all
 ),
 
 targets as (

@@ -40,18 +40,19 @@ ratings as (
 ),
 
 {#- file rows: the record as received (student codes left out) is built from the raw row,
-    for the listed rows only -#}
+    for the listed rows only. The unit: the school, or the paid dossier's unit. -#}
 {%- set file_sources = [
-    ('moet.schools', 'int_moet__schools_checked', 'moet_schools'),
-    ('moet.assessments', 'int_moet__assessments_checked', 'moet_assessments'),
-    ('payments.collections', 'int_payments__collections_checked', 'school_collections'),
+    ('moet.schools', 'int_moet__schools_checked', 'moet_schools', 'school_code'),
+    ('moet.assessments', 'int_moet__assessments_checked', 'moet_assessments', 'school_code'),
+    ('payments.transactions', 'int_payments__transactions_checked', 'payment_transactions', 'unit_code'),
+    ('payments.collections', 'int_payments__collections_checked', 'school_collections', 'school_code'),
 ] %}
-{%- for source_name, model, raw_table in file_sources %}
+{%- for source_name, model, raw_table, unit in file_sources %}
 {{ source_name | replace('.', '_') }} as (
     select
         '{{ source_name }}',
         c.file_label || '!' || coalesce(c._sheet, '') || '#' || cast(c._row as varchar),
-        coalesce(c.school_code, 'UNKNOWN'),
+        coalesce(c.{{ unit }}, 'UNKNOWN'),
         split_part(c.reason_codes, ';', 1),
         c.reason_codes,
         c.file_label,
@@ -64,29 +65,6 @@ ratings as (
     where c.set_aside_reason is null and c.reason_codes <> ''
 ),
 {%- endfor %}
-
-transactions as (
-    select
-        'payments.transactions',
-        t.file_label || '!' || coalesce(t._sheet, '') || '#' || cast(t._row as varchar),
-        coalesce(d.don_vi_xu_ly, 'UNKNOWN'),
-        split_part(t.reason_codes, ';', 1),
-        t.reason_codes,
-        t.file_label,
-        cast(null as integer),
-        cast(t._row as integer),
-        t._batch_id,
-        cast({{ file_record('payments.transactions', 'r') }} as varchar)
-    from {{ ref('int_payments__transactions_checked') }} as t
-    inner join {{ source('files', 'payment_transactions') }} as r
-        on t._batch_seq = r._batch_seq and t._row_seq = r._row_seq
-    left join (
-        select ma_ho_so, any_value(don_vi_xu_ly) as don_vi_xu_ly
-        from {{ ref('int_portal__dossiers_checked') }}
-        group by ma_ho_so
-    ) as d on t.dossier_code = d.ma_ho_so
-    where t.set_aside_reason is null and t.reason_codes <> ''
-),
 
 -- a file that could not be read at all (and whose path has not been loaded since)
 rejected_files as (
@@ -109,12 +87,10 @@ unioned as (
     select * from dossiers
     union all
     select * from ratings
-    {%- for source_name, model, unit in file_sources %}
+    {%- for source_name, model, raw_table, unit in file_sources %}
     union all
     select * from {{ source_name | replace('.', '_') }}
     {%- endfor %}
-    union all
-    select * from transactions
     union all
     select * from rejected_files
 )
