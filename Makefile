@@ -26,8 +26,9 @@ browser:  ## headless Chromium from Debian's packages, for the chart-page test
 test: setup browser  ## the test suite (what CI runs)
 	$(UV) run --frozen --no-sync pytest
 
-dev: setup  ## the Dagster UI on the sample sources (sample portal on :8765)
+dev: setup  ## the Dagster UI on the sample sources (sample portal on :8765, sample exports under data/sample_exports)
 	@mkdir -p data/dagster_home && cp orchestration/dagster.yaml data/dagster_home/dagster.yaml
+	$(UV) run --frozen --no-sync python -m sandbox.exports data/sample_exports
 	@set -a && source sandbox/demo.env && set +a && \
 	  ($(UV) run --frozen --no-sync cchc portal --port 8765 & echo $$! > data/portal.pid) && \
 	  trap 'kill $$(cat data/portal.pid)' EXIT && \
