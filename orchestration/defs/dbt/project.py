@@ -21,6 +21,11 @@ DBT_DIR = PROJECT_DIR / "dbt_project"
 
 @cache
 def dbt_project() -> DbtProject:
+    # `dagster dev` parses the project with the `dbt` found on PATH: make it the one beside
+    # this interpreter, so the UI works without an activated virtualenv too
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
     project.prepare_if_dev()
     return project
