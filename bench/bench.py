@@ -146,9 +146,13 @@ def bench_collections(rows: int, workdir: Path) -> list[tuple]:
 
 
 def main(argv: list[str]) -> None:
-    collections = [int(a) for a in argv[argv.index("--collections") + 1:]] if "--collections" in argv else []
-    sizes = [int(a) for a in argv[:argv.index("--collections")] if a] if "--collections" in argv else \
-        [int(a) for a in argv]
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m bench.bench", description=__doc__.splitlines()[0])
+    ap.add_argument("dossiers", type=int, nargs="*", help="dossier counts (default 50000 1000000)")
+    ap.add_argument("--collections", type=int, nargs="+", default=[], help="school-collection rows")
+    args = ap.parse_args(argv)
+    sizes, collections = args.dossiers, args.collections
     if not argv:
         sizes, collections = [50_000, 1_000_000], [5_000_000, 20_000_000]
     ensure_manifest()

@@ -27,8 +27,10 @@ import codecs
 import csv
 import hashlib
 import io
+import os
 import re
 import shutil
+import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -310,7 +312,7 @@ def read_xlsx(path: Path, layouts: tuple[Layout, ...], key: bytes, label: str | 
             skipped_sheets.append(name)
             continue
         head = [list(r) for r in rows[:HEADER_SCAN_ROWS]]
-        _fill_merged(head, getattr(sheet, "merged_cell_ranges", None), HEADER_SCAN_ROWS)
+        _fill_merged(head, sheet.merged_cell_ranges, HEADER_SCAN_ROWS)
         match = match_header(head, layouts if read is None else (read.layout,))
         if match is None or match.missing:
             skipped_sheets.append(name)
@@ -353,7 +355,6 @@ def read_xlsx(path: Path, layouts: tuple[Layout, ...], key: bytes, label: str | 
 
 
 # --------------------------------------------------------------------------- csv
-ENCODINGS = ("utf-8", "cp1258")
 DELIMITERS = (",", ";", "\t")
 SNIFF_BYTES = 1 << 20
 TAIL_BYTES = 1 << 16
@@ -483,30 +484,35 @@ def detect_encoding(path: Path) -> str:
         return "cp1258"
 
 
-def _parse_lines(text: str, delimiter: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
-
-
 def plan_csv(path: Path, layouts: tuple[Layout, ...], work_dir: Path, label: str | None = None) -> CsvPlan:
-    """Sniff a CSV (encoding, delimiter, header, footer) and prepare it for DuckDB: a file
-    that is not UTF-8, or carries a footer, is first copied (transcoded, footer cut) into
-    ``work_dir``; the input file itself is only ever read."""
+    """Sniff a CSV and prepare it for DuckDB. A file that is not UTF-8 is first transcoded
+    into ``work_dir``; the header and delimiter come from its first lines, the footer from
+    its last ones. A footer is cut off: from our own copy in place, or by copying the body
+    of an input file into ``work_dir`` (the input file itself is only ever read)."""
     label = label or path.name
     encoding = detect_encoding(path)
-    with open(path, "rb") as f:
-        head_bytes = f.read(SNIFF_BYTES)
-    head_text = head_bytes.decode(encoding, errors="replace")
-    head_lines = head_text.splitlines(keepends=True)[:HEADER_SCAN_ROWS + 1]
-    head_lines = head_lines[:-1] if len(head_lines) > HEADER_SCAN_ROWS else head_lines
+    utf8 = path if encoding in ("utf-8", "utf-8-sig") else _transcode(path, encoding, work_dir)
+    try:
+        return _plan_utf8(utf8, path, encoding, layouts, work_dir, label)
+    except BaseException:
+        if utf8 != path:
+            utf8.unlink(missing_ok=True)
+        raise
+
+
+def _plan_utf8(utf8: Path, original: Path, encoding: str, layouts: tuple[Layout, ...], work_dir: Path,
+               label: str) -> CsvPlan:
+    with open(utf8, "rb") as f:
+        head = f.read(SNIFF_BYTES).decode("utf-8-sig", errors="replace")
+    head = "".join(head.splitlines(keepends=True)[:HEADER_SCAN_ROWS])
     best = None
     for delimiter in DELIMITERS:
-        rows = _parse_lines("".join(head_lines), delimiter)
+        rows = list(csv.reader(io.StringIO(head), delimiter=delimiter))
         match = match_header(rows, layouts)
-        if match is None:
-            continue
-        score = len(match.columns) - 100 * len(match.missing)
-        if best is None or score > best[0]:
-            best = (score, delimiter, match, rows)
+        if match is not None:
+            score = len(match.columns) - 100 * len(match.missing)
+            if best is None or score > best[0]:
+                best = (score, delimiter, match, rows)
     if best is None:
         raise UnreadableFile("header_not_found", f"không tìm thấy dòng tiêu đề trong tệp {label} "
                              f"(bảng mã {encoding}, dấu phân cách , ; hoặc tab)")
@@ -514,65 +520,61 @@ def plan_csv(path: Path, layouts: tuple[Layout, ...], work_dir: Path, label: str
     if match.missing:
         raise UnreadableFile("columns_missing", f"tệp {label} thiếu cột bắt buộc: {', '.join(match.missing)}")
     # Physical lines before the first data line (a quoted header cell spanning lines counts).
-    reader = csv.reader(io.StringIO("".join(head_lines)), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(head), delimiter=delimiter)
     for _ in range(match.row_index + 1):
         next(reader)
     skip = reader.line_num
-    width = max(len(rows[match.row_index]), max(match.columns.values()) + 1)
     read = FileRead(match.layout, header_row=skip, encoding=encoding.replace("-sig", " BOM"),
                     delimiter=delimiter, as_of=as_of_from_titles(match.title_rows))
 
-    # Footer: look at the tail of the file only.
-    size = path.stat().st_size
-    with open(path, "rb") as f:
+    # Footer: among the last lines only, located in bytes so it can be cut off exactly.
+    size = utf8.stat().st_size
+    with open(utf8, "rb") as f:
         f.seek(max(0, size - TAIL_BYTES))
-        tail = f.read()
-    tail_text = tail.decode(encoding if encoding != "utf-8-sig" else "utf-8", errors="replace")
-    tail_lines = tail_text.splitlines(keepends=True)
+        tail = f.read().splitlines(keepends=True)
     if size > TAIL_BYTES:
-        tail_lines = tail_lines[1:]  # the first may be a partial line
-    tail_rows = [next(csv.reader([ln], delimiter=delimiter), []) for ln in tail_lines]
+        tail = tail[1:]  # the first may be a partial line
+    tail_rows = [next(csv.reader([line.decode("utf-8", errors="replace")], delimiter=delimiter), [])
+                 for line in tail]
+    prepared = utf8
     start = footer_start(tail_rows, match.columns[match.layout.key])
-    cut_chars = None
     if start is not None:
         read.rows_footer = sum(1 for r in tail_rows[start:] if any(c.strip() for c in r))
-        cut_chars = sum(len(ln) for ln in tail_lines[start:])
-
-    prepared = path
-    if encoding not in ("utf-8", "utf-8-sig") or cut_chars is not None:
-        work_dir.mkdir(parents=True, exist_ok=True)
-        prepared = work_dir / f"{sha256_of(path)[:16]}.csv"
-        _copy_prepared(path, prepared, encoding, cut_chars, tail_text)
-    elif encoding == "utf-8-sig":
-        pass  # DuckDB's reader skips a UTF-8 BOM
-
+        keep = size - sum(len(line) for line in tail[start:])
+        if utf8 == original:
+            prepared = _copy_head(original, keep, work_dir)
+        else:
+            with open(utf8, "rb+") as f:
+                f.truncate(keep)
+    width = max(len(rows[match.row_index]), max(match.columns.values()) + 1)
     return CsvPlan(prepared, read, skip_lines=skip, width=width, columns=match.columns,
                    body_lines=_count_lines(prepared) - skip)
 
 
-def _copy_prepared(src: Path, dst: Path, encoding: str, cut_chars: int | None, tail_text: str) -> None:
-    """UTF-8 copy of ``src`` without its footer (the last ``cut_chars`` characters)."""
-    source_encoding = "utf-8" if encoding == "utf-8-sig" else encoding
-    if encoding in ("utf-8", "utf-8-sig") and cut_chars is not None:
-        cut_bytes = len(tail_text[len(tail_text) - cut_chars:].encode("utf-8"))
-        keep = src.stat().st_size - cut_bytes
-        with open(src, "rb") as fi, open(dst, "wb") as fo:
-            remaining = keep
-            while remaining > 0:
-                block = fi.read(min(1 << 22, remaining))
-                if not block:
-                    break
-                fo.write(block)
-                remaining -= len(block)
-        return
-    # Transcode (Windows-1258, UTF-16) to UTF-8, streaming; tone marks stay combining here
-    # and are composed to NFC in dbt staging like every other text.
-    with open(src, encoding=source_encoding, newline="") as fi, open(dst, "w", encoding="utf-8", newline="") as fo:
+def _work_file(work_dir: Path) -> Path:
+    work_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=work_dir, suffix=".csv")
+    os.close(fd)
+    return Path(name)
+
+
+def _transcode(src: Path, encoding: str, work_dir: Path) -> Path:
+    """A UTF-8 copy of a Windows-1258 or UTF-16 file, streamed; tone marks stay combining
+    here and are composed to NFC in dbt staging like every other text."""
+    dst = _work_file(work_dir)
+    with open(src, encoding=encoding, newline="") as fi, open(dst, "w", encoding="utf-8", newline="") as fo:
         shutil.copyfileobj(fi, fo, 1 << 20)
-    if cut_chars is not None:
-        with open(dst, "rb+") as fo:
-            cut_bytes = len(tail_text[len(tail_text) - cut_chars:].encode("utf-8"))
-            fo.truncate(dst.stat().st_size - cut_bytes)
+    return dst
+
+
+def _copy_head(src: Path, keep: int, work_dir: Path) -> Path:
+    """A copy of the first ``keep`` bytes of ``src`` (the file without its footer)."""
+    dst = _work_file(work_dir)
+    with open(src, "rb") as fi, open(dst, "wb") as fo:
+        while keep > 0 and (block := fi.read(min(1 << 22, keep))):
+            fo.write(block)
+            keep -= len(block)
+    return dst
 
 
 def _count_lines(path: Path) -> int:

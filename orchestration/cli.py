@@ -95,22 +95,18 @@ def print_scorecard(settings: Settings, period_type: str = "year", unit: str = "
         return
     con = duckdb.connect(str(path), read_only=True)
     try:
+        # By year, school_digital_level2_share (counted by school year) follows with the
+        # school years that end in the years shown.
         rows = con.execute(
             """select s.period_key, s.kpi_code, k.name_vi, s.numerator, s.denominator, s.value, s.target,
                       s.met, s.status
                from marts.kpi_scorecard as s left join marts.dim_kpis as k using (kpi_code)
-               where s.period_type = ? and s.unit_code = ? and (? is null or s.period_key = ?)
-               order by s.period_key, s.kpi_code""", [period_type, unit, period_key, period_key]).fetchall()
-        if period_type == "year":
-            # school_digital_level2_share is counted by school year: show the school years
-            # that end in the years shown
-            rows += con.execute(
-                """select s.period_key, s.kpi_code, k.name_vi, s.numerator, s.denominator, s.value, s.target,
-                          s.met, s.status
-                   from marts.kpi_scorecard as s left join marts.dim_kpis as k using (kpi_code)
-                   where s.period_type = 'school_year' and s.unit_code = ?
-                     and (? is null or cast(year(s.period_end) as varchar) = ?)
-                   order by s.period_key""", [unit, period_key, period_key]).fetchall()
+               where s.unit_code = $unit
+                 and ((s.period_type = $type and ($key is null or s.period_key = $key))
+                      or ($type = 'year' and s.period_type = 'school_year'
+                          and ($key is null or cast(year(s.period_end) as varchar) = $key)))
+               order by s.period_type = 'school_year', s.period_key, s.kpi_code""",
+            {"unit": unit, "type": period_type, "key": period_key}).fetchall()
         quarantined = con.execute("select count(*) from marts.quarantine").fetchone()[0]
         rejected = con.execute("""select q.record_key, q.reason_vi, json_extract_string(q.record, '$.reason')
                                   from marts.quarantine as q where q.source_name = 'files' order by 1""").fetchall()

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from sandbox.portal_data import PortalData
+from sandbox.portal_data import PortalData, nfd
 
 DISTRICTS = ["Thành phố Cà Mau", "Huyện U Minh", "Huyện Thới Bình", "Huyện Trần Văn Thời", "Huyện Cái Nước",
              "Huyện Đầm Dơi", "Huyện Năm Căn", "Huyện Phú Tân", "Huyện Ngọc Hiển"]
@@ -71,10 +71,6 @@ class School:
     commune: str
     students: int
     teachers: int
-
-
-def nfd(text: str) -> str:
-    return unicodedata.normalize("NFD", text)
 
 
 def cp1258_text(text: str) -> str:

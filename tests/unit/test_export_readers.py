@@ -12,14 +12,11 @@ import pytest
 from connectors.exports import LAYOUTS, UnreadableFile, normalise_header, plan_csv, read_xlsx
 from connectors.personal import pseudonym
 from sandbox.exports import to_cp1258
+from sandbox.portal_data import nfd
 
 KEY = b"test-key"
 MOET = tuple(layout for layout in LAYOUTS if layout.folder == "moet")
 PAYMENTS = tuple(layout for layout in LAYOUTS if layout.folder == "payments")
-
-
-def nfd(text: str) -> str:
-    return unicodedata.normalize("NFD", text)
 
 
 def test_header_text_is_compared_normalised_with_diacritics_kept():

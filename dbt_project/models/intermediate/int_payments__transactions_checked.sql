@@ -15,16 +15,12 @@ with rows as (
     inner join {{ ref('int_files__rows') }} as f using (_batch_id)
 ),
 
--- any landed version makes a dossier known; its unit is its latest version's
+-- every landed MaHoSo, valid or not, with its latest version's unit (dossiers are keyed
+-- by MaHoSo, so each landed code has exactly one latest version)
 dossiers as (
-    select distinct ma_ho_so from {{ ref('stg_portal__dossiers') }} where ma_ho_so is not null
-),
-
-dossier_units as (
-    select ma_ho_so, any_value(don_vi_xu_ly) as don_vi_xu_ly
+    select ma_ho_so, don_vi_xu_ly
     from {{ ref('int_portal__dossiers_checked') }}
     where ma_ho_so is not null
-    group by ma_ho_so
 ),
 
 variants as (
@@ -51,7 +47,7 @@ ranked as (
 
 select
     r.*,
-    coalesce(u.don_vi_xu_ly, 'UNKNOWN') as unit_code,
+    coalesce(d.don_vi_xu_ly, 'UNKNOWN') as unit_code,
     case
         when not r.is_current then 'file_superseded'
         when r.transaction_code is not null and r.is_update and r.status = 'pending' then 'payment_updated'
@@ -66,4 +62,3 @@ select
     ) as reason_codes
 from ranked as r
 left join dossiers as d on r.dossier_code = d.ma_ho_so
-left join dossier_units as u on r.dossier_code = u.ma_ho_so

@@ -57,31 +57,26 @@ statuses as (
     where set_aside_reason is null and reason_codes = '' and status is null
 ),
 
--- NFD text in a file is one warning per file (a whole export is usually in one form)
-nfd_files as (
-    {%- for model in ['int_moet__schools_checked', 'int_payments__transactions_checked', 'int_payments__collections_checked'] %}
-    select
-        '{{ {"int_moet__schools_checked": "moet.schools", "int_payments__transactions_checked": "payments.transactions", "int_payments__collections_checked": "payments.collections"}[model] }}' as source_name,
-        file_label,
-        {{ "any_value(school_code)" if "transactions" not in model else "'UNKNOWN'" }} as unit_code,
-        count(*) as rows_nfd
-    from {{ ref(model) }}
-    where had_nfd_text and set_aside_reason is null
-    group by file_label
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-),
-
+-- NFD text in a file is one warning per file and unit (a Windows-1258 export is NFD on
+-- every row; listing each row would drown the rest), told to each unit with rows in it
+{%- set nfd_sources = [('moet.schools', 'int_moet__schools_checked', 'school_code'),
+                       ('payments.transactions', 'int_payments__transactions_checked', 'unit_code'),
+                       ('payments.collections', 'int_payments__collections_checked', 'school_code')] %}
 file_warnings as (
+    {%- for source_name, model, unit in nfd_sources %}
     select
-        source_name,
-        file_label || ' (' || cast(rows_nfd as varchar) || ' dòng)',
-        case when source_name = 'payments.transactions' then 'UNKNOWN' else coalesce(unit_code, 'UNKNOWN') end,
+        '{{ source_name }}',
+        file_label || ' [' || coalesce({{ unit }}, 'UNKNOWN') || ']: ' || cast(count(*) as varchar) || ' dòng',
+        coalesce({{ unit }}, 'UNKNOWN'),
         'file_text_not_nfc',
         file_label,
         cast(null as integer),
         cast(null as integer)
-    from nfd_files
+    from {{ ref(model) }}
+    where had_nfd_text and set_aside_reason is null
+    group by file_label, coalesce({{ unit }}, 'UNKNOWN')
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 all_warnings as (
