@@ -34,7 +34,8 @@ from orchestration.settings import Settings
 cfg = json.loads(sys.argv[1])
 settings = Settings(portal_url=cfg["url"], portal_client_id="demo-client",
                     portal_client_secret="demo-secret-not-for-production", warehouse=Path(cfg["warehouse"]),
-                    publish_dir=Path(cfg["publish"]), hash_key="bench-key", start_date=date(2023, 1, 1))
+                    publish_dir=Path(cfg["publish"]), hash_key="bench-key", start_date=date(2023, 1, 1),
+                    file_stable_seconds=0.0)
 if cfg["phase"] == "intake":
     from orchestration.intake import intake_folder
     from orchestration.warehouse import open_warehouse

@@ -5,9 +5,16 @@ Plain Python, no Dagster: the pipeline calls it, tests drive it against the emul
 - Client-credentials token, renewed when the server answers ``401``.
 - Retries with exponential backoff and full jitter on ``429`` (honouring ``Retry-After``),
   ``5xx``, timeouts, dropped connections and bodies that are not valid JSON; a bounded
-  number of attempts, then ``PortalError`` naming the URL and the last status. Neither the
-  client secret nor the token ever appears in a message or a log line.
-- Pagination is driven by the server's answer (``size``, ``total``), not by the size asked.
+  number of attempts, then ``PortalError`` naming the URL and the last status.
+- Nothing a server sends is trusted (docs/decisions.md, "Hostile input"):
+  - redirects are never followed: credentials only ever go to ``base_url``;
+  - an error names the status, the URL (without credentials) and at most a short excerpt
+    of the answer with anything secret-looking cut out; neither the client secret nor the
+    token ever appears in a message or a log line;
+  - every walk has a time budget, every answer a deadline (a server trickling bytes is cut
+    off) and a size cap;
+  - pages are read until a short or empty page (the records are trusted, not ``size``),
+    within a cap on pages and on ``total`` growing while reading.
 - Dossiers are read with *keyset* pagination over the window: after each page the window's
   lower bound moves to the last ``NgayCapNhat`` read, and page numbers only advance when a
   whole page shares one timestamp. A dossier that changes while we page moves to a later
@@ -19,22 +26,34 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pyarrow as pa
 import requests
+import urllib3
+
+from connectors.personal import without_personal
 
 log = logging.getLogger(__name__)
 
 TS_FORMAT = "%Y%m%d%H%M%S"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+MAX_PAGE_SIZE = 1000
+EXCERPT_CHARS = 160
+# A walk may read this much more than the first page announced (records that change while
+# we page move inside the window) before the server is taken to be misbehaving.
+TOTAL_GROWTH_SHARE = 0.05
+TOTAL_GROWTH_RECORDS = 1000
+EXTRA_PAGES = 10
 
 
 class PortalError(RuntimeError):
@@ -81,8 +100,11 @@ class PortalClient:
     base_url: str
     client_id: str
     client_secret: str = field(repr=False)
-    page_size: int = 1000
-    timeout: float = 30.0
+    page_size: int = MAX_PAGE_SIZE
+    timeout: float = 30.0            # stall: seconds without a byte from the server
+    response_timeout: float = 120.0  # one whole answer, however it trickles
+    time_budget: float = 3600.0      # one walk of one endpoint (a run reads each once)
+    max_page_bytes: int = 64 << 20
     max_attempts: int = 8
     backoff_base: float = 0.5
     backoff_max: float = 30.0
@@ -90,11 +112,33 @@ class PortalClient:
     sleep: Callable[[float], None] = time.sleep
     session: requests.Session = field(default_factory=requests.Session, repr=False)
     _token: str | None = field(default=None, init=False, repr=False)
+    _deadline: float | None = field(default=None, init=False, repr=False)
+    _budget_for: str = field(default="", init=False, repr=False)
     requests_made: int = field(default=0, init=False)
     retries: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
+        if not isinstance(self.page_size, int) or not 1 <= self.page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page size must be a whole number from 1 to {MAX_PAGE_SIZE}, got {self.page_size!r}")
+        # Proxies and .netrc credentials from the environment are not this client's to send.
+        self.session.trust_env = False
+
+    # ------------------------------------------------------------------ budget
+    def _start_budget(self, endpoint: str) -> None:
+        self._deadline = time.monotonic() + self.time_budget
+        self._budget_for = endpoint
+
+    def _remaining(self) -> float:
+        if self._deadline is None:
+            return math.inf
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise PortalError(
+                f"portal {self._budget_for}: time budget of {self.time_budget:g} s spent after "
+                f"{self.requests_made} requests (CCHC_PORTAL_TIME_BUDGET_SECONDS); the next run goes on from "
+                "the last landed batch")
+        return left
 
     # ------------------------------------------------------------------ transport
     def _retrying(self, url: str, attempt: Callable[[], "_Transient | T"]) -> T:
@@ -106,18 +150,42 @@ class PortalClient:
                 return outcome
             last = outcome.why
             self._backoff(n, outcome.response, url, outcome.why)
-        raise PortalError(f"portal request to {url} failed after {self.max_attempts} attempts: last {last}")
+        raise PortalError(f"portal request to {safe_url(url)} failed after {self.max_attempts} attempts: "
+                          f"last {last}")
 
-    def _call(self, send: Callable[..., requests.Response], url: str, **kwargs) -> "_Transient | requests.Response":
-        """One HTTP exchange; transient faults come back as ``_Transient``."""
+    def _call(self, send: Callable[..., requests.Response], url: str,
+              **kwargs) -> "_Transient | tuple[requests.Response, bytes]":
+        """One HTTP exchange, its body read within the answer's deadline and size cap;
+        transient faults come back as ``_Transient``. Redirects are refused."""
         self.requests_made += 1
+        remaining = self._remaining()
+        deadline = time.monotonic() + min(self.response_timeout, remaining)
+        stall = min(self.timeout, remaining)
         try:
-            resp = send(url, timeout=self.timeout, **kwargs)
+            resp = send(url, timeout=(min(10.0, stall), stall), allow_redirects=False, stream=True, **kwargs)
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             return _Transient(type(exc).__name__)
+        try:
+            if resp.is_redirect or 300 <= resp.status_code < 400:
+                raise PortalError(
+                    f"portal {safe_url(url)} answered HTTP {resp.status_code}, a redirect to "
+                    f"{_origin(resp.headers.get('Location', ''))}: redirects are not followed (credentials go to "
+                    "CCHC_PORTAL_URL only); set CCHC_PORTAL_URL to the address that answers")
+            limit = self.max_page_bytes if resp.status_code == 200 else 4096
+            body = _read_body(resp, deadline, limit)
+        except _TooSlow:
+            return _Transient(f"answer not complete within {min(self.response_timeout, remaining):g} s")
+        except _TooLarge:
+            raise PortalError(f"portal {safe_url(url)} sent an answer larger than {self.max_page_bytes >> 20} MiB; "
+                              "ask for smaller pages (CCHC_PORTAL_PAGE_SIZE)") from None
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                urllib3.exceptions.HTTPError, OSError) as exc:
+            return _Transient(type(exc).__name__)
+        finally:
+            resp.close()
         if resp.status_code in RETRY_STATUSES:
             return _Transient(f"HTTP {resp.status_code}", resp)
-        return resp
+        return resp, body
 
     def _backoff(self, attempt: int, resp: requests.Response | None, url: str, why: str) -> None:
         if attempt >= self.max_attempts:
@@ -129,9 +197,18 @@ class PortalClient:
                 delay = min(delay, self.retry_after_max)
         if delay is None:
             delay = random.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
+        remaining = self._remaining()
+        if delay >= remaining:
+            raise PortalError(f"portal {self._budget_for}: {why} on {safe_url(url)} and the time budget of "
+                              f"{self.time_budget:g} s (CCHC_PORTAL_TIME_BUDGET_SECONDS) leaves no time for the "
+                              f"retry in {delay:.0f} s")
         self.retries += 1
-        log.warning("portal: %s on %s; retry %d/%d in %.2fs", why, url, attempt, self.max_attempts - 1, delay)
+        log.warning("portal: %s on %s; retry %d/%d in %.2fs", why, safe_url(url), attempt, self.max_attempts - 1,
+                    delay)
         self.sleep(delay)
+
+    def _excerpt(self, body: bytes) -> str:
+        return excerpt(body, secrets=(self.client_secret, self.client_id, self._token or ""))
 
     # ------------------------------------------------------------------ auth
     def _fetch_token(self) -> str:
@@ -140,17 +217,21 @@ class PortalClient:
                 "client_secret": self.client_secret}
 
         def attempt():
-            resp = self._call(self.session.post, url, data=form)
-            if isinstance(resp, _Transient):
-                return resp
+            answer = self._call(self.session.post, url, data=form)
+            if isinstance(answer, _Transient):
+                return answer
+            resp, body = answer
             if resp.status_code != 200:
                 raise PortalError(
-                    f"portal token request to {url} refused (HTTP {resp.status_code}); "
+                    f"portal token request to {safe_url(url)} refused (HTTP {resp.status_code}); "
                     "check CCHC_PORTAL_CLIENT_ID and CCHC_PORTAL_CLIENT_SECRET")
             try:
-                return resp.json()["access_token"]
-            except (ValueError, KeyError, TypeError):
+                token = json.loads(body)["access_token"]
+            except (ValueError, KeyError, TypeError, RecursionError):
                 return _Transient("token answer is not the contract's JSON")
+            if not isinstance(token, str) or not token or not token.isprintable():
+                return _Transient("token answer is not the contract's JSON")
+            return token
 
         return self._retrying(url, attempt)
 
@@ -164,19 +245,21 @@ class PortalClient:
             for _ in range(4):
                 if self._token is None:
                     self._token = self._fetch_token()
-                resp = self._call(self.session.get, url, headers={"Authorization": f"Bearer {self._token}"})
-                if isinstance(resp, _Transient):
-                    return resp
+                answer = self._call(self.session.get, url, headers={"Authorization": f"Bearer {self._token}"})
+                if isinstance(answer, _Transient):
+                    return answer
+                resp, raw = answer
                 if resp.status_code != 401:
                     break
                 self._token = None  # expired or revoked
             else:
-                raise PortalError(f"portal GET {url} keeps answering HTTP 401 after new tokens")
+                raise PortalError(f"portal GET {safe_url(url)} keeps answering HTTP 401 after new tokens")
             if resp.status_code != 200:
-                raise PortalError(f"portal GET {url} answered HTTP {resp.status_code}: {resp.text[:200]}")
+                raise PortalError(f"portal GET {safe_url(url)} answered HTTP {resp.status_code}: "
+                                  f"{self._excerpt(raw)!r}")
             try:
-                body = resp.json()
-            except ValueError:
+                body = json.loads(raw)
+            except (ValueError, RecursionError):
                 return _Transient("body is not valid JSON")
             if not isinstance(body, dict) or not isinstance(body.get("data"), list):
                 return _Transient("body is not the contract's list answer")
@@ -185,17 +268,67 @@ class PortalClient:
         return self._retrying(url, attempt)
 
     # ------------------------------------------------------------------ lists
-    def _walk(self, endpoint: str, path: str, params: dict) -> Iterator[Page]:
-        """Page-number walk driven by the server's ``size`` and ``total``."""
-        page = 1
+    def _walk(self, endpoint: str, path: str, params: dict, keyset: tuple[str, datetime] | None = None
+              ) -> Iterator[Page]:
+        """Read one endpoint page by page until a short or empty page.
+
+        The records are trusted, not the server's ``size``: the longest page seen is the
+        server's page length, and a page shorter than it ends the walk (a first page ends it
+        when it is shorter than asked and ``total`` says nothing is left). With ``keyset``
+        (the window's lower-bound parameter and its start), the walk restarts the window at
+        the last ``NgayCapNhat`` read after each page (module doc).
+
+        Guards against a server that never ends: the pages read, and ``total`` while
+        reading, may pass what the first page announced by ``TOTAL_GROWTH_*`` at most.
+        """
+        self._start_budget(endpoint)
+        lo = keyset[1] if keyset else None
+        page, longest, pages_read, announced, consumed, warned = 1, 0, 0, None, 0, False
+        window_rows = 0  # records read in the current keyset window
         while True:
-            url, body = self.get_json(path, {**params, "page": page, "size": self.page_size})
+            query = dict(params)
+            if keyset:
+                query[keyset[0]] = format_ts(lo)
+            query.update(page=page, size=self.page_size)
+            url, body = self.get_json(path, query)
             rows = body["data"]
+            pages_read += 1
             yield Page(endpoint, url, page, rows)
-            size, total = _int(body.get("size"), len(rows)), _int(body.get("total"), 0)
-            if not rows or size <= 0 or page * size >= total:
+            size, total = _count(body.get("size")), _count(body.get("total"))
+            if not rows:
                 return
-            page += 1
+            if len(rows) < longest:
+                return  # a short page: the last
+            if pages_read == 1 and len(rows) < self.page_size and total is not None and len(rows) >= total:
+                return  # one page holds it all
+            longest = len(rows)
+            if size != len(rows) and not warned:
+                warned = True
+                log.warning("portal %s: the server announced size=%s but sent %d records a page; reading on "
+                            "until a short or empty page", endpoint, body.get("size"), len(rows))
+            window_rows += len(rows)
+            if announced is None:
+                announced = total if total is not None else 0
+                limit = announced + max(TOTAL_GROWTH_RECORDS, int(announced * TOTAL_GROWTH_SHARE))
+                max_pages = math.ceil(limit / max(1, longest // 2)) + EXTRA_PAGES
+            if total is not None and consumed + total > limit:
+                raise PortalError(f"portal {endpoint}: the announced total grew from {announced} to "
+                                  f"{consumed + total} while reading; stopped (the server is not paging a fixed "
+                                  "window)")
+            if pages_read >= max_pages:
+                raise PortalError(f"portal {endpoint}: {pages_read} pages read for {announced} records announced; "
+                                  "stopped (the server's pages do not end)")
+            last = None
+            if keyset:
+                last = next((t for t in (parse_ts(r.get("NgayCapNhat")) for r in reversed(rows)
+                                         if isinstance(r, dict)) if t is not None), None)
+            if last is not None and last > lo:
+                # the records before `last` are done; those at `last` are read again
+                at_last = sum(1 for r in rows if isinstance(r, dict) and parse_ts(r.get("NgayCapNhat")) == last)
+                consumed += window_rows - at_last
+                lo, page, window_rows = last, 1, 0
+            else:
+                page += 1
 
     def procedures(self) -> Iterator[Page]:
         """The whole current procedure catalogue (thu-tuc)."""
@@ -212,29 +345,86 @@ class PortalClient:
 
     def dossiers(self, since: datetime, until: datetime) -> Iterator[Page]:
         """Dossiers with ``since <= NgayCapNhat <= until``, keyset-paginated (module doc)."""
-        lo, page = since, 1
-        while True:
-            url, body = self.get_json("/api/v1/ho-so", {
-                "tuNgayCapNhat": format_ts(lo), "denNgayCapNhat": format_ts(until),
-                "page": page, "size": self.page_size})
-            rows = body["data"]
-            yield Page("ho-so", url, page, rows)
-            size, total = _int(body.get("size"), len(rows)), _int(body.get("total"), 0)
-            if not rows or size <= 0 or page * size >= total:
-                return
-            last = next((t for t in (parse_ts(r.get("NgayCapNhat")) for r in reversed(rows)
-                                     if isinstance(r, dict)) if t is not None), None)
-            if last is not None and last > lo:
-                lo, page = last, 1
-            else:
-                page += 1
+        yield from self._walk("ho-so", "/api/v1/ho-so", {"denNgayCapNhat": format_ts(until)},
+                              keyset=("tuNgayCapNhat", since))
 
 
-def _int(value, default: int) -> int:
-    try:
+class _TooSlow(Exception):
+    pass
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _read_body(resp: requests.Response, deadline: float, limit: int) -> bytes:
+    """The whole body, as it arrives, by ``deadline`` and within ``limit`` bytes."""
+    chunks, size = [], 0
+    while True:
+        if time.monotonic() > deadline:
+            raise _TooSlow()
+        block = resp.raw.read1(1 << 16, decode_content=True)
+        if not block:
+            return b"".join(chunks)
+        size += len(block)
+        if size > limit:
+            if limit < (1 << 20):  # an error answer: its start is all we show
+                chunks.append(block)
+                return b"".join(chunks)[:limit]
+            raise _TooLarge()
+        chunks.append(block)
+
+
+def _count(value) -> int | None:
+    """A non-negative count sent by the server (``size``, ``total``), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, str) and value.strip().isdigit():
         return int(value)
-    except (TypeError, ValueError):
-        return default
+    return None
+
+
+_SECRET_PARAM = re.compile(r"token|secret|key|pass|sig|auth|credential", re.IGNORECASE)
+_SECRET_TEXT = re.compile(
+    r"(?i)(bearer|basic)\s+[^\s\"',;}]+"
+    r"|((?:access_|refresh_)?token|client_secret|secret|password|authorization|api[_-]?key)"
+    r"([\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|basic)\s+)?[^\s\"',;&}]+")
+
+
+def safe_url(url: str) -> str:
+    """A URL fit for a log line: no user or password, secret-looking query values masked."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    query = urlencode([(k, "***" if _SECRET_PARAM.search(k) else v)
+                       for k, v in parse_qsl(parts.query, keep_blank_values=True)])
+    return urlunsplit((parts.scheme, host, parts.path, query, ""))
+
+
+def _origin(location: str) -> str:
+    parts = urlsplit(location)
+    if not parts.netloc:
+        return "a path on the same server"
+    return f"{parts.scheme}://{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+
+
+def excerpt(body: bytes, secrets: tuple[str, ...] = ()) -> str:
+    """At most ``EXCERPT_CHARS`` of an answer, on one line, with credentials cut out."""
+    text = body[:4096].decode("utf-8", errors="replace")
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    text = _SECRET_TEXT.sub(lambda m: (m.group(1) + " ***") if m.group(1) else (m.group(2) + m.group(3) + "***"),
+                            text)
+    text = "".join(c if c.isprintable() else " " for c in text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else "")
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
@@ -254,13 +444,14 @@ def _retry_after_seconds(value: str | None) -> float | None:
 def page_to_arrow(page: Page, scrub: Callable[[dict], dict] | None = None):
     """One page as an Arrow table: ``_source`` (URL), ``_page``, ``_row`` and the JSON payload.
 
-    Each record is serialised as received, after ``scrub`` removed personal data; a record
-    that is not a JSON object is kept as received, so data quality can report it.
+    Each record is serialised as received, after ``scrub`` (or, for sources without
+    personal fields by contract, ``without_personal``) removed personal data wherever it
+    sits; a record that is not a JSON object is kept otherwise as received, so data quality
+    can report it.
     """
     payloads = []
     for rec in page.records:
-        if scrub is not None and isinstance(rec, dict):
-            rec = scrub(rec)
+        rec = scrub(rec) if scrub is not None else without_personal(rec)
         payloads.append(json.dumps(rec, ensure_ascii=False, separators=(",", ":")))
     n = len(payloads)
     return pa.table({

@@ -21,11 +21,13 @@ import time
 from datetime import date
 from pathlib import Path
 
+from orchestration.runlock import RunLocked, run_lock
 from orchestration.settings import DEMO_HASH_KEY, PROJECT_DIR, Settings
 
 log = logging.getLogger("cchc")
 
 DEMO_DIR = Path("data")
+EXIT_LOCKED = 3  # another run holds the warehouse; nothing was written
 
 
 # ---------------------------------------------------------------------------- running
@@ -37,13 +39,15 @@ def run_pipeline(settings: Settings, suites=None, job_name: str | None = None, r
 
     from orchestration.definitions import PIPELINE_JOB, build_definitions
 
-    defs = build_definitions(settings, suites=suites)
-    job = defs.resolve_job_def(job_name or PIPELINE_JOB)
-    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-    started = time.monotonic()
-    result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}},
-                                                **(run_config or {})})
+    # One run at a time: taken before anything is written (a second run waits or stops here).
+    with run_lock(settings.warehouse, settings.run_lock_wait_seconds):
+        defs = build_definitions(settings, suites=suites)
+        job = defs.resolve_job_def(job_name or PIPELINE_JOB)
+        instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+        started = time.monotonic()
+        result = job.execute_in_process(instance=instance, raise_on_error=False,
+                                        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}},
+                                                    **(run_config or {})})
     elapsed = time.monotonic() - started
     if result.success:
         log.info("pipeline finished in %.1fs; publication at %s", elapsed, settings.publish_dir)
@@ -177,11 +181,17 @@ def demo_settings(data_dir: Path, url: str | None = None, year: int = 2024) -> S
         publish_dir=data_dir / "published",
         hash_key=DEMO_HASH_KEY,
         start_date=date(year - 1, 1, 1),
+        file_stable_seconds=0.0,  # the demo wrote its sample exports itself, just before
     )
 
 
 def cmd_demo(args) -> int:
     data_dir = Path(args.data_dir).resolve()
+    with run_lock(data_dir / "warehouse.duckdb"):
+        return _demo(args, data_dir)
+
+
+def _demo(args, data_dir: Path) -> int:
     if not args.keep:
         # The sample portal is regenerated with this run's size and year: start the working
         # warehouse afresh so two samples never mix (the publication keeps its releases).
@@ -300,7 +310,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_portal)
 
     args = ap.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except RunLocked as exc:
+        print(f"cchc {args.command}: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
 
 
 if __name__ == "__main__":

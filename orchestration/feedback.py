@@ -1,6 +1,7 @@
 """Feedback to units: one workbook per unit listing its quarantined and warned records,
 with Vietnamese labels and the reason in Vietnamese beside its code (DESIGN.md:
-``feedback/<unit_code>.xlsx``). Written from a publication's own marts, so the office sends
+``feedback/<unit_code>.xlsx``; a code that is not a plain code gets a safe file name,
+``orchestration.escaping.file_stem``). Every value is written as text, never a formula. Written from a publication's own marts, so the office sends
 back exactly what was published."""
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import duckdb
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+
+from orchestration.escaping import file_stem, inside, text_cell
 
 QUARANTINE_COLUMNS = [
     ("STT", None),
@@ -34,7 +36,7 @@ WARNING_COLUMNS = [
 
 
 def _bold(ws, value):
-    cell = WriteOnlyCell(ws, value=value)
+    cell = text_cell(ws, value)
     cell.font = Font(bold=True)
     return cell
 
@@ -45,7 +47,7 @@ def _sheet(wb: Workbook, title: str, heading: str, columns, rows) -> None:
     ws.append([])
     ws.append([_bold(ws, label) for label, _ in columns])
     for i, row in enumerate(rows, start=1):
-        ws.append([i, *row])
+        ws.append([i, *(text_cell(ws, v) for v in row)])
 
 
 def write_feedback(con: duckdb.DuckDBPyConnection, target: Path, department: str) -> dict[str, Path]:
@@ -72,7 +74,8 @@ def write_feedback(con: duckdb.DuckDBPyConnection, target: Path, department: str
         _sheet(wb, "Cảnh báo",
                f"{department} — DANH SÁCH CẢNH BÁO DỮ LIỆU — {unit_name} ({unit_code}) — ngày {today}",
                WARNING_COLUMNS, warned)
-        path = target / f"{unit_code}.xlsx"
+        # a unit code is data: the file name is a safe encoding of it (escaping.file_stem)
+        path = inside(target, f"{file_stem(unit_code)}.xlsx")
         wb.save(path)
         written[unit_code] = path
     return written

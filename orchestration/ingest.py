@@ -47,7 +47,8 @@ def client_from_settings(settings: Settings) -> PortalClient:
     if not settings.portal_client_id or not settings.portal_client_secret:
         raise RuntimeError("CCHC_PORTAL_CLIENT_ID and CCHC_PORTAL_CLIENT_SECRET must be set to read the portal")
     return PortalClient(settings.portal_url, settings.portal_client_id, settings.portal_client_secret,
-                        page_size=settings.portal_page_size)
+                        page_size=settings.portal_page_size, time_budget=settings.portal_time_budget_seconds,
+                        timeout=settings.portal_stall_seconds, response_timeout=settings.portal_response_seconds)
 
 
 def _land_pages(con, *, source: str, table: str, pages: Iterator[Page], settings: Settings,

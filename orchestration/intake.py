@@ -7,20 +7,32 @@ version's rows aside as superseded. A file that cannot be read at all is recorde
 rejected with the reason (``raw.files``), listed in the run's output and in the
 quarantine; it is never skipped in silence. The input folders are only ever read: a CSV
 that must be transcoded or cut is copied to a work folder beside the warehouse first.
+
+Nothing dropped is trusted (docs/decisions.md, "Hostile input"): symlinks and anything
+that is not a regular file are skipped and said so; a file is read only once it has stood
+unchanged for ``CCHC_FILE_STABLE_SECONDS`` (a file still being copied waits for a later
+run); a file is known by its content *and* its kind (an empty CSV and an empty workbook
+are two files); a workbook is read within bounds, in a child process
+(``connectors.workbooks``), so a file that kills a reader is rejected, never the run.
 """
 
 from __future__ import annotations
 
+import csv
 import logging
 import os
+import stat as stat_mode
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-from connectors.exports import LAYOUTS, UnreadableFile, plan_csv, read_xlsx, sha256_of
+from connectors.exports import LAYOUTS, UnreadableFile, plan_csv, sha256_of
 from connectors.personal import hash_key
+from connectors.workbooks import WorkbookLimits, read_xlsx_bounded
+from orchestration.escaping import quoted
 from orchestration.settings import Settings
 from orchestration.warehouse import forget_rejected_file, known_file, land_file, record_rejected_file
 
@@ -39,6 +51,8 @@ class IntakeResult:
     files_loaded: int = 0
     files_already_loaded: int = 0
     files_rejected: int = 0
+    files_waiting: int = 0
+    files_skipped: int = 0
     rows: int = 0
     loaded: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
@@ -57,17 +71,66 @@ def work_dir(settings: Settings) -> Path:
     return Path(settings.warehouse).parent / "work"
 
 
-def list_files(base: Path) -> list[Path]:
-    """Files under ``base`` in a stable order; hidden files and Excel lock files (``~$``)
-    are not exports."""
-    out = []
-    for root, dirs, files in os.walk(base):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith((".", "~$")):
+def file_kind(path: Path) -> str:
+    """How a file is read: ``xlsx``, ``csv`` or ``other`` (rejected as unsupported)."""
+    suffix = path.suffix.lower()
+    return "xlsx" if suffix in EXCEL_SUFFIXES else "csv" if suffix in CSV_SUFFIXES else "other"
+
+
+@dataclass(frozen=True)
+class DroppedFile:
+    path: Path
+    rel: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class FolderScan:
+    ready: list[DroppedFile] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)   # changed too recently: a later run reads them
+    skipped: list[str] = field(default_factory=list)   # symlinks, folders behind links, devices, pipes
+
+
+def scan_folder(base: Path, stable_seconds: float = 0.0, now: float | None = None) -> FolderScan:
+    """The regular files under ``base`` in a stable order, without following a link.
+
+    Hidden files and Excel lock files (``~$``) are not exports and are passed over in
+    silence; a symlink or anything that is not a regular file is skipped and listed; a file
+    modified less than ``stable_seconds`` ago is listed as waiting."""
+    now = time.time() if now is None else now
+    scan = FolderScan()
+
+    def walk(folder: Path, rel: str) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            scan.skipped.append(f"{quoted(rel or '.')}: {exc.strerror or exc}")
+            return
+        for entry in entries:
+            if entry.name.startswith((".", "~$")):
                 continue
-            out.append(Path(root) / name)
-    return out
+            name = f"{rel}{entry.name}"
+            if entry.is_symlink():
+                scan.skipped.append(f"{quoted(name)}: a symbolic link (not followed)")
+                continue
+            info = entry.stat(follow_symlinks=False)
+            if stat_mode.S_ISDIR(info.st_mode):
+                walk(Path(entry.path), f"{name}/")
+            elif not stat_mode.S_ISREG(info.st_mode):
+                scan.skipped.append(f"{quoted(name)}: not a regular file")
+            elif now - info.st_mtime < stable_seconds:
+                scan.waiting.append(name)
+            else:
+                scan.ready.append(DroppedFile(Path(entry.path), name, info.st_size, info.st_mtime_ns))
+
+    walk(base, "")
+    return scan
+
+
+def workbook_limits(settings: Settings) -> WorkbookLimits:
+    return WorkbookLimits(max_uncompressed_bytes=settings.xlsx_max_mb << 20, max_cells=settings.xlsx_max_cells,
+                          max_seconds=settings.xlsx_max_seconds, max_memory_bytes=settings.xlsx_max_memory_mb << 20)
 
 
 def intake_folder(con, settings: Settings, folder: str) -> IntakeResult:
@@ -81,22 +144,40 @@ def intake_folder(con, settings: Settings, folder: str) -> IntakeResult:
         raise FileNotFoundError(f"input folder {base} (CCHC_{folder.upper()}_DIR) does not exist")
     key = hash_key(settings.hash_key)
     layouts = tuple(layout for layout in LAYOUTS if layout.folder == folder)
-    for path in list_files(base):
+    scan = scan_folder(base, settings.file_stable_seconds)
+    for line in scan.skipped:
+        log.warning("%s: skipped %s", folder, line)
+    for rel in scan.waiting:
+        log.info("%s: %s changed less than %g s ago (CCHC_FILE_STABLE_SECONDS); a later run reads it",
+                 folder, quoted(rel), settings.file_stable_seconds)
+    result.files_waiting = len(scan.waiting)
+    result.files_skipped = len(scan.skipped)
+    for dropped in scan.ready:
+        path, rel, kind = dropped.path, dropped.rel, file_kind(dropped.path)
         result.files_seen += 1
-        rel = path.relative_to(base).as_posix()
-        file_id = sha256_of(path)
-        seen = known_file(con, folder, file_id)
+        try:
+            file_id = sha256_of(path)
+            after = os.stat(path, follow_symlinks=False)
+        except OSError as exc:
+            log.warning("%s: %s could not be read (%s); a later run tries again", folder, quoted(rel), exc.strerror)
+            continue
+        if (after.st_size, after.st_mtime_ns) != (dropped.size, dropped.mtime_ns):
+            result.files_waiting += 1
+            log.info("%s: %s changed while it was read; a later run reads it", folder, quoted(rel))
+            continue
+        seen = known_file(con, folder, file_id, kind)
         if seen is not None and seen[1] == "rejected":
             # A rejected file is tried again on every run (a fixed reader may read it now);
             # if it is still unreadable, it is recorded again below.
-            forget_rejected_file(con, folder, file_id)
+            forget_rejected_file(con, folder, file_id, kind)
             seen = None
         if seen is not None:
             result.files_already_loaded += 1
-            log.info("%s/%s: same content as %s (%s); not loaded again", folder, rel, seen[0], seen[1])
+            log.info("%s/%s: same content as %s (%s); not loaded again", folder, quoted(rel), quoted(seen[0]),
+                     seen[1])
             continue
-        stat = path.stat()
-        meta = {"size_bytes": stat.st_size, "modified_at": datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0)}
+        meta = {"size_bytes": dropped.size, "kind": kind,
+                "modified_at": datetime.fromtimestamp(dropped.mtime_ns / 1e9).replace(microsecond=0)}
         started = datetime.now()
         try:
             batch_rows = _load(con, path, rel, folder, file_id, layouts, key, settings, meta, started)
@@ -104,25 +185,26 @@ def intake_folder(con, settings: Settings, folder: str) -> IntakeResult:
             record_rejected_file(con, folder=folder, file_id=file_id, path=rel, file_meta=meta,
                                  reason_code=exc.reason_code, reason=str(exc))
             result.files_rejected += 1
-            result.rejected.append(f"{rel}: {exc}")
-            log.warning("%s/%s REJECTED: %s", folder, rel, exc)
+            result.rejected.append(f"{quoted(rel)}: {exc}")
+            log.warning("%s/%s REJECTED: %s", folder, quoted(rel), exc)
             continue
         result.files_loaded += 1
         result.rows += batch_rows
         result.loaded.append(rel)
-    log.info("%s: %d files seen, %d loaded (%d rows), %d already loaded, %d rejected", folder, result.files_seen,
-             result.files_loaded, result.rows, result.files_already_loaded, result.files_rejected)
+    log.info("%s: %d files seen, %d loaded (%d rows), %d already loaded, %d rejected, %d waiting, %d skipped",
+             folder, result.files_seen, result.files_loaded, result.rows, result.files_already_loaded,
+             result.files_rejected, result.files_waiting, result.files_skipped)
     return result
 
 
 def _load(con, path: Path, rel: str, folder: str, file_id: str, layouts, key: bytes, settings: Settings,
           meta: dict, started: datetime) -> int:
     suffix = path.suffix.lower()
-    label = f"{folder}/{rel}"
+    label = quoted(f"{folder}/{rel}")
     plan = None
     try:
         if suffix in EXCEL_SUFFIXES:
-            data, read = read_xlsx(path, layouts, key, label)
+            data, read = read_xlsx_bounded(path, folder, key, label, work_dir(settings), workbook_limits(settings))
             select, params, registered = "select * from _xlsx_rows", [], {"_xlsx_rows": data}
         elif suffix in CSV_SUFFIXES:
             plan = plan_csv(path, layouts, work_dir(settings), label)
@@ -135,7 +217,7 @@ def _load(con, path: Path, rel: str, folder: str, file_id: str, layouts, key: by
             registered = {} if exact else {"_csv_lines": plan.line_numbers()}
         else:
             raise UnreadableFile("file_type_unsupported",
-                                 f"định dạng tệp {suffix or '(không có đuôi)'} không được hỗ trợ (chỉ .xlsx, .csv)")
+                                 f"định dạng tệp {quoted(suffix) if suffix else '(không có đuôi)'} không được hỗ trợ (chỉ .xlsx, .csv)")
         file_meta = {**meta, "header_row": read.header_row, "sheets": read.sheets, "encoding": read.encoding,
                      "delimiter": read.delimiter, "as_of_date": read.as_of, "rows_footer": read.rows_footer,
                      "rows_blank": read.rows_blank, "notes": read.notes,
@@ -145,6 +227,8 @@ def _load(con, path: Path, rel: str, folder: str, file_id: str, layouts, key: by
                             registered=registered)
     except UnicodeError as exc:
         raise UnreadableFile("encoding_unreadable", f"không đọc được bảng mã của tệp {label}: {exc}") from exc
+    except csv.Error as exc:
+        raise UnreadableFile("file_unreadable", f"không đọc được tệp CSV {label}: {exc}") from exc
     except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
         # DuckDB's CSV errors name the line: keep the first line of the message
         raise UnreadableFile("file_unreadable", f"DuckDB không đọc được tệp {label}: "
@@ -156,6 +240,6 @@ def _load(con, path: Path, rel: str, folder: str, file_id: str, layouts, key: by
             if plan.path != path:
                 plan.path.unlink(missing_ok=True)  # the transcoded or cut copy
     log.info("%s: %d rows as %s (header at row %d%s%s)", label, rows, read.layout.source, read.header_row,
-             f", sheets {', '.join(read.sheets)}" if read.sheets else "",
+             f", sheets {', '.join(quoted(name) for name in read.sheets)}" if read.sheets else "",
              f", {read.encoding}, '{read.delimiter}'" if read.encoding else "")
     return rows

@@ -16,6 +16,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from orchestration.escaping import put
+
 PERCENT = "0.00%"
 INTEGER = "#,##0"
 DATE = "dd/mm/yyyy"
@@ -126,35 +128,35 @@ def _write_header(ws, header: ReportHeader, title: str, subtitle: str, today: da
     ws.merge_cells(start_row=1, start_column=half + 1, end_row=1, end_column=width)
     ws.merge_cells(start_row=2, start_column=half + 1, end_row=2, end_column=width)
     ws.merge_cells(start_row=3, start_column=half + 1, end_row=3, end_column=width)
-    ws.cell(1, 1, header.parent_body.upper())
-    ws.cell(2, 1, header.department.upper()).font = Font(bold=True)
-    ws.cell(3, 1, f"Số: {header.number}")
-    ws.cell(1, half + 1, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM").font = Font(bold=True)
-    ws.cell(2, half + 1, "Độc lập - Tự do - Hạnh phúc").font = Font(bold=True, underline="single")
-    ws.cell(3, half + 1, f"{header.place}, ngày {today.day:02d} tháng {today.month:02d} năm {today.year}").font = Font(italic=True)
+    put(ws, 1, 1, header.parent_body.upper())
+    put(ws, 2, 1, header.department.upper()).font = Font(bold=True)
+    put(ws, 3, 1, f"Số: {header.number}")
+    put(ws, 1, half + 1, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM").font = Font(bold=True)
+    put(ws, 2, half + 1, "Độc lập - Tự do - Hạnh phúc").font = Font(bold=True, underline="single")
+    put(ws, 3, half + 1, f"{header.place}, ngày {today.day:02d} tháng {today.month:02d} năm {today.year}").font = Font(italic=True)
     for row in range(1, 4):
         for col in (1, half + 1):
             ws.cell(row, col).alignment = Alignment(horizontal="center")
     ws.merge_cells(start_row=5, start_column=1, end_row=5, end_column=width)
     ws.merge_cells(start_row=6, start_column=1, end_row=6, end_column=width)
-    ws.cell(5, 1, "BÁO CÁO").font = Font(bold=True, size=14)
-    ws.cell(6, 1, title).font = Font(bold=True)
+    put(ws, 5, 1, "BÁO CÁO").font = Font(bold=True, size=14)
+    put(ws, 6, 1, title).font = Font(bold=True)
     ws.cell(5, 1).alignment = ws.cell(6, 1).alignment = Alignment(horizontal="center")
     ws.merge_cells(start_row=7, start_column=1, end_row=7, end_column=width)
-    ws.cell(7, 1, subtitle).alignment = Alignment(horizontal="center")
+    put(ws, 7, 1, subtitle).alignment = Alignment(horizontal="center")
     return 9
 
 
 def _table(ws, row: int, headings: list[str], rows: list[list], formats: list[str | None]) -> int:
     for col, heading in enumerate(headings, start=1):
-        cell = ws.cell(row, col, heading)
+        cell = put(ws, row, col, heading)
         cell.font = Font(bold=True)
         cell.border = BOX
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     for values in rows:
         row += 1
         for col, (value, fmt) in enumerate(zip(values, formats), start=1):
-            cell = ws.cell(row, col, value)
+            cell = put(ws, row, col, value)
             cell.border = BOX
             if fmt:
                 cell.number_format = fmt
@@ -211,7 +213,7 @@ def write_report(published: Path, period_key: str, target_dir: Path, header: Rep
     ws = wb.active
     ws.title = "Chỉ tiêu"
     row = _write_header(ws, header, title, subtitle, today, 10)
-    ws.cell(row, 1, "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA KẾ HOẠCH").font = Font(bold=True)
+    put(ws, row, 1, "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA KẾ HOẠCH").font = Font(bold=True)
     row = _table(ws, row + 1,
                  ["Mục KH", "Chỉ tiêu", "Mã chỉ số", "Tử số", "Mẫu số", "Kết quả", "Chỉ tiêu KH", "Đánh giá",
                   "Số liệu đã báo cáo (tử/mẫu)", "Điều chỉnh"],
@@ -221,13 +223,13 @@ def write_report(published: Path, period_key: str, target_dir: Path, header: Rep
                     if ra is not None and (rn, rd) != (num, den) else None)]
                   for p, n, c, num, den, val, tgt, met, rn, rd, ra in kpis],
                  [None, None, None, INTEGER, INTEGER, PERCENT, PERCENT, None, None, None])
-    ws.cell(row, 1, "II. BỘ CHỈ SỐ QUYẾT ĐỊNH 766/QĐ-TTg (theo phương pháp công bố trên Cổng DVCQG)").font = Font(bold=True)
+    put(ws, row, 1, "II. BỘ CHỈ SỐ QUYẾT ĐỊNH 766/QĐ-TTg (theo phương pháp công bố trên Cổng DVCQG)").font = Font(bold=True)
     row = _table(ws, row + 1, ["Nhóm", "Chỉ số", "Tên chỉ số", "Tử số", "Mẫu số", "Tỷ lệ", "Ngưỡng", "Điểm tối đa",
                                "Điểm", "Ghi chú"],
                  [list(r) for r in s766], [None, None, None, INTEGER, INTEGER, PERCENT, PERCENT, "0", "0.00", None])
     row = _table(ws, row, ["Nhóm", "Điểm đạt", "Điểm tối đa tính được"], [list(r) for r in s766_total],
                  [None, "0.00", "0"])
-    ws.cell(row + 1, 8, "GIÁM ĐỐC" if header.signatory == "Giám đốc" else header.signatory.upper()).font = Font(bold=True)
+    put(ws, row + 1, 8, "GIÁM ĐỐC" if header.signatory == "Giám đốc" else header.signatory.upper()).font = Font(bold=True)
     for col, width in zip(range(1, 11), (9, 48, 30, 12, 12, 11, 11, 12, 14, 30)):
         ws.column_dimensions[get_column_letter(col)].width = width
 

@@ -37,6 +37,9 @@ class Settings:
     portal_client_secret: str = field(default="", repr=False)
     portal_page_size: int = 1000
     portal_overlap_minutes: int = 60
+    portal_time_budget_seconds: float = 3600.0
+    portal_stall_seconds: float = 30.0
+    portal_response_seconds: float = 120.0
     moet_dir: Path | None = None
     payments_dir: Path | None = None
     warehouse: Path = PROJECT_DIR / "data" / "warehouse.duckdb"
@@ -54,6 +57,12 @@ class Settings:
     duckdb_memory_limit: str = "3GB"
     duckdb_threads: int = 2
     batch_rows: int = 50_000
+    file_stable_seconds: float = 60.0
+    xlsx_max_mb: int = 512
+    xlsx_max_cells: int = 20_000_000
+    xlsx_max_seconds: float = 300.0
+    xlsx_max_memory_mb: int = 2048
+    run_lock_wait_seconds: float = 0.0
 
     ENV = {
         "portal_url": "CCHC_PORTAL_URL",
@@ -61,6 +70,9 @@ class Settings:
         "portal_client_secret": "CCHC_PORTAL_CLIENT_SECRET",
         "portal_page_size": "CCHC_PORTAL_PAGE_SIZE",
         "portal_overlap_minutes": "CCHC_PORTAL_OVERLAP_MINUTES",
+        "portal_time_budget_seconds": "CCHC_PORTAL_TIME_BUDGET_SECONDS",
+        "portal_stall_seconds": "CCHC_PORTAL_STALL_SECONDS",
+        "portal_response_seconds": "CCHC_PORTAL_RESPONSE_SECONDS",
         "moet_dir": "CCHC_MOET_DIR",
         "payments_dir": "CCHC_PAYMENTS_DIR",
         "warehouse": "CCHC_WAREHOUSE",
@@ -78,6 +90,12 @@ class Settings:
         "duckdb_memory_limit": "CCHC_DUCKDB_MEMORY_LIMIT",
         "duckdb_threads": "CCHC_DUCKDB_THREADS",
         "batch_rows": "CCHC_BATCH_ROWS",
+        "file_stable_seconds": "CCHC_FILE_STABLE_SECONDS",
+        "xlsx_max_mb": "CCHC_XLSX_MAX_MB",
+        "xlsx_max_cells": "CCHC_XLSX_MAX_CELLS",
+        "xlsx_max_seconds": "CCHC_XLSX_MAX_SECONDS",
+        "xlsx_max_memory_mb": "CCHC_XLSX_MAX_MEMORY_MB",
+        "run_lock_wait_seconds": "CCHC_RUN_LOCK_WAIT_SECONDS",
     }
 
     @classmethod
@@ -111,11 +129,39 @@ def _convert(name: str, raw: str):
         return Path(raw).expanduser()
     if name == "start_date":
         return date.fromisoformat(raw)
-    if name in ("portal_page_size", "portal_overlap_minutes", "duckdb_threads", "batch_rows"):
-        return int(raw)
+    if name == "portal_page_size":
+        value = _whole(name, raw)
+        if not 1 <= value <= 1000:
+            raise ValueError(f"{Settings.ENV[name]} must be from 1 to 1000 (the contract's largest page), got {raw!r}")
+        return value
+    if name in ("portal_overlap_minutes", "duckdb_threads", "batch_rows", "xlsx_max_mb", "xlsx_max_cells",
+                "xlsx_max_memory_mb"):
+        return _whole(name, raw)
+    if name in ("file_stable_seconds", "run_lock_wait_seconds"):
+        return _seconds(name, raw, zero_ok=True)
+    if name in ("portal_time_budget_seconds", "portal_stall_seconds", "portal_response_seconds", "xlsx_max_seconds"):
+        return _seconds(name, raw, zero_ok=False)
     if name in ("unit_quarantine_threshold", "source_quarantine_threshold"):
         value = float(raw)
         if not 0 <= value <= 1:
             raise ValueError(f"{Settings.ENV[name]} must be a share between 0 and 1, got {raw!r}")
         return value
     return raw
+
+
+def _whole(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{Settings.ENV[name]} must be a whole number, got {raw!r}") from None
+
+
+def _seconds(name: str, raw: str, zero_ok: bool) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (0 <= value if zero_ok else 0 < value) or value == float("inf"):
+        raise ValueError(f"{Settings.ENV[name]} must be a number of seconds{', 0 or more' if zero_ok else ' above 0'}, "
+                         f"got {raw!r}")
+    return value

@@ -63,11 +63,13 @@ DDL = [
         )"""
         for name in RAW_TABLES
     ],
-    # Every file found in an input folder, by content hash (DOMAIN.md 2.2, 2.3): loaded,
-    # or rejected with the reason. A path whose content changed has one row per version.
+    # Every file found in an input folder, by content hash and kind (DOMAIN.md 2.2, 2.3):
+    # loaded, or rejected with the reason. A path whose content changed has one row per
+    # version. The same bytes as a .csv and as a .xlsx are two files (read two ways).
     """create table if not exists raw.files (
         folder varchar not null,
         file_id varchar not null,
+        kind varchar not null,
         path varchar not null,
         size_bytes bigint not null,
         modified_at timestamp,
@@ -86,7 +88,7 @@ DDL = [
         delimiter varchar,
         as_of_date date,
         notes varchar,
-        primary key (folder, file_id)
+        primary key (folder, file_id, kind)
     )""",
     *[
         f"""create table if not exists raw.{table} (
@@ -130,8 +132,36 @@ def open_warehouse(settings, *, read_only: bool = False):
 
 
 def ensure_raw(con: duckdb.DuckDBPyConnection) -> None:
+    _migrate_files_kind(con)
     for stmt in DDL:
         con.execute(stmt)
+
+
+def _migrate_files_kind(con: duckdb.DuckDBPyConnection) -> None:
+    """Warehouses made before files were known by content *and* kind: add ``kind`` (from
+    the path's suffix) to ``raw.files`` and make it part of the key."""
+    columns = [r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = 'files'"
+    ).fetchall()]
+    if not columns or "kind" in columns:
+        return
+    files_ddl = next(stmt for stmt in DDL if "raw.files (" in stmt)
+    con.execute("begin transaction")
+    try:
+        con.execute("alter table raw.files rename to files_before_kind")
+        con.execute(files_ddl)
+        con.execute(f"""insert into raw.files ({", ".join(FILE_COLUMNS)}, seen_at)
+            select {", ".join(c if c != "kind" else _KIND_SQL for c in FILE_COLUMNS)}, seen_at
+            from raw.files_before_kind""")
+        con.execute("drop table raw.files_before_kind")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+_KIND_SQL = r"""case when regexp_matches(lower(path), '\.(xlsx|xlsm)$') then 'xlsx'
+                   when regexp_matches(lower(path), '\.(csv|txt)$') then 'csv' else 'other' end"""
 
 
 def get_cursor(con: duckdb.DuckDBPyConnection, source: str) -> datetime | None:
@@ -222,7 +252,7 @@ def record_rejected_file(con: duckdb.DuckDBPyConnection, *, folder: str, file_id
                            "reason_code": reason_code, "reason": reason})
 
 
-FILE_COLUMNS = ("folder", "file_id", "path", "size_bytes", "modified_at", "status", "source", "reason_code",
+FILE_COLUMNS = ("folder", "file_id", "kind", "path", "size_bytes", "modified_at", "status", "source", "reason_code",
                 "reason", "batch_id", "rows_read", "rows_blank", "rows_footer", "header_row", "sheets", "encoding",
                 "delimiter", "as_of_date", "notes")
 
@@ -239,11 +269,12 @@ def _insert_file_row(con: duckdb.DuckDBPyConnection, values: dict) -> None:
         [row.get(c) for c in FILE_COLUMNS])
 
 
-def known_file(con: duckdb.DuckDBPyConnection, folder: str, file_id: str) -> tuple[str, str] | None:
-    """(path, status) of a file already seen in ``folder`` with this content."""
-    return con.execute("select path, status from raw.files where folder = ? and file_id = ?",
-                       [folder, file_id]).fetchone()
+def known_file(con: duckdb.DuckDBPyConnection, folder: str, file_id: str, kind: str) -> tuple[str, str] | None:
+    """(path, status) of a file already seen in ``folder`` with this content and kind."""
+    return con.execute("select path, status from raw.files where folder = ? and file_id = ? and kind = ?",
+                       [folder, file_id, kind]).fetchone()
 
 
-def forget_rejected_file(con: duckdb.DuckDBPyConnection, folder: str, file_id: str) -> None:
-    con.execute("delete from raw.files where folder = ? and file_id = ? and status = 'rejected'", [folder, file_id])
+def forget_rejected_file(con: duckdb.DuckDBPyConnection, folder: str, file_id: str, kind: str) -> None:
+    con.execute("delete from raw.files where folder = ? and file_id = ? and kind = ? and status = 'rejected'",
+                [folder, file_id, kind])

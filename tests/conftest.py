@@ -43,6 +43,7 @@ def settings_for(tmp_path):
             hash_key=TEST_HASH_KEY,
             start_date=date(2023, 1, 1),
             duckdb_memory_limit="1GB",
+            file_stable_seconds=0.0,
         )
         return base.with_(**changes)
 

@@ -20,6 +20,39 @@
                 then cast({{ column }} as json[]) end)
 {%- endmacro %}
 
+{# True when any of `keys` is present in the JSON object `column` with a type other than
+   the one the contract gives it: text (or null), or, with `kind='ARRAY'`, a list (or null).
+   DOMAIN.md 2.1: every field is a string; a number, an object or a list where text is due
+   is a row-rule breach, never read as its JSON text. #}
+{% macro json_not_of_type(column, keys, kind='VARCHAR') -%}
+    {{ return(adapter.dispatch('json_not_of_type', 'cchc')(column, keys, kind)) }}
+{%- endmacro %}
+{#- One extraction of every member at once: a JSON function per member would hold a parser
+    arena each (and ran a 1 GB build out of memory). -#}
+{% macro default__json_not_of_type(column, keys, kind) -%}
+    coalesce(list_bool_or(list_transform(
+        json_extract({{ column }}, [{%- for key in keys %}'$."{{ key }}"'{% if not loop.last %}, {% endif %}{% endfor -%}]),
+        v -> coalesce(json_type(v) not in ('{{ kind }}', 'NULL'), false))), false)
+{%- endmacro %}
+
+{# A list element that is not an object, or whose contract members are not all text. #}
+{% macro json_item_not_text(item, keys) -%}
+    (coalesce(json_type({{ item }}) <> 'OBJECT', true) or {{ json_not_of_type(item, keys) }})
+{%- endmacro %}
+
+{# A unit or school code fit to be a key, a file name or a label (docs/decisions.md,
+   "Hostile input"): letters, digits, '.', '_' and '-', starting with a letter or a digit,
+   at most 64 characters; the national agency-code form (000.00.20.H12) and school codes
+   are. Anything else is quarantined by its own rule and never becomes a unit. #}
+{% macro is_unit_code(expr) -%}
+    coalesce(regexp_full_match({{ expr }}, '[0-9A-Za-z][0-9A-Za-z._-]{0,63}'), false)
+{%- endmacro %}
+
+{# The unit a record is listed under: its code when it is one, else UNKNOWN. #}
+{% macro unit_or_unknown(expr) -%}
+    case when {{ is_unit_code(expr) }} then {{ expr }} else 'UNKNOWN' end
+{%- endmacro %}
+
 {# Unicode NFC, trimmed; empty becomes null. #}
 {% macro clean_text(expr) -%}
     {{ return(adapter.dispatch('clean_text', 'cchc')(expr)) }}

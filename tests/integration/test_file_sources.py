@@ -143,7 +143,8 @@ def department(tmp_path_factory):
     write_exports(moet, payments)
     read_only(moet, payments)
     settings = Settings(warehouse=tmp / "wh" / "warehouse.duckdb", hash_key="k", moet_dir=moet, payments_dir=payments,
-                        unit_quarantine_threshold=0.9, source_quarantine_threshold=1.0, duckdb_memory_limit="1GB")
+                        unit_quarantine_threshold=0.9, source_quarantine_threshold=1.0, duckdb_memory_limit="1GB",
+                        file_stable_seconds=0.0)
     land(settings, "thu-tuc", PROCEDURES)
     received = {"NgayTiepNhan": "20240305090000", "NgayNopHoSo": "20240305080000"}
     land(settings, "ho-so", [

@@ -12,7 +12,7 @@ def test_sensor_requests_a_run_when_a_file_is_dropped_and_skips_otherwise(tmp_pa
     moet, payments = tmp_path / "moet", tmp_path / "payments"
     moet.mkdir()
     payments.mkdir()
-    settings = Settings(moet_dir=moet, payments_dir=payments)
+    settings = Settings(moet_dir=moet, payments_dir=payments, file_stable_seconds=0.0)
     sensor = build_export_sensor(settings, "cchc_pipeline")
 
     empty = folder_fingerprint(settings)

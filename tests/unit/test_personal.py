@@ -45,3 +45,24 @@ def test_missing_values_are_marked_absent_not_hashed():
 def test_no_key_no_landing():
     with pytest.raises(MissingHashKey, match="CCHC_HASH_KEY"):
         hash_key("")
+
+
+def test_personal_fields_are_removed_wherever_they_sit():
+    from connectors.personal import MAX_DEPTH, without_personal
+
+    wrapped = {"HoSo": {**RECORD, "email": "x@y.vn"}, "list": [[{"DIACHI": "Cà Mau", "ok": "1"}]]}
+    out = scrub_dossier(wrapped, b"k")
+    text = repr(out)
+    for value in ("079123456789", "0912345678", "x@y.vn", "Cà Mau"):
+        assert value not in text
+    assert out["list"] == [[{"ok": "1"}]]
+    assert scrub_dossier([RECORD], b"k") == [without_personal(RECORD)]
+    assert "ChuHoSo" not in repr(scrub_dossier([RECORD], b"k"))
+    deep = value = {}
+    for _ in range(MAX_DEPTH + 5):
+        value["n"] = {}
+        value = value["n"]
+    value["ChuHoSo"] = "Trần Thị Bình"
+    assert "Trần" not in repr(without_personal(deep))
+    honest = {"MaHoSo": "A", "TaiLieuNop": [{"MaThanhPhanHoSo": "TP"}]}
+    assert without_personal(honest) is honest  # nothing to remove: no copy

@@ -25,6 +25,7 @@ checked as (
         row_number() over (partition by r.is_current, r.content_hash order by r._batch_seq, r._row_seq) as copy_rank,
         concat_ws(';',
             case when r.school_code is null then 'school_code_missing'
+                 when not {{ is_unit_code('r.school_code') }} then 'school_code_invalid'
                  when s.school_code is null then 'school_unknown' end,
             case when r.teaching_score is null or r.management_score is null
                       or r.teaching_score not between 0 and 100 or r.management_score not between 0 and 100

@@ -38,6 +38,7 @@ select
     end as set_aside_reason,
     concat_ws(';',
         case when school_code is null then 'school_code_missing' end,
+        case when school_code is not null and not {{ is_unit_code('school_code') }} then 'school_code_invalid' end,
         case when school_code is not null and n_variants > 1 then 'school_conflict' end
     ) as reason_codes
 from ranked

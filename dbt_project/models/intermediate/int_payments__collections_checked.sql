@@ -63,7 +63,8 @@ select
         when c.n_variants = 1 and c.copy_rank > 1 then 'exact_duplicate'
     end as set_aside_reason,
     concat_ws(';',
-        case when s.school_code is null then 'school_unknown' end,
+        case when r.school_code is not null and not {{ is_unit_code('r.school_code') }} then 'school_code_invalid'
+             when s.school_code is null then 'school_unknown' end,
         case when r.amount is null then 'collection_amount_invalid' end,
         case when r.method is null then 'payment_method_unknown' end,
         case when r.collected_on is null then 'collection_date_invalid' end,

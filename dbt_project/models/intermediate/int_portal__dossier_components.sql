@@ -10,6 +10,7 @@ items as (
 
 select
     dossier_key,
+    {{ json_item_not_text('item', ['MaThanhPhanHoSo', 'TenTepDinhKem', 'DuocSoHoa', 'DuocTaiSuDung', 'DuocLayTuKhoDMQG', 'MaKetQuaThayThe', 'IsDeleted']) }} as item_not_text,
     {{ clean_text(json_text('item', 'MaThanhPhanHoSo')) }} as ma_thanh_phan_ho_so,
     {{ portal_flag(json_text('item', 'DuocSoHoa')) }} as duoc_so_hoa,
     {{ portal_flag(json_text('item', 'DuocTaiSuDung')) }} as duoc_tai_su_dung,

@@ -12,6 +12,7 @@ items as (
 parsed as (
     select
         dossier_key,
+        {{ json_item_not_text('item', ['MaPhiLePhi', 'TenPhiLePhi', 'Gia', 'HinhThucThu']) }} as item_not_text,
         {{ clean_text(json_text('item', 'MaPhiLePhi')) }} as ma_phi_le_phi,
         {{ json_text('item', 'Gia') }} as gia_raw,
         {{ parse_vnd(json_text('item', 'Gia')) }} as gia_parsed
@@ -20,6 +21,7 @@ parsed as (
 
 select
     dossier_key,
+    item_not_text,
     ma_phi_le_phi,
     gia_raw,
     case when nullif(trim(gia_raw), '') is null then 0 else coalesce(gia_parsed, 0) end as gia,

@@ -10,6 +10,7 @@ items as (
 
 select
     dossier_key,
+    {{ json_item_not_text('item', ['MaGiayToKetQua', 'TenGiayTo', 'DuongDanTepTinKetQua']) }} as item_not_text,
     {{ clean_text(json_text('item', 'MaGiayToKetQua')) }} as ma_giay_to_ket_qua,
     {{ clean_text(json_text('item', 'DuongDanTepTinKetQua')) }} is not null as has_file_link
 from items

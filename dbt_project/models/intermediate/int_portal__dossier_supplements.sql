@@ -10,6 +10,7 @@ items as (
 
 select
     dossier_key,
+    {{ json_item_not_text('item', ['NgayYeuCauBoSung', 'NgayTiepNhanBoSung']) }} as item_not_text,
     {{ portal_ts(json_text('item', 'NgayYeuCauBoSung')) }} as ngay_yeu_cau_bo_sung,
     {{ portal_ts(json_text('item', 'NgayTiepNhanBoSung')) }} as ngay_tiep_nhan_bo_sung,
     (

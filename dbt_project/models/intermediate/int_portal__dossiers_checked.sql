@@ -13,6 +13,7 @@ catalogue as (
 components as (
     select
         dossier_key,
+        bool_or(item_not_text) as item_not_text,
         bool_or(not is_deleted and (duoc_tai_su_dung or duoc_lay_tu_kho_dmqg)) as has_reused_component,
         count(*) filter (where not is_deleted and ma_ket_qua_thay_the is not null) as replaceable_components,
         count(*) filter (
@@ -24,13 +25,13 @@ components as (
 ),
 
 fees as (
-    select dossier_key, sum(gia) as fee_total, bool_or(gia_invalid) as fee_invalid
+    select dossier_key, sum(gia) as fee_total, bool_or(gia_invalid) as fee_invalid, bool_or(item_not_text) as item_not_text
     from {{ ref('int_portal__dossier_fees') }}
     group by dossier_key
 ),
 
 results as (
-    select dossier_key, bool_or(has_file_link) as has_electronic_result
+    select dossier_key, bool_or(has_file_link) as has_electronic_result, bool_or(item_not_text) as item_not_text
     from {{ ref('int_portal__dossier_results') }}
     group by dossier_key
 ),
@@ -39,6 +40,7 @@ supplements as (
     select
         s.dossier_key,
         bool_or(s.has_invalid_date) as has_invalid_date,
+        bool_or(s.item_not_text) as item_not_text,
         -- Waiting time: answered requests run to their answer, unanswered ones to the end
         -- of processing; a negative duration counts as zero (DOMAIN.md 3, "On time").
         sum(greatest(0, coalesce({{ seconds_between(
@@ -62,7 +64,9 @@ joined as (
         coalesce(cp.replaceable_components, 0) as replaceable_components,
         coalesce(cp.replaceable_reused, 0) as replaceable_reused,
         coalesce(s.has_invalid_date, false) as supplement_date_invalid,
-        coalesce(s.waiting_seconds, 0) as waiting_seconds
+        coalesce(s.waiting_seconds, 0) as waiting_seconds,
+        coalesce(l.has_non_text_field, false) or coalesce(f.item_not_text, false) or coalesce(r.item_not_text, false)
+            or coalesce(cp.item_not_text, false) or coalesce(s.item_not_text, false) as has_non_text_field_any
     from latest as l
     left join catalogue as c on l.ma_tthc = c.ma_tthc
     left join fees as f on l.dossier_key = f.dossier_key
@@ -76,7 +80,9 @@ checked as (
         *,
         concat_ws(';',
             case when not is_object then 'record_not_object' end,
+            case when is_object and has_non_text_field_any then 'field_not_text' end,
             case when ma_ho_so is null then 'dossier_code_missing' end,
+            case when don_vi_xu_ly is not null and not {{ is_unit_code('don_vi_xu_ly') }} then 'unit_code_invalid' end,
             case when ngay_cap_nhat is null then 'updated_at_invalid' end,
             case when not procedure_known then 'procedure_unknown' end,
             case when kenh_thuc_hien is null or kenh_thuc_hien not in ('1', '2', '3') then 'channel_invalid' end,

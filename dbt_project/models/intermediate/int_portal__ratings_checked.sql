@@ -37,13 +37,14 @@ dossier_units as (
 
 select
     r.*,
-    u.don_vi_xu_ly as unit_code,
+    case when {{ is_unit_code('u.don_vi_xu_ly') }} then u.don_vi_xu_ly end as unit_code,
     case
         when r.copy_rank > 1 and r.payload_hash = r.counting_hash then 'exact_reread'
         when r.copy_rank > 1 then 'superseded_copy'
     end as set_aside_reason,
     case when r.copy_rank = 1 then concat_ws(';',
         case when not r.is_object then 'record_not_object' end,
+        case when r.is_object and coalesce(r.has_non_text_field, false) then 'field_not_text' end,
         case when r.muc_do_hai_long is null or r.muc_do_hai_long not in ('1', '2', '3')
              then 'rating_level_invalid' end,
         case when r.ngay_danh_gia is null then 'rating_date_invalid' end,

@@ -2,10 +2,10 @@
     versions, all periods) that is quarantined. Past the threshold, its scorecard rows are
     withheld. -#}
 with records as (
-    select coalesce(don_vi_xu_ly, 'UNKNOWN') as unit_code, not is_valid as quarantined
+    select {{ unit_or_unknown('don_vi_xu_ly') }} as unit_code, not is_valid as quarantined
     from {{ ref('int_portal__dossiers_checked') }}
     union all
-    select coalesce(unit_code, 'UNKNOWN'), nullif(reason_codes, '') is not null
+    select {{ unit_or_unknown('unit_code') }}, nullif(reason_codes, '') is not null
     from {{ ref('int_portal__ratings_checked') }}
     where set_aside_reason is null
     -- file rows count against the school, or a payment against its dossier's unit
@@ -13,7 +13,7 @@ with records as (
                             ('int_payments__transactions_checked', 'unit_code'),
                             ('int_payments__collections_checked', 'school_code')] %}
     union all
-    select coalesce({{ unit }}, 'UNKNOWN'), reason_codes <> ''
+    select {{ unit_or_unknown(unit) }}, reason_codes <> ''
     from {{ ref(model) }}
     where set_aside_reason is null
     {%- endfor %}

@@ -4,7 +4,7 @@ with dossiers as (
     select
         'portal.ho-so' as source_name,
         dossier_key as record_key,
-        coalesce(don_vi_xu_ly, 'UNKNOWN') as unit_code,
+        {{ unit_or_unknown('don_vi_xu_ly') }} as unit_code,
         unnest(string_split(warning_codes, ';')) as warning_code,
         _source as source_url,
         _page as source_page,
@@ -33,7 +33,7 @@ levels as (
     select
         'moet.assessments',
         file_label || '!' || coalesce(_sheet, '') || '#' || cast(_row as varchar),
-        coalesce(school_code, 'UNKNOWN'),
+        {{ unit_or_unknown('school_code') }},
         'level_label_mismatch',
         file_label,
         cast(null as integer),
@@ -66,15 +66,15 @@ file_warnings as (
     {%- for source_name, model, unit in nfd_sources %}
     select
         '{{ source_name }}',
-        file_label || ' [' || coalesce({{ unit }}, 'UNKNOWN') || ']: ' || cast(count(*) as varchar) || ' dòng',
-        coalesce({{ unit }}, 'UNKNOWN'),
+        file_label || ' [' || {{ unit_or_unknown(unit) }} || ']: ' || cast(count(*) as varchar) || ' dòng',
+        {{ unit_or_unknown(unit) }},
         'file_text_not_nfc',
         file_label,
         cast(null as integer),
         cast(null as integer)
     from {{ ref(model) }}
     where had_nfd_text and set_aside_reason is null
-    group by file_label, coalesce({{ unit }}, 'UNKNOWN')
+    group by file_label, {{ unit_or_unknown(unit) }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),

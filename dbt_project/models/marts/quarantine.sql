@@ -9,7 +9,7 @@ dossiers as (
     select
         'portal.ho-so' as source_name,
         c.dossier_key as record_key,
-        coalesce(c.don_vi_xu_ly, 'UNKNOWN') as unit_code,
+        {{ unit_or_unknown('c.don_vi_xu_ly') }} as unit_code,
         c.reason_code,
         c.reason_codes,
         c._source as source_url,
@@ -27,7 +27,7 @@ ratings as (
     select
         'portal.danh-gia',
         rating_key,
-        coalesce(unit_code, 'UNKNOWN'),
+        {{ unit_or_unknown('unit_code') }},
         nullif(split_part(reason_codes, ';', 1), ''),
         reason_codes,
         _source,
@@ -52,7 +52,7 @@ ratings as (
     select
         '{{ source_name }}',
         c.file_label || '!' || coalesce(c._sheet, '') || '#' || cast(c._row as varchar),
-        coalesce(c.{{ unit }}, 'UNKNOWN'),
+        {{ unit_or_unknown('c.' ~ unit) }},
         split_part(c.reason_codes, ';', 1),
         c.reason_codes,
         c.file_label,

@@ -11,12 +11,15 @@ import hashlib
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
-from orchestration.intake import FOLDERS, folder_dir, list_files
+from orchestration.intake import FOLDERS, folder_dir, scan_folder
 from orchestration.settings import Settings
 
 
 def folder_fingerprint(settings: Settings) -> str | None:
-    """A digest of every input file's path, size and modification time; None without folders."""
+    """A digest of every input file's path, size and modification time; None without folders.
+
+    Only files that have stood unchanged for ``CCHC_FILE_STABLE_SECONDS`` count: a file
+    still being copied changes the digest once it is complete, so the run it starts reads it."""
     h = hashlib.sha256()
     seen = False
     for folder in FOLDERS:
@@ -24,9 +27,8 @@ def folder_fingerprint(settings: Settings) -> str | None:
         if base is None or not base.is_dir():
             continue
         seen = True
-        for path in list_files(base):
-            stat = path.stat()
-            h.update(f"{folder}/{path.relative_to(base).as_posix()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+        for dropped in scan_folder(base, settings.file_stable_seconds).ready:
+            h.update(f"{folder}/{dropped.rel}|{dropped.size}|{dropped.mtime_ns}\n".encode())
     return h.hexdigest() if seen else None
 
 

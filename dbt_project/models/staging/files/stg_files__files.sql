@@ -9,6 +9,7 @@ loaded as (
         folder,
         path,
         file_id,
+        kind,
         batch_id,
         row_number() over (partition by folder, path order by b.batch_seq desc) as version_rank
     from source as s
@@ -19,6 +20,7 @@ loaded as (
 select
     s.folder,
     s.file_id,
+    s.kind,
     s.path,
     s.folder || '/' || s.path as file_label,
     s.size_bytes,
@@ -46,4 +48,4 @@ select
         select 1 from loaded as x where x.folder = s.folder and x.path = s.path
     ) as is_outstanding_rejection
 from source as s
-left join loaded as l on s.folder = l.folder and s.file_id = l.file_id
+left join loaded as l on s.folder = l.folder and s.file_id = l.file_id and s.kind = l.kind

@@ -1,6 +1,12 @@
 {#- Dossier versions as landed: typed, NFC, dates and flags per DOMAIN.md 2.1. Codes keep
     their text as received (their validity is a row rule, checked downstream); nested lists
-    stay JSON here and are unnested for the versions that count. -#}
+    stay JSON here and are unnested for the versions that count. A contract field sent as
+    anything but text (or a list field as anything but a list) is flagged here. -#}
+{%- set text_fields = ['MaHoSo', 'MaTTHC', 'TenTTHC', 'MaLinhVuc', 'TenLinhVuc', 'DonViXuLy', 'KenhThucHien',
+                       'TrangThaiHoSo', 'NgayNopHoSo', 'NgayTiepNhan', 'NgayHenTra', 'NgayKetThucXuLy', 'NgayTra',
+                       'NgayTuChoi', 'NgayCapNhat', 'LoaiDoiTuong', 'LaNopHo', 'HoSoCoThanhPhanSoHoa',
+                       'TaiKhoanDuocXacThucVoiVNeID', 'DuocThanhToanTrucTuyen', 'DongBoDVCQG'] %}
+{%- set list_fields = ['TaiLieuNop', 'DanhSachLePhi', 'DanhSachGiayToKetQua', 'DanhSachHoSoBoSung'] %}
 with source as (
     select * from {{ source('portal', 'portal_dossiers') }}
 ),
@@ -35,7 +41,11 @@ fields as (
         {{ json_text('payload', 'TaiLieuNop') }} as tai_lieu_nop_json,
         {{ json_text('payload', 'DanhSachLePhi') }} as le_phi_json,
         {{ json_text('payload', 'DanhSachGiayToKetQua') }} as ket_qua_json,
-        {{ json_text('payload', 'DanhSachHoSoBoSung') }} as bo_sung_json
+        {{ json_text('payload', 'DanhSachHoSoBoSung') }} as bo_sung_json,
+        (
+            {{ json_not_of_type('payload', text_fields) }}
+            or {{ json_not_of_type('payload', list_fields, 'ARRAY') }}
+        ) as has_non_text_field
     from source
 ),
 

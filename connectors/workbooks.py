@@ -1,0 +1,159 @@
+"""Workbooks read within bounds: a crafted ``.xlsx`` never costs more than it is allowed.
+
+A workbook is a zip of XML. A 1.7 KB file can declare a sheet of 17 billion cells (the
+reader then asks for 512 GB at once and the process aborts); a 5 MB zip can inflate to a
+gigabyte. So, before anything parses it:
+
+1. ``check_workbook`` reads the zip's directory and the start of each sheet: a file that
+   is not a zip, inflates past ``max_uncompressed_bytes`` or declares more than
+   ``max_cells`` cells is refused with its reason (``workbook_too_large``);
+2. ``read_xlsx_bounded`` parses it in a child process (``python -m connectors.workbooks``)
+   with an address-space limit and a time limit: whatever the reader does, the child dies,
+   not the pipeline, and the file is rejected with the reason.
+
+The child hands back the rows as an Arrow IPC file in the caller's work folder and what it
+learnt of the file (``FileRead``) as JSON. The hash key goes to it on standard input,
+never on its command line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+
+from connectors.exports import LAYOUTS, FileRead, UnreadableFile, read_xlsx
+
+
+@dataclass(frozen=True)
+class WorkbookLimits:
+    max_uncompressed_bytes: int = 512 << 20
+    max_cells: int = 20_000_000
+    max_seconds: float = 300.0
+    max_memory_bytes: int = 2 << 30
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})?([0-9]{1,7})?(?::([A-Z]{1,3})([0-9]{1,7}))?"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def check_workbook(path: Path, limits: WorkbookLimits, label: str) -> None:
+    """Refuse a workbook whose zip directory or declared sheet sizes pass the limits."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            inflated = sum(m.file_size for m in members)
+            if inflated > limits.max_uncompressed_bytes:
+                raise UnreadableFile(
+                    "workbook_too_large",
+                    f"tệp {label} giải nén ra {inflated >> 20} MiB, vượt giới hạn "
+                    f"{limits.max_uncompressed_bytes >> 20} MiB (CCHC_XLSX_MAX_MB)")
+            for member in members:
+                if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", member.filename):
+                    continue
+                with archive.open(member) as sheet:
+                    head = sheet.read(1 << 16)
+                m = _DIMENSION.search(head)
+                if m is None or m.group(3) is None:
+                    continue
+                rows = int(m.group(4)) - int(m.group(2) or 1) + 1
+                cols = _column_number(m.group(3)) - _column_number(m.group(1) or b"A") + 1
+                if rows * cols > limits.max_cells:
+                    raise UnreadableFile(
+                        "workbook_too_large",
+                        f"tệp {label}: trang {member.filename.rsplit('/', 1)[-1]} khai báo "
+                        f"{rows:,} dòng × {cols:,} cột, vượt giới hạn {limits.max_cells:,} ô (CCHC_XLSX_MAX_CELLS)")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+        raise UnreadableFile("file_unreadable", f"tệp {label} không phải tệp Excel .xlsx hợp lệ: "
+                             f"{type(exc).__name__}") from exc
+
+
+def read_xlsx_bounded(path: Path, folder: str, key: bytes, label: str, work_dir: Path,
+                      limits: WorkbookLimits = WorkbookLimits()) -> tuple[pa.Table, FileRead]:
+    """``read_xlsx`` of the layouts of ``folder``, checked first, then run in a bounded child."""
+    check_workbook(path, limits, label)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    fd, out_name = tempfile.mkstemp(dir=work_dir, suffix=".arrow")
+    os.close(fd)
+    out = Path(out_name)
+    try:
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "connectors.workbooks", str(path), folder, label, str(out),
+                 str(limits.max_memory_bytes)],
+                input=key, capture_output=True, timeout=limits.max_seconds, check=False)
+        except subprocess.TimeoutExpired:
+            raise UnreadableFile("workbook_too_large",
+                                 f"tệp {label}: đọc quá {limits.max_seconds:g} giây (CCHC_XLSX_MAX_SECONDS)") from None
+        if done.returncode != 0:
+            failure = _failure(done.stdout)
+            if failure is not None:
+                raise UnreadableFile(*failure)
+            raise UnreadableFile(
+                "workbook_too_large",
+                f"tệp {label}: trình đọc Excel dừng (mã {done.returncode}), có thể do tệp cần quá "
+                f"{limits.max_memory_bytes >> 20} MiB bộ nhớ (CCHC_XLSX_MAX_MEMORY_MB)")
+        info = json.loads(done.stdout)
+        with pa.memory_map(str(out)) as source:
+            table = pa.ipc.open_file(source).read_all()
+        layout = next(lay for lay in LAYOUTS if lay.source == info["layout"])
+        read = FileRead(layout, **{k: v for k, v in info["read"].items() if k != "layout"})
+        if read.as_of is not None:
+            read.as_of = date.fromisoformat(read.as_of)
+        return table, read
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def _failure(stdout: bytes) -> tuple[str, str] | None:
+    try:
+        info = json.loads(stdout)
+        return info["reason_code"], info["message"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _child(argv: list[str]) -> int:
+    import resource
+
+    path, folder, label, out, memory = argv
+    limit = int(memory)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    key = sys.stdin.buffer.read()
+    layouts = tuple(layout for layout in LAYOUTS if layout.folder == folder)
+    try:
+        table, read = read_xlsx(Path(path), layouts, key, label)
+    except UnreadableFile as exc:
+        print(json.dumps({"reason_code": exc.reason_code, "message": str(exc)}, ensure_ascii=False))
+        return 3
+    except MemoryError:
+        print(json.dumps({"reason_code": "workbook_too_large",
+                          "message": f"tệp {label} cần quá {limit >> 20} MiB bộ nhớ (CCHC_XLSX_MAX_MEMORY_MB)"},
+                         ensure_ascii=False))
+        return 4
+    with pa.OSFile(out, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    fields = asdict(read)
+    fields["layout"] = read.layout.source
+    fields["as_of"] = read.as_of.isoformat() if read.as_of else None
+    print(json.dumps({"layout": read.layout.source, "read": fields}, ensure_ascii=False, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child(sys.argv[1:]))

@@ -1,0 +1,138 @@
+"""Runs as real processes: a second run on a busy warehouse writes nothing and says why;
+a run killed with ``kill -9`` takes its dbt with it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from orchestration.runlock import RunLocked, run_lock
+from orchestration.settings import PROJECT_DIR
+from sandbox.portal import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+
+HOLD = ("import sys, time\n"
+        "from orchestration.runlock import run_lock\n"
+        "with run_lock(sys.argv[1]):\n"
+        "    print('held', flush=True)\n"
+        "    time.sleep(float(sys.argv[2]))\n")
+
+
+def hold_lock(warehouse: Path, seconds: float) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(warehouse), str(seconds)], cwd=PROJECT_DIR,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def cchc(*args: str, env: dict, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "orchestration.cli", *args], cwd=PROJECT_DIR, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def run_env(tmp_path: Path, portal_url: str = "http://127.0.0.1:9") -> dict:
+    return {**os.environ, "CCHC_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+            "CCHC_PUBLISH_DIR": str(tmp_path / "published"), "CCHC_HASH_KEY": "k", "CCHC_PORTAL_URL": portal_url,
+            "CCHC_PORTAL_CLIENT_ID": DEMO_CLIENT_ID, "CCHC_PORTAL_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+            "CCHC_START_DATE": "2023-01-01", "CCHC_DUCKDB_MEMORY_LIMIT": "1GB"}
+
+
+def test_a_second_run_exits_at_once_and_writes_nothing(tmp_path):
+    holder = hold_lock(tmp_path / "warehouse.duckdb", 60)
+    try:
+        started = time.monotonic()
+        done = cchc("run", env=run_env(tmp_path))
+        assert time.monotonic() - started < 30
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 3, done.stderr
+    assert "another run holds the warehouse" in done.stderr and f"pid {holder.pid}" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "warehouse.duckdb").exists() and not (tmp_path / "published").exists()
+
+
+def test_a_second_run_may_wait_for_the_first(tmp_path):
+    holder = hold_lock(tmp_path / "warehouse.duckdb", 1.5)
+    try:
+        with pytest.raises(RunLocked):
+            with run_lock(tmp_path / "warehouse.duckdb", wait_seconds=0.2):
+                pass
+        started = time.monotonic()
+        with run_lock(tmp_path / "warehouse.duckdb", wait_seconds=30):
+            waited = time.monotonic() - started
+    finally:
+        holder.wait()
+    assert 0.5 < waited < 10
+
+
+def test_a_dagster_run_started_elsewhere_takes_the_lock_too(tmp_path):
+    """The schedule, the sensor and the UI start runs without the command line: the settings
+    resource takes the lock, so such a run also stops before it writes."""
+    from orchestration.definitions import PIPELINE_JOB, build_definitions
+    from orchestration.settings import Settings
+
+    settings = Settings(warehouse=tmp_path / "warehouse.duckdb", hash_key="k", portal_client_id="c",
+                        portal_client_secret="s", portal_url="http://127.0.0.1:9")
+    holder = hold_lock(settings.warehouse, 120)
+    try:
+        job = build_definitions(settings).resolve_job_def(PIPELINE_JOB)
+        result = job.execute_in_process(raise_on_error=False)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not result.success
+    assert not settings.warehouse.exists()
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid:
+            out.append((int(entry.name), cmdline))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_dbt_dies_with_a_run_killed_during_the_build(tmp_path, make_portal):
+    server = make_portal(300)
+    proc = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "run"], cwd=PROJECT_DIR,
+                            env=run_env(tmp_path, server.url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    dbt = None
+    deadline = time.monotonic() + 240
+    try:
+        while dbt is None and time.monotonic() < deadline and proc.poll() is None:
+            dbt = next((pid for pid, cmd in _children(proc.pid) if "dbt" in cmd and " build " in f"{cmd} "), None)
+            time.sleep(0.05)
+        assert dbt is not None, "the run reached dbt build"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        gone_by = time.monotonic() + 3
+        while _alive(dbt) and time.monotonic() < gone_by:
+            time.sleep(0.05)
+        assert not _alive(dbt), "dbt outlived its run"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        if dbt is not None and _alive(dbt):
+            os.kill(dbt, signal.SIGKILL)
