@@ -99,16 +99,17 @@ def print_scorecard(settings: Settings, period_type: str = "year", unit: str = "
         return
     con = duckdb.connect(str(path), read_only=True)
     try:
-        # By year, school_digital_level2_share (counted by school year) follows with the
-        # school years that end in the years shown.
+        # school_digital_level2_share (counted by school year) follows with the school year
+        # each period shows (marts.period_school_years: the report reads the same)
         rows = con.execute(
             """select s.period_key, s.kpi_code, k.name_vi, s.numerator, s.denominator, s.value, s.target,
                       s.met, s.status
                from marts.kpi_scorecard as s left join marts.dim_kpis as k using (kpi_code)
                where s.unit_code = $unit
                  and ((s.period_type = $type and ($key is null or s.period_key = $key))
-                      or ($type = 'year' and s.period_type = 'school_year'
-                          and ($key is null or cast(year(s.period_end) as varchar) = $key)))
+                      or ($type <> 'school_year' and s.period_type = 'school_year'
+                          and s.period_key in (select school_year from marts.period_school_years
+                                               where period_type = $type and ($key is null or period_key = $key))))
                order by s.period_type = 'school_year', s.period_key, s.kpi_code""",
             {"unit": unit, "type": period_type, "key": period_key}).fetchall()
         quarantined = con.execute("select count(*) from marts.quarantine").fetchone()[0]

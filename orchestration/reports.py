@@ -73,10 +73,10 @@ def _period(con, period_key: str) -> tuple[str, date, date]:
     return row
 
 
-def kpi_rows(con, period_type: str, period_key: str, end: date | None = None) -> list[tuple]:
+def kpi_rows(con, period_type: str, period_key: str) -> list[tuple]:
     """The period's KPI rows for the whole department; school_digital_level2_share, which is
-    counted by school year, comes from the latest school year begun by the period's end
-    (its key is written beside the KPI's name)."""
+    counted by school year, comes from the school year ``marts.period_school_years`` gives
+    the period (its key is written beside the KPI's name)."""
     return con.execute("""
         select k.plan_item,
                k.name_vi || case when s.period_type = 'school_year' then ' (năm học ' || s.period_key || ')' else '' end,
@@ -84,40 +84,21 @@ def kpi_rows(con, period_type: str, period_key: str, end: date | None = None) ->
                s.reported_numerator, s.reported_denominator, s.reported_at
         from marts.kpi_scorecard s join marts.dim_kpis k using (kpi_code)
         where s.unit_code = 'ALL'
-          and ((s.period_type = ? and s.period_key = ?)
+          and ((s.period_type = $type and s.period_key = $key)
                or (s.period_type = 'school_year' and s.period_key = (
-                   select max(period_key) from marts.kpi_scorecard
-                   where period_type = 'school_year' and period_start <= ?)))
-        order by k.plan_item, s.kpi_code""", [period_type, period_key, end]).fetchall()
+                   select school_year from marts.period_school_years
+                   where period_type = $type and period_key = $key)))
+        order by k.plan_item, s.kpi_code""", {"type": period_type, "key": period_key}).fetchall()
 
 
-def resolution_rows(con, start: date, end: date) -> list[tuple]:
-    """The standard table of procedure resolution, per procedure and unit (docs/decisions.md)."""
+def resolution_rows(con, period_type: str, period_key: str) -> list[tuple]:
+    """The standard table of procedure resolution, per procedure and unit
+    (``marts.report_resolution``, docs/decisions.md)."""
     return con.execute("""
-        with d as (
-            select *, cast(effective_deadline as date) as deadline_day from marts.fct_dossiers where is_received
-        )
-        select d.ma_tthc, any_value(d.ten_tthc), d.unit_code,
-            count(*) filter (where received_date < $start and (not is_ended or ended_date >= $start)
-                             and trang_thai_ho_so not in ('7', '8')) as carried_over,
-            count(*) filter (where received_date between $start and $end and kenh_thuc_hien = '1') as new_in_person,
-            count(*) filter (where received_date between $start and $end and kenh_thuc_hien = '2') as new_online,
-            count(*) filter (where received_date between $start and $end and kenh_thuc_hien = '3') as new_postal,
-            count(*) filter (where is_ended and ended_date between $start and $end and is_on_time
-                             and deadline_day is not null and ended_date < deadline_day) as early,
-            count(*) filter (where is_ended and ended_date between $start and $end and is_on_time
-                             and (deadline_day is null or ended_date >= deadline_day)) as on_time,
-            count(*) filter (where is_ended and ended_date between $start and $end and not is_on_time) as late,
-            count(*) filter (where received_date <= $end and not (is_ended and ended_date <= $end)
-                             and trang_thai_ho_so not in ('7', '8')
-                             and (deadline_day is null or deadline_day >= $end)) as open_within,
-            count(*) filter (where received_date <= $end and not (is_ended and ended_date <= $end)
-                             and trang_thai_ho_so not in ('7', '8') and deadline_day < $end) as open_late
-        from d
-        group by d.ma_tthc, d.unit_code
-        having carried_over + new_in_person + new_online + new_postal + early + on_time + late
-               + open_within + open_late > 0
-        order by d.unit_code, d.ma_tthc""", {"start": start, "end": end}).fetchall()
+        select ma_tthc, ten_tthc, unit_code, carried_over, new_in_person, new_online, new_postal,
+               ended_early, ended_on_time, ended_late, open_within_deadline, open_past_deadline
+        from marts.report_resolution where period_type = ? and period_key = ?
+        order by unit_code, ma_tthc""", [period_type, period_key]).fetchall()
 
 
 def _write_header(ws, header: ReportHeader, title: str, subtitle: str, today: date, width: int) -> int:
@@ -170,7 +151,7 @@ def write_report(published: Path, period_key: str, target_dir: Path, header: Rep
     con = duckdb.connect(str(published), read_only=True)
     try:
         period_type, start, end = _period(con, period_key)
-        kpis = kpi_rows(con, period_type, period_key, end)
+        kpis = kpi_rows(con, period_type, period_key)
         s766 = con.execute("""
             select group_code, indicator_code, name_vi, numerator, denominator, rate, threshold, max_points, points, note
             from marts.scorecard_766 where period_type = ? and period_key = ? and unit_code = 'ALL'
@@ -179,7 +160,7 @@ def write_report(published: Path, period_key: str, target_dir: Path, header: Rep
             select group_code, points, max_points_computable from marts.scorecard_766_summary
             where period_type = ? and period_key = ? and unit_code = 'ALL' order by group_code""",
                                  [period_type, period_key]).fetchall()
-        resolution = resolution_rows(con, start, end)
+        resolution = resolution_rows(con, period_type, period_key)
         quality = con.execute("""
             select 'Cách ly' as kind, source_name, reason_code, any_value(reason_vi), count(*) from marts.quarantine group by all
             union all

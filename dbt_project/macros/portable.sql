@@ -261,28 +261,3 @@
     asof left join {{ relation }} as {{ alias }}
         on {{ fact_key }} = {{ alias }}.{{ key }} and {{ date_expr }} >= {{ alias }}.{{ from_column }}
 {%- endmacro %}
-
-{# The record as received of a file row, as JSON: the raw columns a unit would recognise
-   (student codes are left out; they are pseudonyms already). Staging and the quarantine
-   build it the same way; the quarantine builds it only for the rows it lists. #}
-{% macro file_record_columns(source_name) -%}
-    {%- set columns = {
-        'moet.schools': ['ma_truong', 'ten_truong', 'cap_hoc', 'loai_hinh', 'don_vi_quan_ly', 'huyen', 'xa',
-                         'so_hoc_sinh', 'so_giao_vien', 'trang_thai'],
-        'moet.assessments': ['ma_truong', 'nam_hoc', 'diem_day_hoc', 'muc_day_hoc', 'diem_quan_tri',
-                             'muc_quan_tri', 'ngay_danh_gia'],
-        'payments.transactions': ['ma_giao_dich', 'ma_ho_so', 'ma_tthc', 'so_tien', 'trang_thai',
-                                  'kenh_thanh_toan', 'ngan_hang', 'thoi_gian_giao_dich'],
-        'payments.collections': ['ma_truong', 'nam_hoc', 'khoan_thu', 'so_tien', 'hinh_thuc_thanh_toan',
-                                 'ngay_thu', 'so_bien_lai'],
-    } -%}
-    {{ return(columns[source_name]) }}
-{%- endmacro %}
-
-{% macro file_record(source_name, alias) -%}
-    to_json(struct_pack(
-        {%- for column in file_record_columns(source_name) %}
-        {{ column }} := {{ alias }}.{{ column }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    ))
-{%- endmacro %}

@@ -1,13 +1,14 @@
-{#- Publication rule (DOMAIN.md 3a): a count KPI (every KPI but school_cashless_rate) has a
+{#- Publication rule (DOMAIN.md 3a): a count KPI (kpi_definitions.measure = 'count') has a
     value in [0, 1] and a numerator no greater than its denominator. -#}
-select *
-from {{ ref('kpi_scorecard') }}
-where kpi_code <> 'school_cashless_rate'
-  and status = 'ok'
+select s.*
+from {{ ref('kpi_scorecard') }} as s
+inner join {{ ref('kpi_definitions') }} as k on s.kpi_code = k.kpi_code
+where k.measure = 'count'
+  and s.status = 'ok'
   and (
-      numerator < 0
-      or numerator > denominator
-      or value < 0
-      or value > 1
-      or (denominator > 0 and value is null)
+      s.numerator < 0
+      or s.numerator > s.denominator
+      or s.value < 0
+      or s.value > 1
+      or (s.denominator > 0 and s.value is null)
   )

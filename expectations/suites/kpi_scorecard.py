@@ -37,11 +37,11 @@ SUITES = [
     schema_suite("mart_kpi_scorecard_schema", "kpi_scorecard", "marts.kpi_scorecard", SCORECARD_COLUMNS,
                  "Cấu trúc bảng chỉ số — the scorecard has exactly the contract's columns."),
     Suite("mart_kpi_scorecard", "kpi_scorecard",
-          """select period_type, period_key, unit_code, kpi_code, status, numerator, denominator,
-                    case when kpi_code <> 'school_cashless_rate' then value end as count_value,
-                    -- school_cashless_rate sums amounts: a refund may make a share negative or above 1
-                    case when kpi_code <> 'school_cashless_rate' then numerator end as count_numerator
-             from marts.kpi_scorecard""",
+          """select s.period_type, s.period_key, s.unit_code, s.kpi_code, s.status, s.numerator, s.denominator,
+                    case when k.measure = 'count' then s.value end as count_value,
+                    -- an amount KPI (school_cashless_rate) may be negative or above 1 after refunds
+                    case when k.measure = 'count' then s.numerator end as count_numerator
+             from marts.kpi_scorecard as s join reference.kpi_definitions as k using (kpi_code)""",
           _rows, blocking=True,
           description="Bảng chỉ số — scorecard rows: values in [0, 1], numerator ≤ denominator."),
     unique_key_suite("mart_kpi_scorecard_key", "kpi_scorecard", "marts.kpi_scorecard",
@@ -56,15 +56,7 @@ SUITES = [
                  union
                  select p.period_type, p.period_key, k.kpi_code
                  from intermediate.int_periods as p
-                 cross join (
-                     select distinct kpi_code from (
-                         select 'procedure_online_coverage' as kpi_code from marts.dim_procedures where du_dieu_kien_dvctt
-                         union all
-                         select 'procedure_on_national_portal' from marts.dim_procedures where muc_do in ('3', '4')
-                         union all
-                         select 'procedure_online_payment_enabled' from marts.dim_procedures where co_phi_le_phi
-                     ) as procedure_kpis
-                 ) as k
+                 cross join (select distinct kpi_code from intermediate.int_portal__procedure_facts) as k
              )
              select e.period_type, e.period_key, e.kpi_code as missing_kpi
              from expected as e

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import great_expectations as gx
 
+from connectors.exports import LAYOUTS
 from expectations.suite import Suite, schema_suite
 
 E = gx.expectations
@@ -16,7 +17,9 @@ def _expectations():
         E.ExpectColumnValuesToNotBeNull(column="source_location"),
         E.ExpectColumnValuesToNotBeNull(column="unit_code"),
         E.ExpectColumnValuesToNotBeNull(column="record"),
-        E.ExpectColumnValuesToBeInSet(column="source_name", value_set=["portal.ho-so", "portal.danh-gia", "moet.schools", "moet.assessments", "payments.transactions", "payments.collections", "files"]),
+        # the portal's two checked endpoints, every file source of the registry, and rejected files
+        E.ExpectColumnValuesToBeInSet(column="source_name", value_set=[
+            "portal.ho-so", "portal.danh-gia", *(layout.source for layout in LAYOUTS), "files"]),
     ]
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from orchestration.defs.dbt.project import DBT_DIR, dbt_env
+from orchestration.defs.dbt.project import DBT_DIR, dbt_env, dbt_vars
 
 
 def test_a_contract_violation_fails_the_build(crafted_warehouse, tmp_path):
@@ -23,7 +24,8 @@ def test_a_contract_violation_fails_the_build(crafted_warehouse, tmp_path):
     settings = crafted_warehouse.with_(warehouse=tmp_path / "warehouse.duckdb")
     shutil.copy(crafted_warehouse.warehouse, settings.warehouse)
     dbt = str(Path(sys.executable).with_name("dbt"))
-    done = subprocess.run([dbt, "run", "--select", "kpi_scorecard", "--project-dir", str(project),
+    done = subprocess.run([dbt, "run", "--select", "kpi_scorecard", "--vars", json.dumps(dbt_vars(settings)),
+                           "--project-dir", str(project),
                            "--profiles-dir", str(project)], env={**os.environ, **dbt_env(settings)},
                           cwd=project, capture_output=True, text=True)
     assert done.returncode != 0

@@ -33,11 +33,21 @@ def test_dotenv_is_read(tmp_path):
     assert load_dotenv(tmp_path / ".env") == {"CCHC_PORTAL_URL": "http://x", "CCHC_HASH_KEY": "abc"}
 
 
-def test_dbt_build_args_carry_thresholds():
+def test_dbt_build_args_carry_thresholds_and_the_file_sources():
+    from connectors.exports import LAYOUTS
+
     args = dbt_build_args(Settings(unit_quarantine_threshold=0.07, source_quarantine_threshold=0.3))
     assert args[0] == "build" and args[1] == "--vars"
-    assert json.loads(args[2]) == {"unit_quarantine_threshold": 0.07, "source_quarantine_threshold": 0.3}
-    assert dbt_build_args(Settings(), select="marts")[-2:] == ["--select", "marts"]
+    dbt_vars = json.loads(args[2])
+    assert dbt_vars["unit_quarantine_threshold"] == 0.07 and dbt_vars["source_quarantine_threshold"] == 0.3
+    # the file sources reach dbt from their one declaration, each with what dbt needs
+    assert [s["source"] for s in dbt_vars["file_sources"]] == [layout.source for layout in LAYOUTS]
+    for entry in dbt_vars["file_sources"]:
+        assert all(entry[k] for k in ("raw_table", "staging", "checked", "unit")), entry
+        assert (Path(__file__).parents[2] / "dbt_project" / "models" / "staging" / "files"
+                / f"{entry['staging']}.sql").is_file()
+        assert (Path(__file__).parents[2] / "dbt_project" / "models" / "intermediate"
+                / f"{entry['checked']}.sql").is_file()
 
 
 def test_dbt_env_points_the_profile_at_the_warehouse(tmp_path):

@@ -1,7 +1,7 @@
 {#- Daily numerators and denominators of the Decision 766 indicators that are not KPIs of
     the plan (DOMAIN.md 4): 3.1, 4.2 and 4.5. -#}
 with dossiers as (
-    select * from {{ ref('fct_dossiers') }}
+    select * from {{ ref('int_portal__dossiers_counted') }}
 ),
 
 facts as (

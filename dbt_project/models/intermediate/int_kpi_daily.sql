@@ -3,7 +3,7 @@
     and the official reporting periods all come from this one table. school_cashless_rate
     sums amounts (VND, refunds netted against the method they name) per school. -#}
 with dossiers as (
-    select * from {{ ref('fct_dossiers') }}
+    select * from {{ ref('int_portal__dossiers_counted') }}
 ),
 
 received as (
@@ -15,7 +15,12 @@ ended as (
 ),
 
 ratings as (
-    select * from {{ ref('fct_ratings') }}
+    select
+        coalesce(unit_code, 'UNKNOWN') as unit_code,
+        cast(ngay_danh_gia as date) as rating_date,
+        muc_do_hai_long in ('1', '2') as is_satisfied
+    from {{ ref('int_portal__ratings_checked') }}
+    where {{ kept() }}
 ),
 
 facts as (
@@ -69,12 +74,24 @@ amounts as (
         collected_on as day,
         coalesce(sum(amount) filter (where not is_cash), 0) as numerator,
         sum(amount) as denominator
-    from {{ ref('fct_school_collections') }}
+    from {{ ref('int_payments__collections_checked') }}
+    where {{ kept() }}
     group by school_code, collected_on
+),
+
+figures as (
+    select kpi_code, unit_code, day, numerator, denominator from counts
+    union all
+    select kpi_code, unit_code, day, numerator, denominator from amounts
 )
 
-select kpi_code, unit_code, day, cast(numerator as bigint) as numerator, cast(denominator as bigint) as denominator
-from counts
-union all
-select kpi_code, unit_code, day, cast(numerator as bigint), cast(denominator as bigint)
-from amounts
+-- `measure` (kpi_definitions): a count KPI is a ratio in [0, 1]; an amount one is not
+select
+    f.kpi_code,
+    f.unit_code,
+    f.day,
+    cast(f.numerator as bigint) as numerator,
+    cast(f.denominator as bigint) as denominator,
+    k.measure
+from figures as f
+inner join {{ ref('kpi_definitions') }} as k on f.kpi_code = k.kpi_code

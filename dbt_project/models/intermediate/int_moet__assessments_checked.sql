@@ -6,7 +6,7 @@
     as are rows of superseded files and exact copies. -#}
 with rows as (
     select
-        a.* exclude (record),
+        {{ staged_columns('a', ref('stg_moet__assessments')) }},
         f.file_label,
         f.is_current,
         md5(concat_ws('|', a.school_code, a.school_year, a.teaching_score, a.management_score,
@@ -55,7 +55,7 @@ latest as (
             order by assessed_on desc nulls last, _batch_seq desc, _row_seq desc
         ) as assessment_rank
     from first_pass
-    where early_set_aside is null and reason_codes = ''
+    where {{ kept('early_set_aside') }}
 )
 
 select

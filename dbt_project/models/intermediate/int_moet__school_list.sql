@@ -2,4 +2,4 @@
     "Mã trường not in the ministry's school list"). -#}
 select distinct school_code
 from {{ ref('int_moet__schools_checked') }}
-where set_aside_reason is null and reason_codes = ''
+where {{ kept() }}

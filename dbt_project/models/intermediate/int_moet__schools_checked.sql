@@ -4,7 +4,7 @@
     Rows of superseded files and exact copies within a list are set aside. -#}
 with rows as (
     select
-        s.* exclude (record),
+        {{ staged_columns('s', ref('stg_moet__schools')) }},
         f.file_label,
         f.as_of_date,
         f.is_current,

@@ -6,7 +6,7 @@
     of superseded files. -#}
 with rows as (
     select
-        t.* exclude (record),
+        {{ staged_columns('t', ref('stg_payments__transactions')) }},
         f.file_label,
         f.is_current,
         md5(concat_ws('|', t.dossier_code, t.procedure_code, t.amount, coalesce(t.status, t.status_text),

@@ -111,7 +111,7 @@ checked as (
 
 select
     *,
-    nullif(reason_codes, '') is null as is_valid,
+    {{ kept(none) }} as is_kept,
     nullif(split_part(reason_codes, ';', 1), '') as reason_code,
     -- DOMAIN.md 3: received when NgayTiepNhan is in the period and the status is not 1 or 3.
     (trang_thai_ho_so not in ('1', '3') and ngay_tiep_nhan is not null) as is_received,

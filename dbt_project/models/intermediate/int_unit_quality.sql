@@ -1,20 +1,17 @@
 {#- Unit rule (DOMAIN.md 3a): the share of a unit's records in the publication (latest
     versions, all periods) that is quarantined. Past the threshold, its scorecard rows are
-    withheld. -#}
+    withheld. File rows count against the unit their source names (macros/registry.sql). -#}
 with records as (
-    select {{ unit_or_unknown('don_vi_xu_ly') }} as unit_code, not is_valid as quarantined
+    select {{ unit_or_unknown('don_vi_xu_ly') }} as unit_code, not is_kept as quarantined
     from {{ ref('int_portal__dossiers_checked') }}
     union all
-    select {{ unit_or_unknown('unit_code') }}, nullif(reason_codes, '') is not null
+    select {{ unit_or_unknown('unit_code') }}, not {{ kept(none) }}
     from {{ ref('int_portal__ratings_checked') }}
     where set_aside_reason is null
-    -- file rows count against the school, or a payment against its dossier's unit
-    {%- for model, unit in [('int_moet__schools_checked', 'school_code'), ('int_moet__assessments_checked', 'school_code'),
-                            ('int_payments__transactions_checked', 'unit_code'),
-                            ('int_payments__collections_checked', 'school_code')] %}
+    {%- for file_source in file_sources() %}
     union all
-    select {{ unit_or_unknown(unit) }}, reason_codes <> ''
-    from {{ ref(model) }}
+    select {{ unit_or_unknown(file_source.unit) }}, not {{ kept(none) }}
+    from {{ ref(file_source.checked) }}
     where set_aside_reason is null
     {%- endfor %}
 )

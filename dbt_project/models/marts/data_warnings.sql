@@ -10,7 +10,7 @@ with dossiers as (
         _page as source_page,
         _row as source_row
     from {{ ref('int_portal__dossiers_checked') }}
-    where is_valid and warning_codes <> ''
+    where is_kept and warning_codes <> ''
 ),
 
 -- a dossier whose online-payment flag disagrees with the payment exports (either way);
@@ -32,14 +32,14 @@ payment_flags as (
 levels as (
     select
         'moet.assessments',
-        file_label || '!' || coalesce(_sheet, '') || '#' || cast(_row as varchar),
+        {{ file_record_key('a') }},
         {{ unit_or_unknown('school_code') }},
         'level_label_mismatch',
         file_label,
         cast(null as integer),
         cast(_row as integer)
-    from {{ ref('int_moet__assessments_checked') }}
-    where set_aside_reason is null and reason_codes = ''
+    from {{ ref('int_moet__assessments_checked') }} as a
+    where {{ kept() }}
       and (teaching_level_label is distinct from teaching_level and teaching_level_label is not null
            or management_level_label is distinct from management_level and management_level_label is not null)
 ),
@@ -47,34 +47,31 @@ levels as (
 statuses as (
     select
         'payments.transactions',
-        file_label || '!' || coalesce(_sheet, '') || '#' || cast(_row as varchar),
+        {{ file_record_key('t') }},
         'UNKNOWN',
         'payment_status_unknown',
         file_label,
         cast(null as integer),
         cast(_row as integer)
-    from {{ ref('int_payments__transactions_checked') }}
-    where set_aside_reason is null and reason_codes = '' and status is null
+    from {{ ref('int_payments__transactions_checked') }} as t
+    where {{ kept() }} and status is null
 ),
 
 -- NFD text in a file is one warning per file and unit (a Windows-1258 export is NFD on
 -- every row; listing each row would drown the rest), told to each unit with rows in it
-{%- set nfd_sources = [('moet.schools', 'int_moet__schools_checked', 'school_code'),
-                       ('payments.transactions', 'int_payments__transactions_checked', 'unit_code'),
-                       ('payments.collections', 'int_payments__collections_checked', 'school_code')] %}
 file_warnings as (
-    {%- for source_name, model, unit in nfd_sources %}
+    {%- for file_source in file_sources() if file_source.nfd_warning %}
     select
-        '{{ source_name }}',
-        file_label || ' [' || {{ unit_or_unknown(unit) }} || ']: ' || cast(count(*) as varchar) || ' dòng',
-        {{ unit_or_unknown(unit) }},
+        '{{ file_source.source }}',
+        file_label || ' [' || {{ unit_or_unknown(file_source.unit) }} || ']: ' || cast(count(*) as varchar) || ' dòng',
+        {{ unit_or_unknown(file_source.unit) }},
         'file_text_not_nfc',
         file_label,
         cast(null as integer),
         cast(null as integer)
-    from {{ ref(model) }}
+    from {{ ref(file_source.checked) }}
     where had_nfd_text and set_aside_reason is null
-    group by file_label, {{ unit_or_unknown(unit) }}
+    group by file_label, {{ unit_or_unknown(file_source.unit) }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),

@@ -10,7 +10,7 @@ with snapshots as (
         md5(concat_ws('|', school_name, school_level, school_type, managing_unit, district, commune,
                       school_status)) as attributes_hash
     from {{ ref('int_moet__schools_checked') }}
-    where set_aside_reason is null and reason_codes = ''
+    where {{ kept() }}
 ),
 
 ordered as (

@@ -2,7 +2,7 @@
     Mã giao dịch. `unit_code` is the dossier's handling unit (its latest version's). -#}
 with payments as (
     select * from {{ ref('int_payments__transactions_checked') }}
-    where set_aside_reason is null and reason_codes = ''
+    where {{ kept() }}
 )
 
 select

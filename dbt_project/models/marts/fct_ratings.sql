@@ -1,6 +1,6 @@
 with ratings as (
     select * from {{ ref('int_portal__ratings_checked') }}
-    where set_aside_reason is null and nullif(reason_codes, '') is null
+    where {{ kept() }}
 )
 
 select

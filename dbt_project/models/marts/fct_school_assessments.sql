@@ -2,7 +2,7 @@
     3), with the level of each group computed from the score. -#}
 with assessments as (
     select * from {{ ref('int_moet__assessments_checked') }}
-    where set_aside_reason is null and reason_codes = ''
+    where {{ kept() }}
 ),
 
 schools as (

@@ -4,7 +4,7 @@
 {{ config(materialized='table') }}
 with collections as (
     select * from {{ ref('int_payments__collections_checked') }}
-    where set_aside_reason is null and reason_codes = ''
+    where {{ kept() }}
 ),
 
 schools as (
@@ -14,11 +14,7 @@ schools as (
 select
     c.school_code,
     c.student_key,
-    coalesce(c.school_year, case
-        when month(c.collected_on) >= 9
-            then cast(year(c.collected_on) as varchar) || '-' || cast(year(c.collected_on) + 1 as varchar)
-        else cast(year(c.collected_on) - 1 as varchar) || '-' || cast(year(c.collected_on) as varchar)
-    end) as school_year,
+    coalesce(c.school_year, {{ school_year_of('c.collected_on') }}) as school_year,
     c.item,
     c.item_key,
     cast(c.amount as bigint) as amount,

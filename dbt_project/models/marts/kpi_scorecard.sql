@@ -20,19 +20,8 @@ dossier_kpis as (
     group by p.period_type, p.period_key, p.period_start, p.period_end, p.plan_year, d.unit_code, d.kpi_code
 ),
 
-procedures as (
-    select * from {{ ref('dim_procedures') }}
-),
-
 procedure_facts as (
-    select unit_code, 'procedure_online_coverage' as kpi_code, muc_do in ('3', '4') as in_numerator
-    from procedures where du_dieu_kien_dvctt
-    union all
-    select unit_code, 'procedure_on_national_portal', cong_khai_tren_dvcqg
-    from procedures where muc_do in ('3', '4')
-    union all
-    select unit_code, 'procedure_online_payment_enabled', co_thanh_toan_truc_tuyen
-    from procedures where co_phi_le_phi
+    select * from {{ ref('int_portal__procedure_facts') }}
 ),
 
 procedure_counts as (
@@ -63,8 +52,8 @@ assessments as (
 school_years as (
     select distinct
         school_year,
-        cast(left(school_year, 4) || '-09-01' as date) as period_start,
-        cast(right(school_year, 4) || '-08-31' as date) as period_end,
+        {{ school_year_start('school_year') }} as period_start,
+        {{ school_year_end('school_year') }} as period_end,
         cast(right(school_year, 4) as integer) as plan_year
     from assessments
 ),
@@ -111,7 +100,7 @@ targets as (
 
 finals as (
     select period_key, unit_code, kpi_code, numerator, denominator, reported_at
-    from {{ source('finals', 'report_finals') }}
+    from {{ ref('stg_finals__report_finals') }}
 ),
 
 withheld as (

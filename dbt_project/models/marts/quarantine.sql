@@ -18,9 +18,9 @@ dossiers as (
         c._batch_id as batch_id,
         {{ json_without('r.payload', ['SoGiayToChuHoSo_hash']) }} as record
     from {{ ref('int_portal__dossiers_checked') }} as c
-    inner join {{ source('portal', 'portal_dossiers') }} as r
+    inner join {{ ref('stg_portal__dossiers') }} as r
         on c._batch_seq = r._batch_seq and c._row_seq = r._row_seq
-    where not c.is_valid
+    where not c.is_kept
 ),
 
 ratings as (
@@ -36,33 +36,28 @@ ratings as (
         _batch_id,
         payload
     from {{ ref('int_portal__ratings_checked') }}
-    where set_aside_reason is null and nullif(reason_codes, '') is not null
+    where set_aside_reason is null and not {{ kept(none) }}
 ),
 
-{#- file rows: the record as received (student codes left out) is built from the raw row,
+{#- file rows, one CTE per file source of the registry (macros/registry.sql): the record as
+    received (student codes left out) is built from the staging model's received columns,
     for the listed rows only. The unit: the school, or the paid dossier's unit. -#}
-{%- set file_sources = [
-    ('moet.schools', 'int_moet__schools_checked', 'moet_schools', 'school_code'),
-    ('moet.assessments', 'int_moet__assessments_checked', 'moet_assessments', 'school_code'),
-    ('payments.transactions', 'int_payments__transactions_checked', 'payment_transactions', 'unit_code'),
-    ('payments.collections', 'int_payments__collections_checked', 'school_collections', 'school_code'),
-] %}
-{%- for source_name, model, raw_table, unit in file_sources %}
-{{ source_name | replace('.', '_') }} as (
+{%- for file_source in file_sources() %}
+{{ file_source.source | replace('.', '_') }} as (
     select
-        '{{ source_name }}',
-        c.file_label || '!' || coalesce(c._sheet, '') || '#' || cast(c._row as varchar),
-        {{ unit_or_unknown('c.' ~ unit) }},
+        '{{ file_source.source }}',
+        {{ file_record_key('c') }},
+        {{ unit_or_unknown('c.' ~ file_source.unit) }},
         split_part(c.reason_codes, ';', 1),
         c.reason_codes,
         c.file_label,
         cast(null as integer),
         cast(c._row as integer),
         c._batch_id,
-        cast({{ file_record(source_name, 'r') }} as varchar)
-    from {{ ref(model) }} as c
-    inner join {{ source('files', raw_table) }} as r on c._batch_seq = r._batch_seq and c._row_seq = r._row_seq
-    where c.set_aside_reason is null and c.reason_codes <> ''
+        cast({{ received_record(ref(file_source.staging), 'r') }} as varchar)
+    from {{ ref(file_source.checked) }} as c
+    inner join {{ ref(file_source.staging) }} as r on c._batch_seq = r._batch_seq and c._row_seq = r._row_seq
+    where c.set_aside_reason is null and not {{ kept(none, 'c.reason_codes') }}
 ),
 {%- endfor %}
 
@@ -87,9 +82,9 @@ unioned as (
     select * from dossiers
     union all
     select * from ratings
-    {%- for source_name, model, raw_table, unit in file_sources %}
+    {%- for file_source in file_sources() %}
     union all
-    select * from {{ source_name | replace('.', '_') }}
+    select * from {{ file_source.source | replace('.', '_') }}
     {%- endfor %}
     union all
     select * from rejected_files

@@ -5,7 +5,7 @@
     (blank rows, footer rows) are shown beside it. -#}
 with batches as (
     select batch_id, batch_seq, source, committed_at, rows_read
-    from {{ source('portal', 'batches') }}
+    from {{ ref('stg_portal__batches') }}
 ),
 
 dossier_rows as (
@@ -13,7 +13,7 @@ dossier_rows as (
         v._batch_id as batch_id,
         case
             when r.set_aside_reason is not null then 'set_aside'
-            when c.is_valid then 'kept'
+            when c.is_kept then 'kept'
             when c.dossier_key is not null then 'quarantined'
         end as disposition
     from {{ ref('int_portal__dossier_versions') }} as v
@@ -28,7 +28,7 @@ rating_rows as (
         _batch_id as batch_id,
         case
             when set_aside_reason is not null then 'set_aside'
-            when nullif(reason_codes, '') is null then 'kept'
+            when {{ kept(none) }} then 'kept'
             else 'quarantined'
         end as disposition
     from {{ ref('int_portal__ratings_checked') }}
@@ -45,18 +45,16 @@ procedure_rows as (
         on p._batch_seq = c._batch_seq and p._row_seq = c._row_seq
 ),
 
-{%- set file_models = ['int_moet__schools_checked', 'int_moet__assessments_checked',
-                       'int_payments__transactions_checked', 'int_payments__collections_checked'] %}
 file_rows as (
-    {%- for model in file_models %}
+    {%- for file_source in file_sources() %}
     select
         _batch_id as batch_id,
         case
             when set_aside_reason is not null then 'set_aside'
-            when reason_codes = '' then 'kept'
+            when {{ kept(none) }} then 'kept'
             when reason_codes is not null then 'quarantined'
         end as disposition
-    from {{ ref(model) }}
+    from {{ ref(file_source.checked) }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),

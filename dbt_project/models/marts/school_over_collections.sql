@@ -47,7 +47,7 @@ with_school as (
         s.managing_unit
     from totals as t
     {{ version_on('schools', 's', 'school_code', 't.school_code', 'attributed_from',
-                  "cast(left(t.school_year, 4) || '-09-01' as date)") }}
+                  school_year_start('t.school_year')) }}
 ),
 
 -- the schedule row for the school's level, else the one for every level (the seed holds

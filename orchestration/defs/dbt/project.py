@@ -14,6 +14,7 @@ from typing import Any
 from dagster import AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
+from connectors.exports import LAYOUTS
 from orchestration.settings import PROJECT_DIR, Settings
 
 DBT_DIR = PROJECT_DIR / "dbt_project"
@@ -26,7 +27,8 @@ def dbt_project() -> DbtProject:
     bin_dir = str(Path(sys.executable).parent)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-    project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+    project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR,
+                         prepare_project_cli_args=["parse", "--quiet", "--vars", json.dumps(registry_vars())])
     project.prepare_if_dev()
     return project
 
@@ -45,19 +47,24 @@ def dbt_docs_path(settings: Settings) -> Path:
     return Path(settings.warehouse).parent / "dbt_docs" / "index.html"
 
 
+def registry_vars() -> dict[str, Any]:
+    """The file sources, declared once in ``connectors.exports.LAYOUTS``: every dbt command
+    of the project passes them, so the quarantine, reconciliation, unit rule and warnings
+    loop over the same list (macros/registry.sql)."""
+    return {"file_sources": [layout.dbt_registry() for layout in LAYOUTS]}
+
+
 def dbt_vars(settings: Settings) -> dict[str, Any]:
     return {
         "unit_quarantine_threshold": settings.unit_quarantine_threshold,
         "source_quarantine_threshold": settings.source_quarantine_threshold,
+        **registry_vars(),
     }
 
 
-def dbt_build_args(settings: Settings, select: str | None = None) -> list[str]:
+def dbt_build_args(settings: Settings) -> list[str]:
     """The dbt CLI arguments of the pipeline's build (pure; unit tested)."""
-    args = ["build", "--vars", json.dumps(dbt_vars(settings), sort_keys=True)]
-    if select:
-        args += ["--select", select]
-    return args
+    return ["build", "--vars", json.dumps(dbt_vars(settings), sort_keys=True)]
 
 
 def dbt_docs_args(settings: Settings) -> list[str]:
@@ -88,9 +95,8 @@ def ensure_manifest(settings: Settings | None = None) -> Path:
     fresh = (manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime()
              and stamp.exists() and (settings is None or stamp.read_text() == key))
     if not fresh:
-        args = ["parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
-        if settings is not None:
-            args += ["--vars", json.dumps(dbt_vars(settings), sort_keys=True)]
+        args = ["parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--vars",
+                json.dumps(dbt_vars(settings) if settings is not None else registry_vars(), sort_keys=True)]
         dbt = Path(sys.executable).with_name("dbt")
         subprocess.run([str(dbt), *args], check=True, env={**os.environ, **env}, cwd=DBT_DIR)
         stamp.write_text(key)

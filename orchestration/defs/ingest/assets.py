@@ -4,6 +4,7 @@ payment folders (2.2, 2.3)."""
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, ResourceParam, asset, multi_asset
 
+from connectors.exports import LAYOUTS
 from orchestration.ingest import client_from_settings, ingest_dossiers, ingest_procedures, ingest_ratings
 from orchestration.intake import intake_folder
 from orchestration.resources import WAREHOUSE_POOL
@@ -54,39 +55,27 @@ file_register = AssetSpec(key=AssetKey(["raw", "files"]), group_name=FILES_GROUP
                                       "hash; loaded, or rejected with the reason.")
 
 
-def _intake(context: AssetExecutionContext, settings: Settings, folder: str, keys: list[AssetKey]):
-    with open_warehouse(settings) as con:
-        result = intake_folder(con, settings, folder)
-    context.log.info(f"{folder}: {result.files_loaded} files loaded ({result.rows} rows), "
-                     f"{result.files_already_loaded} already loaded, {result.files_rejected} rejected")
-    for line in result.rejected:
-        context.log.warning(f"rejected: {line}")
-    for key in keys:
-        yield MaterializeResult(asset_key=key, metadata=result.as_metadata())
+def _intake_asset(folder: str, env_var: str, description: str):
+    """The intake of one drop folder: one asset per layout of the folder (connectors.exports.LAYOUTS)."""
+    specs = [AssetSpec(AssetKey(["raw", layout.table]), description=layout.description)
+             for layout in LAYOUTS if layout.folder == folder]
+
+    @multi_asset(specs=specs, group_name=FILES_GROUP, pool=WAREHOUSE_POOL, name=f"{folder}_exports",
+                 description=f"{description} Files dropped in {env_var}, known by content hash and kind.")
+    def _assets(context: AssetExecutionContext, settings: ResourceParam[Settings]):
+        with open_warehouse(settings) as con:
+            result = intake_folder(con, settings, folder)
+        context.log.info(f"{folder}: {result.files_loaded} files loaded ({result.rows} rows), "
+                         f"{result.files_already_loaded} already loaded, {result.files_rejected} rejected")
+        for line in result.rejected:
+            context.log.warning(f"rejected: {line}")
+        for spec in specs:
+            yield MaterializeResult(asset_key=spec.key, metadata=result.as_metadata())
+
+    return _assets
 
 
-MOET_KEYS = [AssetKey(["raw", "moet_schools"]), AssetKey(["raw", "moet_assessments"])]
-PAYMENT_KEYS = [AssetKey(["raw", "payment_transactions"]), AssetKey(["raw", "school_collections"])]
+intake_assets = [_intake_asset("moet", "CCHC_MOET_DIR", "The ministry's sector-database exports."),
+                 _intake_asset("payments", "CCHC_PAYMENTS_DIR", "Payment exports.")]
 
-
-@multi_asset(
-    specs=[AssetSpec(MOET_KEYS[0], description="Danh sách trường: school lists from the sector database."),
-           AssetSpec(MOET_KEYS[1], description="Tự đánh giá chuyển đổi số (QĐ 4725): self-assessments.")],
-    group_name=FILES_GROUP, pool=WAREHOUSE_POOL, name="moet_exports",
-    description="Files dropped in CCHC_MOET_DIR (the ministry's sector-database exports), by content hash.")
-def moet_exports(context: AssetExecutionContext, settings: ResourceParam[Settings]):
-    yield from _intake(context, settings, "moet", MOET_KEYS)
-
-
-@multi_asset(
-    specs=[AssetSpec(PAYMENT_KEYS[0], description="Giao dịch thanh toán phí, lệ phí trực tuyến: online fee payments."),
-           AssetSpec(PAYMENT_KEYS[1], description="Các khoản thu tại trường: school collections, student codes "
-                                                   "pseudonymised.")],
-    group_name=FILES_GROUP, pool=WAREHOUSE_POOL, name="payment_exports",
-    description="Files dropped in CCHC_PAYMENTS_DIR (payment exports), by content hash.")
-def payment_exports(context: AssetExecutionContext, settings: ResourceParam[Settings]):
-    yield from _intake(context, settings, "payments", PAYMENT_KEYS)
-
-
-ingest_assets = [portal_procedures, portal_dossiers, portal_ratings, batch_register, file_register,
-                 moet_exports, payment_exports]
+ingest_assets = [portal_procedures, portal_dossiers, portal_ratings, batch_register, file_register, *intake_assets]

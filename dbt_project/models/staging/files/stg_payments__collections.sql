@@ -8,6 +8,7 @@ methods as (
 
 select
     {{ file_landing_columns() }},
+    {{ received_columns(source('files', 'school_collections')) }}
     upper({{ clean_text('ma_truong') }}) as school_code,
     ma_hoc_sinh_hash as student_key,
     nam_hoc as school_year_raw,
@@ -21,7 +22,6 @@ select
     m.is_cash,
     cast({{ vn_timestamp('ngay_thu') }} as date) as collected_on,
     {{ clean_text('so_bien_lai') }} as receipt_no,
-    {{ is_not_nfc("coalesce(khoan_thu, '') || coalesce(hinh_thuc_thanh_toan, '')") }} as had_nfd_text,
-    {{ file_record('payments.collections', 'source') }} as record
+    {{ is_not_nfc("coalesce(khoan_thu, '') || coalesce(hinh_thuc_thanh_toan, '')") }} as had_nfd_text
 from source
 left join methods as m on {{ label_key('source.hinh_thuc_thanh_toan') }} = m.alias

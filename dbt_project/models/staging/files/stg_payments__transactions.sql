@@ -8,6 +8,7 @@ statuses as (
 
 select
     {{ file_landing_columns() }},
+    {{ received_columns(source('files', 'payment_transactions')) }}
     {{ clean_text('ma_giao_dich') }} as transaction_code,
     {{ clean_text('ma_ho_so') }} as dossier_code,
     {{ clean_text('ma_tthc') }} as procedure_code,
@@ -19,7 +20,6 @@ select
     {{ clean_text('ngan_hang') }} as bank,
     {{ vn_timestamp('thoi_gian_giao_dich') }} as paid_at,
     {{ vn_timestamp_invalid('thoi_gian_giao_dich') }} as paid_at_invalid,
-    {{ is_not_nfc("coalesce(trang_thai, '') || coalesce(kenh_thanh_toan, '') || coalesce(ngan_hang, '')") }} as had_nfd_text,
-    {{ file_record('payments.transactions', 'source') }} as record
+    {{ is_not_nfc("coalesce(trang_thai, '') || coalesce(kenh_thanh_toan, '') || coalesce(ngan_hang, '')") }} as had_nfd_text
 from source
 left join statuses as st on {{ label_key('source.trang_thai') }} = st.alias
