@@ -203,11 +203,3 @@ def _plain(value):
 
 def data_docs_dir(gx_dir: Path | str) -> Path:
     return Path(gx_dir) / "gx" / "uncommitted" / "data_docs" / "local_site"
-
-
-def copy_data_docs(gx_dir: Path | str, target: Path) -> Path | None:
-    site = data_docs_dir(gx_dir)
-    if not (site / "index.html").exists():
-        return None
-    shutil.copytree(site, target, dirs_exist_ok=True)
-    return target / "index.html"

@@ -63,6 +63,29 @@ def published_marts(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+def copy_comments(con: duckdb.DuckDBPyConnection, catalog: str, tables: list[str]) -> int:
+    """Carry the marts' descriptions (dbt's persisted docs: Vietnamese term and English gloss)
+    from ``catalog`` into the release, as ``COMMENT ON``: ``create table as`` drops them."""
+    copied = 0
+    for table, comment in con.execute(
+            "select table_name, comment from duckdb_tables() where database_name = ? and schema_name = 'marts' "
+            "and comment is not null", [catalog]).fetchall():
+        if table in tables:
+            con.execute(f'comment on table marts."{table}" is {_text(comment)}')
+            copied += 1
+    for table, column, comment in con.execute(
+            "select table_name, column_name, comment from duckdb_columns() where database_name = ? "
+            "and schema_name = 'marts' and comment is not null", [catalog]).fetchall():
+        if table in tables:
+            con.execute(f'comment on column marts."{table}"."{column}" is {_text(comment)}')
+            copied += 1
+    return copied
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def publish(settings: Settings, release_id: str | None = None, data_docs: Path | None = None,
             dbt_docs: Path | None = None) -> Release:
     """Write a complete release (marts, Parquet, unit feedback, Data Docs, dbt docs), then
@@ -85,6 +108,7 @@ def publish(settings: Settings, release_id: str | None = None, data_docs: Path |
         for name in published_marts(con, "working"):
             con.execute(f'create table marts."{name}" as select * from working.marts."{name}"')
             tables[name] = con.execute(f'select count(*) from marts."{name}"').fetchone()[0]
+        copy_comments(con, "working", list(tables))
         con.execute("detach working")
         # Which publication a reader is looking at: BI tools and analysts can select it.
         con.execute("create table marts.release_info as select ? as release_id, current_localtimestamp() as published_at, "

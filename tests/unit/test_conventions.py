@@ -1,0 +1,65 @@
+"""The conventions of DESIGN.md that a grep can hold: layers flow one way, every source is
+declared once, every reason code the SQL or a reader can give has its Vietnamese wording."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import yaml
+
+from connectors.exports import LAYOUTS
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = ROOT / "dbt_project" / "models"
+
+
+def sql_of(layer: str) -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in (MODELS / layer).rglob("*.sql")}
+
+
+def test_only_staging_reads_sources():
+    for layer in ("intermediate", "marts"):
+        for name, sql in sql_of(layer).items():
+            assert "source(" not in sql, f"{layer}/{name} reads a source: give it a staging model"
+
+
+def test_intermediate_models_never_read_marts():
+    marts = set(sql_of("marts"))
+    for name, sql in sql_of("intermediate").items():
+        refs = set(re.findall(r"ref\('([a-z0-9_]+)'\)", sql))
+        assert not refs & marts, f"intermediate/{name} reads marts {refs & marts}"
+
+
+def test_every_staging_and_intermediate_model_has_its_yml():
+    for layer in ("staging", "intermediate"):
+        described = set()
+        for yml in (MODELS / layer).rglob("*.yml"):
+            described |= {m["name"] for m in (yaml.safe_load(yml.read_text()) or {}).get("models", [])}
+        missing = set(sql_of(layer)) - described
+        assert not missing, f"{layer} models without a description: {sorted(missing)}"
+
+
+def test_file_sources_are_declared_once_and_complete():
+    sources = yaml.safe_load((MODELS / "staging" / "files" / "_files__sources.yml").read_text())
+    tables = {t["name"] for s in sources["sources"] for t in s["tables"]} - {"files"}
+    assert tables == {layout.table for layout in LAYOUTS}
+    for layout in LAYOUTS:
+        checked = (MODELS / "intermediate" / f"{layout.checked}.sql").read_text()
+        for column in ("set_aside_reason", "reason_codes"):
+            assert column in checked, (layout.checked, column)
+
+
+def test_every_reason_code_has_its_vietnamese_wording():
+    with open(ROOT / "dbt_project" / "seeds" / "quarantine_reasons.csv", encoding="utf-8") as f:
+        worded = {row["reason_code"] for row in csv.DictReader(f)}
+    sql = "\n".join(p.read_text(encoding="utf-8") for p in MODELS.rglob("*.sql"))
+    # row rules and warnings are written `case when … then '<code>' end` on one line
+    used = set(re.findall(r"then '([a-z0-9_]+)' end(?!\) as set_aside_reason)", sql))
+    # the file readers' reasons (UnreadableFile("<code>", …))
+    python = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "connectors").glob("*.py"))
+    python += (ROOT / "orchestration" / "intake.py").read_text(encoding="utf-8")
+    used |= set(re.findall(r'UnreadableFile\(\s*"([a-z0-9_]+)"', python))
+    assert len(used) > 30
+    assert used <= worded, f"codes without a wording in quarantine_reasons.csv: {sorted(used - worded)}"
