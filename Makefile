@@ -7,7 +7,7 @@ export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: setup browser demo test dev bench run clean
+.PHONY: setup browser demo test lint dev bench run clean
 
 setup:  ## install uv (from the package registry) and the locked environment
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -23,7 +23,12 @@ browser:  ## headless Chromium from Debian's packages, for the chart-page test
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
 	  || { echo "make browser: could not install chromium (apt-get as root)"; exit 1; }
 
-test: setup browser  ## the test suite (what CI runs)
+lint: setup  ## ruff (lint and format) on the Python, SQLFluff on the dbt SQL
+	$(UV) run --frozen --no-sync ruff check .
+	$(UV) run --frozen --no-sync ruff format --check .
+	$(UV) run --frozen --no-sync sqlfluff lint dbt_project/models dbt_project/tests --processes 2
+
+test: setup browser lint  ## lint, then the test suite (what CI runs)
 	$(UV) run --frozen --no-sync pytest
 
 dev: setup  ## the Dagster UI on the sample sources (sample portal on :8765, sample exports under data/sample_exports)

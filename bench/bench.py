@@ -96,8 +96,16 @@ def bench(dossiers: int, workdir: Path) -> list[tuple]:
         settings = Settings(warehouse=warehouse)
         env = {**os.environ, **dbt_env(settings)}
         cfg = {"url": url, "warehouse": str(warehouse), "publish": str(publish)}
-        dbt = [str(Path(sys.executable).with_name("dbt")), *dbt_build_args(settings),
-               "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path", str(workdir / "target")]
+        dbt = [
+            str(Path(sys.executable).with_name("dbt")),
+            *dbt_build_args(settings),
+            "--project-dir",
+            str(DBT_DIR),
+            "--profiles-dir",
+            str(DBT_DIR),
+            "--target-path",
+            str(workdir / "target"),
+        ]
 
         def phase(name, cmd, **kw):
             wall, rss, out = _measure(cmd, **kw)
@@ -130,14 +138,29 @@ def bench_collections(rows: int, workdir: Path) -> list[tuple]:
     print(f"  {rows:>11,} collection rows generated in {wall:.1f} s ({size:.2f} GiB of files)", flush=True)
     settings = Settings(warehouse=warehouse)
     env = {**os.environ, **dbt_env(settings)}
-    cfg = {"url": "", "warehouse": str(warehouse), "publish": str(workdir / "published"),
-           "moet": str(exports / "moet"), "payments": str(exports / "payments")}
-    dbt = [str(Path(sys.executable).with_name("dbt")), *dbt_build_args(settings),
-           "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path", str(workdir / "target")]
+    cfg = {
+        "url": "",
+        "warehouse": str(warehouse),
+        "publish": str(workdir / "published"),
+        "moet": str(exports / "moet"),
+        "payments": str(exports / "payments"),
+    }
+    dbt = [
+        str(Path(sys.executable).with_name("dbt")),
+        *dbt_build_args(settings),
+        "--project-dir",
+        str(DBT_DIR),
+        "--profiles-dir",
+        str(DBT_DIR),
+        "--target-path",
+        str(workdir / "target"),
+    ]
     out = []
-    for name, cmd, kw in (("intake (load)", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "intake"})], {}),
-                          ("dbt build", dbt, {"env": env, "cwd": DBT_DIR}),
-                          ("rerun: intake", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "intake"})], {})):
+    for name, cmd, kw in (
+        ("intake (load)", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "intake"})], {}),
+        ("dbt build", dbt, {"env": env, "cwd": DBT_DIR}),
+        ("rerun: intake", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "intake"})], {}),
+    ):
         wall, rss, text = _measure(cmd, **kw)
         loaded = json.loads(text.strip().splitlines()[-1])["rows"] if "intake" in name else ""
         out.append((rows, name, wall, rss, loaded))
@@ -172,8 +195,10 @@ def main(argv: list[str]) -> None:
             print(f"| {n:,} | {name} | {wall:.1f} | {rss:.2f} | {count} |")
         for n in sizes:
             first = [r for r in results if r[0] == n and not r[1].startswith("rerun")]
-            print(f"| {n:,} | **end to end** | **{sum(r[2] for r in first):.1f}** | "
-                  f"**{max(r[3] for r in first):.2f}** | |")
+            print(
+                f"| {n:,} | **end to end** | **{sum(r[2] for r in first):.1f}** | "
+                f"**{max(r[3] for r in first):.2f}** | |"
+            )
     if coll_results:
         print("\n| collection rows | phase | wall (s) | peak RSS (GiB) | rows loaded | load rate |")
         print("|---:|---|---:|---:|---:|---:|")

@@ -70,13 +70,14 @@ class Layout:
     NFD text in it is a warning). The quarantine, the reconciliation, the unit rule, the
     warnings, the GX quarantine suite and the Dagster intake assets all loop over
     ``LAYOUTS``; CONTRIBUTING.md has the recipe for a new one."""
-    source: str   # e.g. "payments.collections"
-    table: str    # raw table
-    folder: str   # "moet" or "payments"
-    key: str      # the field whose emptiness marks a row that may be a footer
+
+    source: str  # e.g. "payments.collections"
+    table: str  # raw table
+    folder: str  # "moet" or "payments"
+    key: str  # the field whose emptiness marks a row that may be a footer
     fields: tuple[Field, ...]
-    staging: str = ""      # dbt staging model
-    checked: str = ""      # dbt model with the row rules (set_aside_reason, reason_codes, is_kept)
+    staging: str = ""  # dbt staging model
+    checked: str = ""  # dbt model with the row rules (set_aside_reason, reason_codes, is_kept)
     unit_column: str = ""  # column of the checked model naming the unit a row belongs to
     nfd_warning: bool = True  # NFD text in the file is one warning per file and unit
     description: str = ""
@@ -87,8 +88,14 @@ class Layout:
 
     def dbt_registry(self) -> dict:
         """What the dbt project reads of this layout (the dbt var ``file_sources``)."""
-        return {"source": self.source, "raw_table": self.table, "staging": self.staging,
-                "checked": self.checked, "unit": self.unit_column, "nfd_warning": self.nfd_warning}
+        return {
+            "source": self.source,
+            "raw_table": self.table,
+            "staging": self.staging,
+            "checked": self.checked,
+            "unit": self.unit_column,
+            "nfd_warning": self.nfd_warning,
+        }
 
 
 F = Field
@@ -97,60 +104,107 @@ SCHOOL_YEAR = F("nam_hoc", ("năm học",))
 AMOUNT = F("so_tien", ("số tiền", "số tiền thu", "số tiền giao dịch", "thành tiền"))
 
 LAYOUTS: tuple[Layout, ...] = (
-    Layout("moet.schools", "moet_schools", "moet", "ma_truong", staging="stg_moet__schools",
-           checked="int_moet__schools_checked", unit_column="school_code",
-           description="Danh sách trường: school lists from the sector database.", fields=(
-        SCHOOL_CODE,
-        F("ten_truong", ("tên trường", "tên trường học")),
-        F("cap_hoc", ("cấp học", "cấp")),
-        F("loai_hinh", ("loại hình", "loại hình trường")),
-        F("don_vi_quan_ly", ("đơn vị quản lý", "cơ quan quản lý", "đơn vị chủ quản")),
-        F("huyen", ("huyện/thành phố", "huyện/thị xã/thành phố", "quận/huyện", "huyện", "huyện/tp")),
-        F("xa", ("xã/phường", "phường/xã", "xã/phường/thị trấn"), required=False),
-        F("so_hoc_sinh", ("số học sinh", "tổng số học sinh"), required=False),
-        F("so_giao_vien", ("số giáo viên", "tổng số giáo viên"), required=False),
-        F("trang_thai", ("trạng thái", "tình trạng"), required=False),
-    )),
-    Layout("moet.assessments", "moet_assessments", "moet", "ma_truong", staging="stg_moet__assessments",
-           checked="int_moet__assessments_checked", unit_column="school_code", nfd_warning=False,
-           description="Tự đánh giá chuyển đổi số (QĐ 4725): self-assessments.", fields=(
-        SCHOOL_CODE,
-        SCHOOL_YEAR,
-        F("diem_day_hoc", ("điểm cđs dạy học", "điểm chuyển đổi số dạy học", "điểm cđs trong dạy học")),
-        F("muc_day_hoc", ("mức dạy học", "mức cđs dạy học", "mức chuyển đổi số dạy học"), required=False),
-        F("diem_quan_tri", ("điểm cđs quản trị", "điểm chuyển đổi số quản trị", "điểm cđs trong quản trị")),
-        F("muc_quan_tri", ("mức quản trị", "mức cđs quản trị", "mức chuyển đổi số quản trị"), required=False),
-        F("ngay_danh_gia", ("ngày đánh giá", "ngày tự đánh giá")),
-    )),
-    Layout("payments.transactions", "payment_transactions", "payments", "ma_giao_dich",
-           staging="stg_payments__transactions", checked="int_payments__transactions_checked", unit_column="unit_code",
-           description="Giao dịch thanh toán phí, lệ phí trực tuyến: online fee payments.", fields=(
-        F("ma_giao_dich", ("mã giao dịch", "mã gd", "số giao dịch")),
-        F("ma_ho_so", ("mã hồ sơ", "số hồ sơ")),
-        F("ma_tthc", ("mã tthc", "mã thủ tục"), required=False),
-        AMOUNT,
-        F("trang_thai", ("trạng thái", "trạng thái giao dịch")),
-        F("kenh_thanh_toan", ("kênh thanh toán",), required=False),
-        F("ngan_hang", ("ngân hàng",), required=False),
-        F("thoi_gian_giao_dich", ("thời gian giao dịch", "ngày giao dịch", "thời gian thanh toán")),
-    )),
-    Layout("payments.collections", "school_collections", "payments", "ma_truong",
-           staging="stg_payments__collections", checked="int_payments__collections_checked", unit_column="school_code",
-           description="Các khoản thu tại trường: school collections, student codes pseudonymised.", fields=(
-        SCHOOL_CODE,
-        F("ma_hoc_sinh", ("mã học sinh", "mã định danh học sinh", "mã hs"), personal=True),
-        SCHOOL_YEAR,
-        F("khoan_thu", ("khoản thu", "tên khoản thu")),
-        AMOUNT,
-        F("hinh_thuc_thanh_toan", ("hình thức thanh toán", "hình thức thu", "phương thức thanh toán")),
-        F("ngay_thu", ("ngày thu", "ngày nộp")),
-        F("so_bien_lai", ("số biên lai", "số chứng từ", "số hóa đơn")),
-    )),
+    Layout(
+        "moet.schools",
+        "moet_schools",
+        "moet",
+        "ma_truong",
+        staging="stg_moet__schools",
+        checked="int_moet__schools_checked",
+        unit_column="school_code",
+        description="Danh sách trường: school lists from the sector database.",
+        fields=(
+            SCHOOL_CODE,
+            F("ten_truong", ("tên trường", "tên trường học")),
+            F("cap_hoc", ("cấp học", "cấp")),
+            F("loai_hinh", ("loại hình", "loại hình trường")),
+            F("don_vi_quan_ly", ("đơn vị quản lý", "cơ quan quản lý", "đơn vị chủ quản")),
+            F("huyen", ("huyện/thành phố", "huyện/thị xã/thành phố", "quận/huyện", "huyện", "huyện/tp")),
+            F("xa", ("xã/phường", "phường/xã", "xã/phường/thị trấn"), required=False),
+            F("so_hoc_sinh", ("số học sinh", "tổng số học sinh"), required=False),
+            F("so_giao_vien", ("số giáo viên", "tổng số giáo viên"), required=False),
+            F("trang_thai", ("trạng thái", "tình trạng"), required=False),
+        ),
+    ),
+    Layout(
+        "moet.assessments",
+        "moet_assessments",
+        "moet",
+        "ma_truong",
+        staging="stg_moet__assessments",
+        checked="int_moet__assessments_checked",
+        unit_column="school_code",
+        nfd_warning=False,
+        description="Tự đánh giá chuyển đổi số (QĐ 4725): self-assessments.",
+        fields=(
+            SCHOOL_CODE,
+            SCHOOL_YEAR,
+            F("diem_day_hoc", ("điểm cđs dạy học", "điểm chuyển đổi số dạy học", "điểm cđs trong dạy học")),
+            F("muc_day_hoc", ("mức dạy học", "mức cđs dạy học", "mức chuyển đổi số dạy học"), required=False),
+            F("diem_quan_tri", ("điểm cđs quản trị", "điểm chuyển đổi số quản trị", "điểm cđs trong quản trị")),
+            F("muc_quan_tri", ("mức quản trị", "mức cđs quản trị", "mức chuyển đổi số quản trị"), required=False),
+            F("ngay_danh_gia", ("ngày đánh giá", "ngày tự đánh giá")),
+        ),
+    ),
+    Layout(
+        "payments.transactions",
+        "payment_transactions",
+        "payments",
+        "ma_giao_dich",
+        staging="stg_payments__transactions",
+        checked="int_payments__transactions_checked",
+        unit_column="unit_code",
+        description="Giao dịch thanh toán phí, lệ phí trực tuyến: online fee payments.",
+        fields=(
+            F("ma_giao_dich", ("mã giao dịch", "mã gd", "số giao dịch")),
+            F("ma_ho_so", ("mã hồ sơ", "số hồ sơ")),
+            F("ma_tthc", ("mã tthc", "mã thủ tục"), required=False),
+            AMOUNT,
+            F("trang_thai", ("trạng thái", "trạng thái giao dịch")),
+            F("kenh_thanh_toan", ("kênh thanh toán",), required=False),
+            F("ngan_hang", ("ngân hàng",), required=False),
+            F("thoi_gian_giao_dich", ("thời gian giao dịch", "ngày giao dịch", "thời gian thanh toán")),
+        ),
+    ),
+    Layout(
+        "payments.collections",
+        "school_collections",
+        "payments",
+        "ma_truong",
+        staging="stg_payments__collections",
+        checked="int_payments__collections_checked",
+        unit_column="school_code",
+        description="Các khoản thu tại trường: school collections, student codes pseudonymised.",
+        fields=(
+            SCHOOL_CODE,
+            F("ma_hoc_sinh", ("mã học sinh", "mã định danh học sinh", "mã hs"), personal=True),
+            SCHOOL_YEAR,
+            F("khoan_thu", ("khoản thu", "tên khoản thu")),
+            AMOUNT,
+            F("hinh_thuc_thanh_toan", ("hình thức thanh toán", "hình thức thu", "phương thức thanh toán")),
+            F("ngay_thu", ("ngày thu", "ngày nộp")),
+            F("so_bien_lai", ("số biên lai", "số chứng từ", "số hóa đơn")),
+        ),
+    ),
 )
 
 HEADER_SCAN_ROWS = 40
-FOOTER_WORDS = ("tổng cộng", "tổng", "cộng", "người lập", "lập biểu", "thủ trưởng", "hiệu trưởng",
-                "kế toán", "giám đốc", "xác nhận", "ký tên", "ký, ghi rõ", "(ký", "ghi chú")
+FOOTER_WORDS = (
+    "tổng cộng",
+    "tổng",
+    "cộng",
+    "người lập",
+    "lập biểu",
+    "thủ trưởng",
+    "hiệu trưởng",
+    "kế toán",
+    "giám đốc",
+    "xác nhận",
+    "ký tên",
+    "ký, ghi rõ",
+    "(ký",
+    "ghi chú",
+)
 DATE_IN_TITLE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})|ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
 
 
@@ -166,16 +220,15 @@ def normalise_header(value) -> str:
     return text.strip(" *:.")
 
 
-_ALIASES = {layout.source: {normalise_header(a): f for f in layout.fields for a in f.aliases}
-            for layout in LAYOUTS}
+_ALIASES = {layout.source: {normalise_header(a): f for f in layout.fields for a in f.aliases} for layout in LAYOUTS}
 
 
 @dataclass
 class HeaderMatch:
     layout: Layout
-    row_index: int                   # 0-based index of the header's last row
-    columns: dict[str, int]          # field name -> column index
-    title_rows: list[list[str]]      # rows above the header block
+    row_index: int  # 0-based index of the header's last row
+    columns: dict[str, int]  # field name -> column index
+    title_rows: list[list[str]]  # rows above the header block
 
     @property
     def missing(self) -> list[str]:
@@ -213,7 +266,7 @@ def match_header(rows: list[list], layouts: tuple[Layout, ...]) -> HeaderMatch |
     if best is None:
         return None
     match = best[1]
-    match.title_rows = [[_cell_text(v) for v in r] for r in rows[:match.row_index]]
+    match.title_rows = [[_cell_text(v) for v in r] for r in rows[: match.row_index]]
     return match
 
 
@@ -262,12 +315,13 @@ def footer_start(rows: list[list[str]], key_index: int) -> int | None:
 @dataclass
 class FileRead:
     """What a reader learnt about a file, beside its rows."""
+
     layout: Layout
     sheets: list[str] = field(default_factory=list)
-    header_row: int = 0          # physical row (1-based) of the header's last row
-    rows_read: int = 0           # data rows handed on for landing
-    rows_blank: int = 0          # empty rows inside the data (not records)
-    rows_footer: int = 0         # totals and signature rows below the data
+    header_row: int = 0  # physical row (1-based) of the header's last row
+    rows_read: int = 0  # data rows handed on for landing
+    rows_blank: int = 0  # empty rows inside the data (not records)
+    rows_footer: int = 0  # totals and signature rows below the data
     encoding: str | None = None
     delimiter: str | None = None
     as_of: date | None = None
@@ -316,14 +370,16 @@ def _fill_merged(rows: list[list], merged, upto: int) -> None:
                     rows[r][c] = value
 
 
-def read_xlsx(path: Path, layouts: tuple[Layout, ...], key: bytes, label: str | None = None) -> tuple[pa.Table, FileRead]:
+def read_xlsx(
+    path: Path, layouts: tuple[Layout, ...], key: bytes, label: str | None = None
+) -> tuple[pa.Table, FileRead]:
     """Every sheet of the workbook that carries one layout's header, as one Arrow table of
     text columns plus ``_sheet`` and ``_row`` (the Excel row number)."""
     from python_calamine import CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
+    except Exception as exc:
         raise UnreadableFile("file_unreadable", f"không mở được tệp Excel: {exc}") from exc
     read: FileRead | None = None
     columns: dict[str, list] = {}
@@ -344,7 +400,7 @@ def read_xlsx(path: Path, layouts: tuple[Layout, ...], key: bytes, label: str | 
             read = FileRead(match.layout, header_row=match.row_index + 1, as_of=as_of_from_titles(match.title_rows))
             columns = {c: [] for c in [*match.layout.columns, "_sheet", "_row", "_row_seq"]}
         read.sheets.append(name)
-        body = rows[match.row_index + 1:]
+        body = rows[match.row_index + 1 :]
         key_index = match.columns[match.layout.key]
         end = footer_start(body, key_index)
         if end is not None:
@@ -365,15 +421,19 @@ def read_xlsx(path: Path, layouts: tuple[Layout, ...], key: bytes, label: str | 
             read.rows_read += 1
             columns["_row_seq"].append(read.rows_read)
     if read is None:
-        expected = "; ".join(f"{lay.source}: {', '.join(f.aliases[0] for f in lay.fields if f.required)}"
-                             for lay in layouts)
-        raise UnreadableFile("header_not_found",
-                             f"không tìm thấy dòng tiêu đề của mẫu nào trong tệp {label or path.name} "
-                             f"(cần các cột {expected})")
+        expected = "; ".join(
+            f"{lay.source}: {', '.join(f.aliases[0] for f in lay.fields if f.required)}" for lay in layouts
+        )
+        raise UnreadableFile(
+            "header_not_found",
+            f"không tìm thấy dòng tiêu đề của mẫu nào trong tệp {label or path.name} (cần các cột {expected})",
+        )
     if skipped_sheets:
         read.notes.append(f"sheets without a known header, not read: {', '.join(skipped_sheets)}")
-    schema = pa.schema([(c, pa.string()) for c in read.layout.columns]
-                       + [("_sheet", pa.string()), ("_row", pa.int64()), ("_row_seq", pa.int64())])
+    schema = pa.schema(
+        [(c, pa.string()) for c in read.layout.columns]
+        + [("_sheet", pa.string()), ("_row", pa.int64()), ("_row_seq", pa.int64())]
+    )
     return pa.table(columns, schema=schema), read
 
 
@@ -397,12 +457,13 @@ class CsvPlan:
        values spanning lines (the staged row count is then below ``body_lines``), the line
        numbers the csv module counted (``line_numbers``, registered as ``_csv_lines``).
     """
+
     path: Path
     read: FileRead
-    skip_lines: int              # physical lines before the first data line
-    width: int                   # columns in the header
+    skip_lines: int  # physical lines before the first data line
+    width: int  # columns in the header
     columns: dict[str, int]
-    body_lines: int = 0          # physical lines after the header
+    body_lines: int = 0  # physical lines after the header
 
     STAGE = "_csv_stage"
     CODES = "_csv_codes"
@@ -410,9 +471,11 @@ class CsvPlan:
     def reader_sql(self) -> str:
         names = {f"c{i}": "VARCHAR" for i in range(self.width)}
         delim = self.read.delimiter.replace("'", "''")
-        return (f"read_csv('{_sql_path(self.path)}', columns={names!r}, header=false, skip={self.skip_lines}, "
-                f"delim='{delim}', quote='\"', escape='\"', auto_detect=false, null_padding=true, "
-                f"strict_mode=false, encoding='utf-8')")
+        return (
+            f"read_csv('{_sql_path(self.path)}', columns={names!r}, header=false, skip={self.skip_lines}, "
+            f"delim='{delim}', quote='\"', escape='\"', auto_detect=false, null_padding=true, "
+            f"strict_mode=false, encoding='utf-8')"
+        )
 
     def stage_sql(self) -> str:
         trimmed = "".join(f", {_trimmed(f'c{j}')} as _p{j}" for _, j in self._personal())
@@ -426,11 +489,17 @@ class CsvPlan:
         ipad, opad = _hmac_pads(key)
         parts = [f"select distinct _p{j} as code from {self.STAGE}" for _, j in self._personal()]
         if not parts:
-            return (f"create or replace temp table {self.CODES} as "
-                    "select ''::varchar as code, ''::varchar as pseudonym where false", [])
-        return (f"""create or replace temp table {self.CODES} as
+            return (
+                f"create or replace temp table {self.CODES} as "
+                "select ''::varchar as code, ''::varchar as pseudonym where false",
+                [],
+            )
+        return (
+            f"""create or replace temp table {self.CODES} as
                     select code, sha256(?::blob || unhex(sha256(?::blob || encode(code)))) as pseudonym
-                    from ({" union ".join(parts)}) where nullif(code, '') is not null""", [opad, ipad])
+                    from ({" union ".join(parts)}) where nullif(code, '') is not null""",
+            [opad, ipad],
+        )
 
     def select_sql(self, exact_lines: bool) -> str:
         exprs, joins = [], []
@@ -446,10 +515,12 @@ class CsvPlan:
         line = f"{self.skip_lines} + r._ordinal" if exact_lines else "n.line"
         lines_join = "" if exact_lines else "join _csv_lines as n on n._ordinal = r._ordinal"
         not_blank = " or ".join(f"nullif(trim(r.c{j}), '') is not null" for j in self.columns.values())
-        return (f"select {', '.join(exprs)}, cast(null as varchar) as _sheet, cast({line} as bigint) as _row, "
-                f"r._ordinal as _row_seq "
-                f"from (select rowid + 1 as _ordinal, * from {self.STAGE}) as r {lines_join} {' '.join(joins)} "
-                f"where {not_blank}")
+        return (
+            f"select {', '.join(exprs)}, cast(null as varchar) as _sheet, cast({line} as bigint) as _row, "
+            f"r._ordinal as _row_seq "
+            f"from (select rowid + 1 as _ordinal, * from {self.STAGE}) as r {lines_join} {' '.join(joins)} "
+            f"where {not_blank}"
+        )
 
     def drop_sql(self) -> list[str]:
         return [f"drop table if exists {self.STAGE}", f"drop table if exists {self.CODES}"]
@@ -523,8 +594,9 @@ def plan_csv(path: Path, layouts: tuple[Layout, ...], work_dir: Path, label: str
         raise
 
 
-def _plan_utf8(utf8: Path, original: Path, encoding: str, layouts: tuple[Layout, ...], work_dir: Path,
-               label: str) -> CsvPlan:
+def _plan_utf8(
+    utf8: Path, original: Path, encoding: str, layouts: tuple[Layout, ...], work_dir: Path, label: str
+) -> CsvPlan:
     with open(utf8, "rb") as f:
         head = f.read(SNIFF_BYTES).decode("utf-8-sig", errors="replace")
     head = "".join(head.splitlines(keepends=True)[:HEADER_SCAN_ROWS])
@@ -537,8 +609,10 @@ def _plan_utf8(utf8: Path, original: Path, encoding: str, layouts: tuple[Layout,
             if best is None or score > best[0]:
                 best = (score, delimiter, match, rows)
     if best is None:
-        raise UnreadableFile("header_not_found", f"không tìm thấy dòng tiêu đề trong tệp {label} "
-                             f"(bảng mã {encoding}, dấu phân cách , ; hoặc tab)")
+        raise UnreadableFile(
+            "header_not_found",
+            f"không tìm thấy dòng tiêu đề trong tệp {label} (bảng mã {encoding}, dấu phân cách , ; hoặc tab)",
+        )
     _, delimiter, match, rows = best
     if match.missing:
         raise UnreadableFile("columns_missing", f"tệp {label} thiếu cột bắt buộc: {', '.join(match.missing)}")
@@ -547,8 +621,13 @@ def _plan_utf8(utf8: Path, original: Path, encoding: str, layouts: tuple[Layout,
     for _ in range(match.row_index + 1):
         next(reader)
     skip = reader.line_num
-    read = FileRead(match.layout, header_row=skip, encoding=encoding.replace("-sig", " BOM"),
-                    delimiter=delimiter, as_of=as_of_from_titles(match.title_rows))
+    read = FileRead(
+        match.layout,
+        header_row=skip,
+        encoding=encoding.replace("-sig", " BOM"),
+        delimiter=delimiter,
+        as_of=as_of_from_titles(match.title_rows),
+    )
 
     # Footer: among the last lines only, located in bytes so it can be cut off exactly.
     size = utf8.stat().st_size
@@ -557,8 +636,7 @@ def _plan_utf8(utf8: Path, original: Path, encoding: str, layouts: tuple[Layout,
         tail = f.read().splitlines(keepends=True)
     if size > TAIL_BYTES:
         tail = tail[1:]  # the first may be a partial line
-    tail_rows = [next(csv.reader([line.decode("utf-8", errors="replace")], delimiter=delimiter), [])
-                 for line in tail]
+    tail_rows = [next(csv.reader([line.decode("utf-8", errors="replace")], delimiter=delimiter), []) for line in tail]
     prepared = utf8
     start = footer_start(tail_rows, match.columns[match.layout.key])
     if start is not None:
@@ -570,8 +648,9 @@ def _plan_utf8(utf8: Path, original: Path, encoding: str, layouts: tuple[Layout,
             with open(utf8, "rb+") as f:
                 f.truncate(keep)
     width = max(len(rows[match.row_index]), max(match.columns.values()) + 1)
-    return CsvPlan(prepared, read, skip_lines=skip, width=width, columns=match.columns,
-                   body_lines=_count_lines(prepared) - skip)
+    return CsvPlan(
+        prepared, read, skip_lines=skip, width=width, columns=match.columns, body_lines=_count_lines(prepared) - skip
+    )
 
 
 def _work_file(work_dir: Path) -> Path:

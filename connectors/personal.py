@@ -41,7 +41,8 @@ def hash_key(raw: str | None) -> bytes:
     if not raw:
         raise MissingHashKey(
             "CCHC_HASH_KEY is not set: it keys the pseudonyms of personal data and must stay "
-            "the same for the life of the warehouse")
+            "the same for the life of the warehouse"
+        )
     return raw.encode("utf-8")
 
 

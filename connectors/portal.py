@@ -32,9 +32,9 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pyarrow as pa
@@ -101,9 +101,9 @@ class PortalClient:
     client_id: str
     client_secret: str = field(repr=False)
     page_size: int = MAX_PAGE_SIZE
-    timeout: float = 30.0            # stall: seconds without a byte from the server
+    timeout: float = 30.0  # stall: seconds without a byte from the server
     response_timeout: float = 120.0  # one whole answer, however it trickles
-    time_budget: float = 3600.0      # one walk of one endpoint (a run reads each once)
+    time_budget: float = 3600.0  # one walk of one endpoint (a run reads each once)
     max_page_bytes: int = 64 << 20
     max_attempts: int = 8
     backoff_base: float = 0.5
@@ -137,11 +137,12 @@ class PortalClient:
             raise PortalError(
                 f"portal {self._budget_for}: time budget of {self.time_budget:g} s spent after "
                 f"{self.requests_made} requests (CCHC_PORTAL_TIME_BUDGET_SECONDS); the next run goes on from "
-                "the last landed batch")
+                "the last landed batch"
+            )
         return left
 
     # ------------------------------------------------------------------ transport
-    def _retrying(self, url: str, attempt: Callable[[], "_Transient | T"]) -> T:
+    def _retrying(self, url: str, attempt: Callable[[], _Transient | T]) -> T:
         """Run ``attempt`` until it returns a result, backing off after transient faults."""
         last = "no answer"
         for n in range(1, self.max_attempts + 1):
@@ -150,11 +151,11 @@ class PortalClient:
                 return outcome
             last = outcome.why
             self._backoff(n, outcome.response, url, outcome.why)
-        raise PortalError(f"portal request to {safe_url(url)} failed after {self.max_attempts} attempts: "
-                          f"last {last}")
+        raise PortalError(f"portal request to {safe_url(url)} failed after {self.max_attempts} attempts: last {last}")
 
-    def _call(self, send: Callable[..., requests.Response], url: str,
-              **kwargs) -> "_Transient | tuple[requests.Response, bytes]":
+    def _call(
+        self, send: Callable[..., requests.Response], url: str, **kwargs
+    ) -> _Transient | tuple[requests.Response, bytes]:
         """One HTTP exchange, its body read within the answer's deadline and size cap;
         transient faults come back as ``_Transient``. Redirects are refused."""
         self.requests_made += 1
@@ -170,16 +171,24 @@ class PortalClient:
                 raise PortalError(
                     f"portal {safe_url(url)} answered HTTP {resp.status_code}, a redirect to "
                     f"{_origin(resp.headers.get('Location', ''))}: redirects are not followed (credentials go to "
-                    "CCHC_PORTAL_URL only); set CCHC_PORTAL_URL to the address that answers")
+                    "CCHC_PORTAL_URL only); set CCHC_PORTAL_URL to the address that answers"
+                )
             limit = self.max_page_bytes if resp.status_code == 200 else 4096
             body = _read_body(resp, deadline, limit)
         except _TooSlow:
             return _Transient(f"answer not complete within {min(self.response_timeout, remaining):g} s")
         except _TooLarge:
-            raise PortalError(f"portal {safe_url(url)} sent an answer larger than {self.max_page_bytes >> 20} MiB; "
-                              "ask for smaller pages (CCHC_PORTAL_PAGE_SIZE)") from None
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                urllib3.exceptions.HTTPError, OSError) as exc:
+            raise PortalError(
+                f"portal {safe_url(url)} sent an answer larger than {self.max_page_bytes >> 20} MiB; "
+                "ask for smaller pages (CCHC_PORTAL_PAGE_SIZE)"
+            ) from None
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+            urllib3.exceptions.HTTPError,
+            OSError,
+        ) as exc:
             return _Transient(type(exc).__name__)
         finally:
             resp.close()
@@ -199,12 +208,13 @@ class PortalClient:
             delay = random.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
         remaining = self._remaining()
         if delay >= remaining:
-            raise PortalError(f"portal {self._budget_for}: {why} on {safe_url(url)} and the time budget of "
-                              f"{self.time_budget:g} s (CCHC_PORTAL_TIME_BUDGET_SECONDS) leaves no time for the "
-                              f"retry in {delay:.0f} s")
+            raise PortalError(
+                f"portal {self._budget_for}: {why} on {safe_url(url)} and the time budget of "
+                f"{self.time_budget:g} s (CCHC_PORTAL_TIME_BUDGET_SECONDS) leaves no time for the "
+                f"retry in {delay:.0f} s"
+            )
         self.retries += 1
-        log.warning("portal: %s on %s; retry %d/%d in %.2fs", why, safe_url(url), attempt, self.max_attempts - 1,
-                    delay)
+        log.warning("portal: %s on %s; retry %d/%d in %.2fs", why, safe_url(url), attempt, self.max_attempts - 1, delay)
         self.sleep(delay)
 
     def _excerpt(self, body: bytes) -> str:
@@ -213,8 +223,7 @@ class PortalClient:
     # ------------------------------------------------------------------ auth
     def _fetch_token(self) -> str:
         url = f"{self.base_url}/oauth/token"
-        form = {"grant_type": "client_credentials", "client_id": self.client_id,
-                "client_secret": self.client_secret}
+        form = {"grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self.client_secret}
 
         def attempt():
             answer = self._call(self.session.post, url, data=form)
@@ -224,7 +233,8 @@ class PortalClient:
             if resp.status_code != 200:
                 raise PortalError(
                     f"portal token request to {safe_url(url)} refused (HTTP {resp.status_code}); "
-                    "check CCHC_PORTAL_CLIENT_ID and CCHC_PORTAL_CLIENT_SECRET")
+                    "check CCHC_PORTAL_CLIENT_ID and CCHC_PORTAL_CLIENT_SECRET"
+                )
             try:
                 token = json.loads(body)["access_token"]
             except (ValueError, KeyError, TypeError, RecursionError):
@@ -255,8 +265,9 @@ class PortalClient:
             else:
                 raise PortalError(f"portal GET {safe_url(url)} keeps answering HTTP 401 after new tokens")
             if resp.status_code != 200:
-                raise PortalError(f"portal GET {safe_url(url)} answered HTTP {resp.status_code}: "
-                                  f"{self._excerpt(raw)!r}")
+                raise PortalError(
+                    f"portal GET {safe_url(url)} answered HTTP {resp.status_code}: {self._excerpt(raw)!r}"
+                )
             try:
                 body = json.loads(raw)
             except (ValueError, RecursionError):
@@ -268,8 +279,9 @@ class PortalClient:
         return self._retrying(url, attempt)
 
     # ------------------------------------------------------------------ lists
-    def _walk(self, endpoint: str, path: str, params: dict, keyset: tuple[str, datetime] | None = None
-              ) -> Iterator[Page]:
+    def _walk(
+        self, endpoint: str, path: str, params: dict, keyset: tuple[str, datetime] | None = None
+    ) -> Iterator[Page]:
         """Read one endpoint page by page until a short or empty page.
 
         The records are trusted, not the server's ``size``: the longest page seen is the
@@ -304,24 +316,39 @@ class PortalClient:
             longest = len(rows)
             if size != len(rows) and not warned:
                 warned = True
-                log.warning("portal %s: the server announced size=%s but sent %d records a page; reading on "
-                            "until a short or empty page", endpoint, body.get("size"), len(rows))
+                log.warning(
+                    "portal %s: the server announced size=%s but sent %d records a page; reading on "
+                    "until a short or empty page",
+                    endpoint,
+                    body.get("size"),
+                    len(rows),
+                )
             window_rows += len(rows)
             if announced is None:
                 announced = total if total is not None else 0
                 limit = announced + max(TOTAL_GROWTH_RECORDS, int(announced * TOTAL_GROWTH_SHARE))
                 max_pages = math.ceil(limit / max(1, longest // 2)) + EXTRA_PAGES
             if total is not None and consumed + total > limit:
-                raise PortalError(f"portal {endpoint}: the announced total grew from {announced} to "
-                                  f"{consumed + total} while reading; stopped (the server is not paging a fixed "
-                                  "window)")
+                raise PortalError(
+                    f"portal {endpoint}: the announced total grew from {announced} to "
+                    f"{consumed + total} while reading; stopped (the server is not paging a fixed "
+                    "window)"
+                )
             if pages_read >= max_pages:
-                raise PortalError(f"portal {endpoint}: {pages_read} pages read for {announced} records announced; "
-                                  "stopped (the server's pages do not end)")
+                raise PortalError(
+                    f"portal {endpoint}: {pages_read} pages read for {announced} records announced; "
+                    "stopped (the server's pages do not end)"
+                )
             last = None
             if keyset:
-                last = next((t for t in (parse_ts(r.get("NgayCapNhat")) for r in reversed(rows)
-                                         if isinstance(r, dict)) if t is not None), None)
+                last = next(
+                    (
+                        t
+                        for t in (parse_ts(r.get("NgayCapNhat")) for r in reversed(rows) if isinstance(r, dict))
+                        if t is not None
+                    ),
+                    None,
+                )
             if last is not None and last > lo:
                 # the records before `last` are done; those at `last` are read again
                 at_last = sum(1 for r in rows if isinstance(r, dict) and parse_ts(r.get("NgayCapNhat")) == last)
@@ -340,13 +367,13 @@ class PortalClient:
         The contract sets no order for ratings, so this is a plain page walk; a rating that
         shifts between pages is caught by the next run's overlap (a re-read counts once).
         """
-        yield from self._walk("danh-gia", "/api/v1/danh-gia",
-                              {"tuNgay": format_ts(since), "denNgay": format_ts(until)})
+        yield from self._walk("danh-gia", "/api/v1/danh-gia", {"tuNgay": format_ts(since), "denNgay": format_ts(until)})
 
     def dossiers(self, since: datetime, until: datetime) -> Iterator[Page]:
         """Dossiers with ``since <= NgayCapNhat <= until``, keyset-paginated (module doc)."""
-        yield from self._walk("ho-so", "/api/v1/ho-so", {"denNgayCapNhat": format_ts(until)},
-                              keyset=("tuNgayCapNhat", since))
+        yield from self._walk(
+            "ho-so", "/api/v1/ho-so", {"denNgayCapNhat": format_ts(until)}, keyset=("tuNgayCapNhat", since)
+        )
 
 
 class _TooSlow(Exception):
@@ -390,7 +417,8 @@ _SECRET_PARAM = re.compile(r"token|secret|key|pass|sig|auth|credential", re.IGNO
 _SECRET_TEXT = re.compile(
     r"(?i)(bearer|basic)\s+[^\s\"',;}]+"
     r"|((?:access_|refresh_)?token|client_secret|secret|password|authorization|api[_-]?key)"
-    r"([\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|basic)\s+)?[^\s\"',;&}]+")
+    r"([\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|basic)\s+)?[^\s\"',;&}]+"
+)
 
 
 def safe_url(url: str) -> str:
@@ -402,8 +430,9 @@ def safe_url(url: str) -> str:
     host = parts.hostname or ""
     if parts.port:
         host = f"{host}:{parts.port}"
-    query = urlencode([(k, "***" if _SECRET_PARAM.search(k) else v)
-                       for k, v in parse_qsl(parts.query, keep_blank_values=True)])
+    query = urlencode(
+        [(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    )
     return urlunsplit((parts.scheme, host, parts.path, query, ""))
 
 
@@ -420,8 +449,7 @@ def excerpt(body: bytes, secrets: tuple[str, ...] = ()) -> str:
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
-    text = _SECRET_TEXT.sub(lambda m: (m.group(1) + " ***") if m.group(1) else (m.group(2) + m.group(3) + "***"),
-                            text)
+    text = _SECRET_TEXT.sub(lambda m: (m.group(1) + " ***") if m.group(1) else (m.group(2) + m.group(3) + "***"), text)
     text = "".join(c if c.isprintable() else " " for c in text)
     text = re.sub(r"\s+", " ", text).strip()
     return text[:EXCERPT_CHARS] + ("…" if len(text) > EXCERPT_CHARS else "")
@@ -454,12 +482,14 @@ def page_to_arrow(page: Page, scrub: Callable[[dict], dict] | None = None):
         rec = scrub(rec) if scrub is not None else without_personal(rec)
         payloads.append(json.dumps(rec, ensure_ascii=False, separators=(",", ":")))
     n = len(payloads)
-    return pa.table({
-        "_source": pa.array([page.url] * n, pa.string()),
-        "_page": pa.array([page.page] * n, pa.int32()),
-        "_row": pa.array(range(1, n + 1), pa.int32()),
-        "payload": pa.array(payloads, pa.string()),
-    })
+    return pa.table(
+        {
+            "_source": pa.array([page.url] * n, pa.string()),
+            "_page": pa.array([page.page] * n, pa.int32()),
+            "_row": pa.array(range(1, n + 1), pa.int32()),
+            "payload": pa.array(payloads, pa.string()),
+        }
+    )
 
 
 def prefetched(pages: Iterator[Page], depth: int = 2) -> Iterator[Page]:

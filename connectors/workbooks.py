@@ -62,7 +62,8 @@ def check_workbook(path: Path, limits: WorkbookLimits, label: str) -> None:
                 raise UnreadableFile(
                     "workbook_too_large",
                     f"tệp {label} giải nén ra {inflated >> 20} MiB, vượt giới hạn "
-                    f"{limits.max_uncompressed_bytes >> 20} MiB (CCHC_XLSX_MAX_MB)")
+                    f"{limits.max_uncompressed_bytes >> 20} MiB (CCHC_XLSX_MAX_MB)",
+                )
             for member in members:
                 if not re.fullmatch(r"xl/worksheets/[^/]+\.xml", member.filename):
                     continue
@@ -77,14 +78,17 @@ def check_workbook(path: Path, limits: WorkbookLimits, label: str) -> None:
                     raise UnreadableFile(
                         "workbook_too_large",
                         f"tệp {label}: trang {member.filename.rsplit('/', 1)[-1]} khai báo "
-                        f"{rows:,} dòng × {cols:,} cột, vượt giới hạn {limits.max_cells:,} ô (CCHC_XLSX_MAX_CELLS)")
+                        f"{rows:,} dòng × {cols:,} cột, vượt giới hạn {limits.max_cells:,} ô (CCHC_XLSX_MAX_CELLS)",
+                    )
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
-        raise UnreadableFile("file_unreadable", f"tệp {label} không phải tệp Excel .xlsx hợp lệ: "
-                             f"{type(exc).__name__}") from exc
+        raise UnreadableFile(
+            "file_unreadable", f"tệp {label} không phải tệp Excel .xlsx hợp lệ: {type(exc).__name__}"
+        ) from exc
 
 
-def read_xlsx_bounded(path: Path, folder: str, key: bytes, label: str, work_dir: Path,
-                      limits: WorkbookLimits = WorkbookLimits()) -> tuple[pa.Table, FileRead]:
+def read_xlsx_bounded(
+    path: Path, folder: str, key: bytes, label: str, work_dir: Path, limits: WorkbookLimits = WorkbookLimits()
+) -> tuple[pa.Table, FileRead]:
     """``read_xlsx`` of the layouts of ``folder``, checked first, then run in a bounded child."""
     check_workbook(path, limits, label)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -94,12 +98,25 @@ def read_xlsx_bounded(path: Path, folder: str, key: bytes, label: str, work_dir:
     try:
         try:
             done = subprocess.run(
-                [sys.executable, "-m", "connectors.workbooks", str(path), folder, label, str(out),
-                 str(limits.max_memory_bytes)],
-                input=key, capture_output=True, timeout=limits.max_seconds, check=False)
+                [
+                    sys.executable,
+                    "-m",
+                    "connectors.workbooks",
+                    str(path),
+                    folder,
+                    label,
+                    str(out),
+                    str(limits.max_memory_bytes),
+                ],
+                input=key,
+                capture_output=True,
+                timeout=limits.max_seconds,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
-            raise UnreadableFile("workbook_too_large",
-                                 f"tệp {label}: đọc quá {limits.max_seconds:g} giây (CCHC_XLSX_MAX_SECONDS)") from None
+            raise UnreadableFile(
+                "workbook_too_large", f"tệp {label}: đọc quá {limits.max_seconds:g} giây (CCHC_XLSX_MAX_SECONDS)"
+            ) from None
         if done.returncode != 0:
             failure = _failure(done.stdout)
             if failure is not None:
@@ -107,7 +124,8 @@ def read_xlsx_bounded(path: Path, folder: str, key: bytes, label: str, work_dir:
             raise UnreadableFile(
                 "workbook_too_large",
                 f"tệp {label}: trình đọc Excel dừng (mã {done.returncode}), có thể do tệp cần quá "
-                f"{limits.max_memory_bytes >> 20} MiB bộ nhớ (CCHC_XLSX_MAX_MEMORY_MB)")
+                f"{limits.max_memory_bytes >> 20} MiB bộ nhớ (CCHC_XLSX_MAX_MEMORY_MB)",
+            )
         info = json.loads(done.stdout)
         with pa.memory_map(str(out)) as source:
             table = pa.ipc.open_file(source).read_all()
@@ -142,9 +160,15 @@ def _child(argv: list[str]) -> int:
         print(json.dumps({"reason_code": exc.reason_code, "message": str(exc)}, ensure_ascii=False))
         return 3
     except MemoryError:
-        print(json.dumps({"reason_code": "workbook_too_large",
-                          "message": f"tệp {label} cần quá {limit >> 20} MiB bộ nhớ (CCHC_XLSX_MAX_MEMORY_MB)"},
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "reason_code": "workbook_too_large",
+                    "message": f"tệp {label} cần quá {limit >> 20} MiB bộ nhớ (CCHC_XLSX_MAX_MEMORY_MB)",
+                },
+                ensure_ascii=False,
+            )
+        )
         return 4
     with pa.OSFile(out, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)

@@ -16,16 +16,16 @@ import json
 import logging
 import os
 import shutil
-from decimal import Decimal
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-import duckdb  # noqa: E402
+import duckdb
 
-from expectations.suite import Suite  # noqa: E402
+from expectations.suite import Suite
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +62,9 @@ class SuiteOutcome:
             return f"{self.suite.name}: could not run: {self.error}"
         if self.passed:
             return f"{self.suite.name}: passed ({self.rows} rows)"
-        parts = [f"{e.expectation}({e.column or ''}): {e.unexpected_count} rows, e.g. {e.examples[:3]}"
-                 for e in self.failed]
+        parts = [
+            f"{e.expectation}({e.column or ''}): {e.unexpected_count} rows, e.g. {e.examples[:3]}" for e in self.failed
+        ]
         return f"{self.suite.name}: FAILED on {self.rows} rows: " + "; ".join(parts)
 
 
@@ -82,8 +83,14 @@ def _key(cfg) -> str:
     return f"{cfg.type}:{column}"
 
 
-def run_suites(warehouse: Path | str, suites: Sequence[Suite], gx_dir: Path | str,
-               batch_rows: int = 500_000, memory_limit: str = "2GB", threads: int = 2) -> list[SuiteOutcome]:
+def run_suites(
+    warehouse: Path | str,
+    suites: Sequence[Suite],
+    gx_dir: Path | str,
+    batch_rows: int = 500_000,
+    memory_limit: str = "2GB",
+    threads: int = 2,
+) -> list[SuiteOutcome]:
     """Validate every suite against the warehouse (opened read-only); build the Data Docs."""
     import great_expectations as gx
 
@@ -108,10 +115,12 @@ def run_suites(warehouse: Path | str, suites: Sequence[Suite], gx_dir: Path | st
                     asset = source.get_asset(suite.name)
                 except LookupError:
                     asset = source.add_dataframe_asset(suite.name)
-                batch_def = next((b for b in asset.batch_definitions if b.name == "batch"), None) \
-                    or asset.add_batch_definition_whole_dataframe("batch")
+                batch_def = next(
+                    (b for b in asset.batch_definitions if b.name == "batch"), None
+                ) or asset.add_batch_definition_whole_dataframe("batch")
                 validation = context.validation_definitions.add_or_update(
-                    gx.ValidationDefinition(name=suite.name, data=batch_def, suite=gx_suite))
+                    gx.ValidationDefinition(name=suite.name, data=batch_def, suite=gx_suite)
+                )
                 for frame in _batches(con, suite.query, batch_rows):
                     _validate(validation, frame, outcome)
             except Exception as exc:  # a suite that cannot run is a failed check, with its reason
@@ -166,20 +175,24 @@ def _batches(con: duckdb.DuckDBPyConnection, query: str, batch_rows: int) -> Ite
 
 
 def _validate(validation, frame, outcome: SuiteOutcome) -> None:
-    result = validation.run(batch_parameters={"dataframe": frame},
-                            result_format={"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES})
+    result = validation.run(
+        batch_parameters={"dataframe": frame},
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES},
+    )
     outcome.rows += len(frame)
     outcome.batches += 1
     for r in result.results:
         key = _key(r.expectation_config)
-        seen = outcome.expectations.setdefault(key, ExpectationOutcome(
-            r.expectation_config.type, key.split(":", 1)[1] or None, True))
+        seen = outcome.expectations.setdefault(
+            key, ExpectationOutcome(r.expectation_config.type, key.split(":", 1)[1] or None, True)
+        )
         info = r.result or {}
         seen.success = seen.success and bool(r.success)
         seen.unexpected_count += int(info.get("unexpected_count") or 0)
         if not r.success and len(seen.examples) < EXAMPLES:
-            examples = info.get("partial_unexpected_list") or ([info.get("observed_value")]
-                                                                if "observed_value" in info else [])
+            examples = info.get("partial_unexpected_list") or (
+                [info.get("observed_value")] if "observed_value" in info else []
+            )
             seen.examples += [_plain(v) for v in examples][: EXAMPLES - len(seen.examples)]
 
 

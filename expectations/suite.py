@@ -24,10 +24,13 @@ def unique_key_suite(name: str, asset: str, table: str, columns: Sequence[str], 
 
     cols = ", ".join(columns)
     return Suite(
-        name=name, asset=asset,
+        name=name,
+        asset=asset,
         query=f"select {cols}, count(*) as copies from {table} group by {cols} having count(*) > 1",
         expectations=lambda: [gx.expectations.ExpectTableRowCountToEqual(value=0)],
-        blocking=True, description=description)
+        blocking=True,
+        description=description,
+    )
 
 
 def schema_suite(name: str, asset: str, table: str, columns: Sequence[str], description: str) -> Suite:
@@ -35,6 +38,10 @@ def schema_suite(name: str, asset: str, table: str, columns: Sequence[str], desc
     import great_expectations as gx
 
     return Suite(
-        name=name, asset=asset, query=f"select * from {table} limit 0",
+        name=name,
+        asset=asset,
+        query=f"select * from {table} limit 0",
         expectations=lambda: [gx.expectations.ExpectTableColumnsToMatchSet(column_set=list(columns), exact_match=True)],
-        blocking=True, description=description)
+        blocking=True,
+        description=description,
+    )

@@ -45,9 +45,11 @@ def run_pipeline(settings: Settings, suites=None, job_name: str | None = None, r
         job = defs.resolve_job_def(job_name or PIPELINE_JOB)
         instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
         started = time.monotonic()
-        result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}},
-                                                    **(run_config or {})})
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}, **(run_config or {})},
+        )
     elapsed = time.monotonic() - started
     if result.success:
         log.info("pipeline finished in %.1fs; publication at %s", elapsed, settings.publish_dir)
@@ -59,11 +61,16 @@ def run_pipeline(settings: Settings, suites=None, job_name: str | None = None, r
         meta = {k: getattr(v, "value", v) for k, v in (check.metadata or {}).items()}
         count = meta.get("failed_row_count", meta.get("dagster_dbt/failed_row_count", "?"))
         severity = "warning" if str(check.severity).endswith("WARN") else "rule"
-        print(f"  {severity} {check.check_name} on {check.asset_key.to_user_string()}: {count} rows failed",
-              file=sys.stderr)
+        print(
+            f"  {severity} {check.check_name} on {check.asset_key.to_user_string()}: {count} rows failed",
+            file=sys.stderr,
+        )
         for failure in meta.get("failed_expectations") or []:
-            print(f"    {failure['expectation']} ({failure['column']}): {failure['rows']} rows, "
-                  f"e.g. {failure['examples'][:3]}", file=sys.stderr)
+            print(
+                f"    {failure['expectation']} ({failure['column']}): {failure['rows']} rows, "
+                f"e.g. {failure['examples'][:3]}",
+                file=sys.stderr,
+            )
         for example in dbt_failure_examples(settings, check.check_name):
             print(f"    e.g. {example}", file=sys.stderr)
     for event in result.get_step_failure_events():
@@ -89,8 +96,9 @@ def dbt_failure_examples(settings: Settings, test_name: str, limit: int = 3) -> 
         con.close()
 
 
-def print_scorecard(settings: Settings, period_type: str = "year", unit: str = "ALL",
-                    period_key: str | None = None) -> None:
+def print_scorecard(
+    settings: Settings, period_type: str = "year", unit: str = "ALL", period_key: str | None = None
+) -> None:
     import duckdb
 
     path = Path(settings.publish_dir) / "warehouse.duckdb"
@@ -111,7 +119,8 @@ def print_scorecard(settings: Settings, period_type: str = "year", unit: str = "
                           and s.period_key in (select school_year from marts.period_school_years
                                                where period_type = $type and ($key is null or period_key = $key))))
                order by s.period_type = 'school_year', s.period_key, s.kpi_code""",
-            {"unit": unit, "type": period_type, "key": period_key}).fetchall()
+            {"unit": unit, "type": period_type, "key": period_key},
+        ).fetchall()
         quarantined = con.execute("select count(*) from marts.quarantine").fetchone()[0]
         rejected = con.execute("""select q.record_key, q.reason_vi, json_extract_string(q.record, '$.reason')
                                   from marts.quarantine as q where q.source_name = 'files' order by 1""").fetchall()
@@ -120,13 +129,17 @@ def print_scorecard(settings: Settings, period_type: str = "year", unit: str = "
     finally:
         con.close()
     print(f"\nKPI scorecard (Bảng chỉ số CCHC) - {unit}, by {period_type}")
-    print(f"{'period':<10} {'kpi_code':<34} {'numerator':>10} {'denominator':>12} {'value':>8} {'target':>7}  met  chỉ số")
+    print(
+        f"{'period':<10} {'kpi_code':<34} {'numerator':>10} {'denominator':>12} {'value':>8} {'target':>7}  met  chỉ số"
+    )
     for key, kpi, name, num, den, value, target, met, status in rows:
         val = f"{100 * value:7.2f}%" if value is not None else "    n/a"
         tgt = f"{100 * target:6.1f}%" if target is not None else "     - "
         flag = {True: "yes", False: "NO", None: "-"}[met] if status == "ok" else status
-        print(f"{key:<10} {kpi:<34} {num if num is not None else '-':>10} "
-              f"{den if den is not None else '-':>12} {val:>8} {tgt:>7}  {flag:<4} {name or ''}")
+        print(
+            f"{key:<10} {kpi:<34} {num if num is not None else '-':>10} "
+            f"{den if den is not None else '-':>12} {val:>8} {tgt:>7}  {flag:<4} {name or ''}"
+        )
     print(f"\nquarantined records (hồ sơ bị cách ly): {quarantined}")
     print(f"files loaded (tệp đã nạp): {files[0]} with {files[1]} rows")
     for key, reason_vi, detail in rejected:
@@ -144,9 +157,11 @@ def _free_port() -> int:
 def start_sample_portal(dossiers: int, year: int, port: int | None = None) -> tuple[subprocess.Popen, str]:
     """The sample portal in its own process (it has a core to itself while we ingest)."""
     port = port or _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "sandbox.portal", "--port", str(port),
-                             "--dossiers", str(dossiers), "--year", str(year)],
-                            cwd=PROJECT_DIR, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandbox.portal", "--port", str(port), "--dossiers", str(dossiers), "--year", str(year)],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -155,7 +170,7 @@ def start_sample_portal(dossiers: int, year: int, port: int | None = None) -> tu
                 return proc, url
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError("the sample portal did not start")
+                raise RuntimeError("the sample portal did not start") from None
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError("the sample portal did not answer within 30 s")
@@ -219,8 +234,11 @@ def _demo(args, data_dir: Path) -> int:
 def cmd_run(args) -> int:
     settings = Settings.from_env()
     if not settings.hash_key:
-        print("cchc run: CCHC_HASH_KEY is not set. It keys the pseudonyms of personal data and must stay "
-              "the same for the life of the warehouse; set it (e.g. in .env) and run again.", file=sys.stderr)
+        print(
+            "cchc run: CCHC_HASH_KEY is not set. It keys the pseudonyms of personal data and must stay "
+            "the same for the life of the warehouse; set it (e.g. in .env) and run again.",
+            file=sys.stderr,
+        )
         return 2
     ok = run_pipeline(settings)
     if ok:
@@ -247,8 +265,11 @@ def cmd_report(args) -> int:
     if args.final:
         from orchestration.definitions import FINALIZE_JOB
 
-        if not run_pipeline(settings, job_name=FINALIZE_JOB,
-                            run_config={"ops": {"raw__report_finals": {"config": {"period_key": args.period}}}}):
+        if not run_pipeline(
+            settings,
+            job_name=FINALIZE_JOB,
+            run_config={"ops": {"raw__report_finals": {"config": {"period_key": args.period}}}},
+        ):
             return 1
         print(f"report {args.period} is final: its figures are kept as reported from now on")
     target = (Path(settings.publish_dir) / "current").resolve() / "reports"
@@ -282,8 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--year", type=int, default=2024)
     p.add_argument("--collections", type=int, default=2_500_000, help="school-collection rows in the sample CSVs")
     p.add_argument("--data-dir", default=str(DEMO_DIR))
-    p.add_argument("--keep", action="store_true",
-                   help="keep the working warehouse of the last demo (an incremental rerun)")
+    p.add_argument(
+        "--keep", action="store_true", help="keep the working warehouse of the last demo (an incremental rerun)"
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("run", help="run the whole pipeline once against the configured sources")
@@ -297,10 +319,16 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_scorecard)
 
     p = sub.add_parser("report", help="write the report of an official reporting period from the publication")
-    p.add_argument("--period", required=True,
-                   help="a period key: an official reporting period (2024-BC-Q1) or a calendar one (2024-Q1, 2024-03)")
-    p.add_argument("--final", action="store_true",
-                   help="make the report final: keep its published figures as reported, rebuild and publish")
+    p.add_argument(
+        "--period",
+        required=True,
+        help="a period key: an official reporting period (2024-BC-Q1) or a calendar one (2024-Q1, 2024-03)",
+    )
+    p.add_argument(
+        "--final",
+        action="store_true",
+        help="make the report final: keep its published figures as reported, rebuild and publish",
+    )
     p.add_argument("--demo", action="store_true", help="use the demo's publication")
     p.set_defaults(func=cmd_report)
 

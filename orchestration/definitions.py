@@ -40,14 +40,25 @@ def build_definitions(settings: Settings | None = None, suites=None) -> Definiti
 
     # Every step that touches the DuckDB file runs in one process, one after another:
     # DuckDB refuses even a read-only open while another process writes.
-    pipeline = define_asset_job(PIPELINE_JOB, selection=AssetSelection.all() - AssetSelection.assets(FINALS_KEY),
-                                executor_def=in_process_executor,
-                                description="Ingest the portal and the dropped files, build the dbt models and checks, publish.")
-    finalize = define_asset_job(FINALIZE_JOB, selection=AssetSelection.assets(FINALS_KEY).downstream(),
-                                executor_def=in_process_executor,
-                                description="Make a reporting period's report final, rebuild and publish.")
-    daily = ScheduleDefinition(name="cchc_daily", job=pipeline, cron_schedule="0 2 * * *",
-                               execution_timezone="Asia/Ho_Chi_Minh", default_status=DefaultScheduleStatus.RUNNING)
+    pipeline = define_asset_job(
+        PIPELINE_JOB,
+        selection=AssetSelection.all() - AssetSelection.assets(FINALS_KEY),
+        executor_def=in_process_executor,
+        description="Ingest the portal and the dropped files, build the dbt models and checks, publish.",
+    )
+    finalize = define_asset_job(
+        FINALIZE_JOB,
+        selection=AssetSelection.assets(FINALS_KEY).downstream(),
+        executor_def=in_process_executor,
+        description="Make a reporting period's report final, rebuild and publish.",
+    )
+    daily = ScheduleDefinition(
+        name="cchc_daily",
+        job=pipeline,
+        cron_schedule="0 2 * * *",
+        execution_timezone="Asia/Ho_Chi_Minh",
+        default_status=DefaultScheduleStatus.RUNNING,
+    )
     return Definitions(
         assets=[*ingest_assets, dbt_assets_def, publish_asset, report_finals],
         asset_checks=[build_quality_checks() if suites is None else build_quality_checks(suites)],

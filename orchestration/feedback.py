@@ -64,16 +64,29 @@ def write_feedback(con: duckdb.DuckDBPyConnection, target: Path, department: str
     written = {}
     for unit_code, unit_name in units:
         wb = Workbook(write_only=True)
-        quarantined = con.execute(f"select {q_cols} from marts.quarantine where unit_code = ? "
-                                  "order by source_name, source_location", [unit_code]).fetchall()
-        warned = con.execute(f"select {w_cols} from marts.data_warnings where unit_code = ? "
-                             "order by source_name, source_location, warning_code", [unit_code]).fetchall()
-        _sheet(wb, "Hồ sơ bị cách ly",
-               f"{department} — DANH SÁCH BẢN GHI BỊ CÁCH LY CẦN ĐIỀU CHỈNH — {unit_name} ({unit_code}) — ngày {today}",
-               QUARANTINE_COLUMNS, quarantined)
-        _sheet(wb, "Cảnh báo",
-               f"{department} — DANH SÁCH CẢNH BÁO DỮ LIỆU — {unit_name} ({unit_code}) — ngày {today}",
-               WARNING_COLUMNS, warned)
+        quarantined = con.execute(
+            f"select {q_cols} from marts.quarantine where unit_code = ? order by source_name, source_location",
+            [unit_code],
+        ).fetchall()
+        warned = con.execute(
+            f"select {w_cols} from marts.data_warnings where unit_code = ? "
+            "order by source_name, source_location, warning_code",
+            [unit_code],
+        ).fetchall()
+        _sheet(
+            wb,
+            "Hồ sơ bị cách ly",
+            f"{department} — DANH SÁCH BẢN GHI BỊ CÁCH LY CẦN ĐIỀU CHỈNH — {unit_name} ({unit_code}) — ngày {today}",
+            QUARANTINE_COLUMNS,
+            quarantined,
+        )
+        _sheet(
+            wb,
+            "Cảnh báo",
+            f"{department} — DANH SÁCH CẢNH BÁO DỮ LIỆU — {unit_name} ({unit_code}) — ngày {today}",
+            WARNING_COLUMNS,
+            warned,
+        )
         # a unit code is data: the file name is a safe encoding of it (escaping.file_stem)
         path = inside(target, f"{file_stem(unit_code)}.xlsx")
         wb.save(path)

@@ -29,9 +29,11 @@ def finalize_report(settings: Settings, period_key: str) -> int:
     pub = duckdb.connect(str(published), read_only=True)
     try:
         release_id = pub.execute("select release_id from marts.release_info").fetchone()[0]
-        rows = pub.execute("""select period_key, unit_code, kpi_code, numerator, denominator
+        rows = pub.execute(
+            """select period_key, unit_code, kpi_code, numerator, denominator
                               from marts.kpi_scorecard where period_type = 'report' and period_key = ?""",
-                           [period_key]).fetchall()
+            [period_key],
+        ).fetchall()
     finally:
         pub.close()
     if not rows:
@@ -41,6 +43,7 @@ def finalize_report(settings: Settings, period_key: str) -> int:
         before = con.execute("select count(*) from raw.report_finals where period_key = ?", [period_key]).fetchone()[0]
         con.executemany(
             "insert into raw.report_finals values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing",
-            [[*r, now, release_id] for r in rows])
+            [[*r, now, release_id] for r in rows],
+        )
         after = con.execute("select count(*) from raw.report_finals where period_key = ?", [period_key]).fetchone()[0]
     return after - before

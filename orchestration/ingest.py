@@ -39,21 +39,39 @@ class IngestResult:
     cursor: datetime | None = None
 
     def as_metadata(self) -> dict:
-        return {k: (v.isoformat(sep=" ") if isinstance(v, datetime) else v)
-                for k, v in self.__dict__.items() if v is not None}
+        return {
+            k: (v.isoformat(sep=" ") if isinstance(v, datetime) else v)
+            for k, v in self.__dict__.items()
+            if v is not None
+        }
 
 
 def client_from_settings(settings: Settings) -> PortalClient:
     if not settings.portal_client_id or not settings.portal_client_secret:
         raise RuntimeError("CCHC_PORTAL_CLIENT_ID and CCHC_PORTAL_CLIENT_SECRET must be set to read the portal")
-    return PortalClient(settings.portal_url, settings.portal_client_id, settings.portal_client_secret,
-                        page_size=settings.portal_page_size, time_budget=settings.portal_time_budget_seconds,
-                        timeout=settings.portal_stall_seconds, response_timeout=settings.portal_response_seconds)
+    return PortalClient(
+        settings.portal_url,
+        settings.portal_client_id,
+        settings.portal_client_secret,
+        page_size=settings.portal_page_size,
+        time_budget=settings.portal_time_budget_seconds,
+        timeout=settings.portal_stall_seconds,
+        response_timeout=settings.portal_response_seconds,
+    )
 
 
-def _land_pages(con, *, source: str, table: str, pages: Iterator[Page], settings: Settings,
-                scrub: Callable[[dict], dict] | None, cursor_field: str | None,
-                window: tuple[datetime | None, datetime | None], previous_cursor: datetime | None) -> IngestResult:
+def _land_pages(
+    con,
+    *,
+    source: str,
+    table: str,
+    pages: Iterator[Page],
+    settings: Settings,
+    scrub: Callable[[dict], dict] | None,
+    cursor_field: str | None,
+    window: tuple[datetime | None, datetime | None],
+    previous_cursor: datetime | None,
+) -> IngestResult:
     result = IngestResult(source, window_from=window[0], window_to=window[1], cursor=previous_cursor)
     buffer, buffered, started = [], 0, datetime.now()
     best = None  # greatest well-formed cursor value in the buffer (14 digits sort as time)
@@ -68,12 +86,19 @@ def _land_pages(con, *, source: str, table: str, pages: Iterator[Page], settings
             if result.cursor is not None:
                 cursor = max(cursor, result.cursor)
             result.cursor = cursor
-        _, rows = land_batch(con, source=source, table=table, pages=buffer, started_at=started,
-                             window=window, cursor=cursor)
+        _, rows = land_batch(
+            con, source=source, table=table, pages=buffer, started_at=started, window=window, cursor=cursor
+        )
         result.batches += 1
         result.rows += rows
-        log.info("%s: landed batch %d (%d records; %d so far, %d pages)",
-                 source, result.batches, rows, result.rows, result.pages)
+        log.info(
+            "%s: landed batch %d (%d records; %d so far, %d pages)",
+            source,
+            result.batches,
+            rows,
+            result.rows,
+            result.pages,
+        )
         buffer, buffered, started, best = [], 0, datetime.now(), None
 
     for page in pages:
@@ -83,9 +108,14 @@ def _land_pages(con, *, source: str, table: str, pages: Iterator[Page], settings
         if cursor_field is not None:
             for rec in page.records:
                 value = rec.get(cursor_field) if isinstance(rec, dict) else None
-                if isinstance(value, str) and len(value) == 14 and value.isdigit() and (best is None or value > best):
-                    if parse_ts(value) is not None:
-                        best = value
+                if (
+                    isinstance(value, str)
+                    and len(value) == 14
+                    and value.isdigit()
+                    and (best is None or value > best)
+                    and parse_ts(value) is not None
+                ):
+                    best = value
         if buffered >= settings.batch_rows:
             flush(final=False)
     flush(final=True)
@@ -95,9 +125,17 @@ def _land_pages(con, *, source: str, table: str, pages: Iterator[Page], settings
 def ingest_procedures(con, client: PortalClient, settings: Settings) -> IngestResult:
     """The whole catalogue, as one batch: a partial catalogue never lands."""
     pages = list(client.procedures())
-    return _land_pages(con, source="portal.thu-tuc", table="portal_procedures", pages=iter(pages),
-                       settings=settings.with_(batch_rows=10**12), scrub=None, cursor_field=None,
-                       window=(None, None), previous_cursor=None)
+    return _land_pages(
+        con,
+        source="portal.thu-tuc",
+        table="portal_procedures",
+        pages=iter(pages),
+        settings=settings.with_(batch_rows=10**12),
+        scrub=None,
+        cursor_field=None,
+        window=(None, None),
+        previous_cursor=None,
+    )
 
 
 def _window(con, source: str, settings: Settings, until: datetime) -> tuple[datetime, datetime, datetime | None]:
@@ -112,15 +150,31 @@ def ingest_dossiers(con, client: PortalClient, settings: Settings, until: dateti
     since, until, cursor = _window(con, "portal.ho-so", settings, until)
     log.info("portal.ho-so: reading NgayCapNhat from %s to %s", since, until)
     scrub = partial(scrub_dossier, key=hash_key(settings.hash_key))
-    return _land_pages(con, source="portal.ho-so", table="portal_dossiers",
-                       pages=prefetched(client.dossiers(since, until)), settings=settings, scrub=scrub,
-                       cursor_field="NgayCapNhat", window=(since, until), previous_cursor=cursor)
+    return _land_pages(
+        con,
+        source="portal.ho-so",
+        table="portal_dossiers",
+        pages=prefetched(client.dossiers(since, until)),
+        settings=settings,
+        scrub=scrub,
+        cursor_field="NgayCapNhat",
+        window=(since, until),
+        previous_cursor=cursor,
+    )
 
 
 def ingest_ratings(con, client: PortalClient, settings: Settings, until: datetime | None = None) -> IngestResult:
     until = until or local_now()
     since, until, cursor = _window(con, "portal.danh-gia", settings, until)
     log.info("portal.danh-gia: reading NgayDanhGia from %s to %s", since, until)
-    return _land_pages(con, source="portal.danh-gia", table="portal_ratings",
-                       pages=prefetched(client.ratings(since, until)), settings=settings, scrub=None,
-                       cursor_field="NgayDanhGia", window=(since, until), previous_cursor=cursor)
+    return _land_pages(
+        con,
+        source="portal.danh-gia",
+        table="portal_ratings",
+        pages=prefetched(client.ratings(since, until)),
+        settings=settings,
+        scrub=None,
+        cursor_field="NgayDanhGia",
+        window=(since, until),
+        previous_cursor=cursor,
+    )

@@ -58,8 +58,11 @@ class IntakeResult:
     rejected: list[str] = field(default_factory=list)
 
     def as_metadata(self) -> dict:
-        return {k: (", ".join(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()
-                if v is not None and v != []}
+        return {
+            k: (", ".join(v) if isinstance(v, list) else v)
+            for k, v in self.__dict__.items()
+            if v is not None and v != []
+        }
 
 
 def folder_dir(settings: Settings, folder: str) -> Path | None:
@@ -88,8 +91,8 @@ class DroppedFile:
 @dataclass
 class FolderScan:
     ready: list[DroppedFile] = field(default_factory=list)
-    waiting: list[str] = field(default_factory=list)   # changed too recently: a later run reads them
-    skipped: list[str] = field(default_factory=list)   # symlinks, folders behind links, devices, pipes
+    waiting: list[str] = field(default_factory=list)  # changed too recently: a later run reads them
+    skipped: list[str] = field(default_factory=list)  # symlinks, folders behind links, devices, pipes
 
 
 def scan_folder(base: Path, stable_seconds: float = 0.0, now: float | None = None) -> FolderScan:
@@ -129,8 +132,12 @@ def scan_folder(base: Path, stable_seconds: float = 0.0, now: float | None = Non
 
 
 def workbook_limits(settings: Settings) -> WorkbookLimits:
-    return WorkbookLimits(max_uncompressed_bytes=settings.xlsx_max_mb << 20, max_cells=settings.xlsx_max_cells,
-                          max_seconds=settings.xlsx_max_seconds, max_memory_bytes=settings.xlsx_max_memory_mb << 20)
+    return WorkbookLimits(
+        max_uncompressed_bytes=settings.xlsx_max_mb << 20,
+        max_cells=settings.xlsx_max_cells,
+        max_seconds=settings.xlsx_max_seconds,
+        max_memory_bytes=settings.xlsx_max_memory_mb << 20,
+    )
 
 
 def intake_folder(con, settings: Settings, folder: str) -> IntakeResult:
@@ -148,8 +155,12 @@ def intake_folder(con, settings: Settings, folder: str) -> IntakeResult:
     for line in scan.skipped:
         log.warning("%s: skipped %s", folder, line)
     for rel in scan.waiting:
-        log.info("%s: %s changed less than %g s ago (CCHC_FILE_STABLE_SECONDS); a later run reads it",
-                 folder, quoted(rel), settings.file_stable_seconds)
+        log.info(
+            "%s: %s changed less than %g s ago (CCHC_FILE_STABLE_SECONDS); a later run reads it",
+            folder,
+            quoted(rel),
+            settings.file_stable_seconds,
+        )
     result.files_waiting = len(scan.waiting)
     result.files_skipped = len(scan.skipped)
     for dropped in scan.ready:
@@ -173,17 +184,26 @@ def intake_folder(con, settings: Settings, folder: str) -> IntakeResult:
             seen = None
         if seen is not None:
             result.files_already_loaded += 1
-            log.info("%s/%s: same content as %s (%s); not loaded again", folder, quoted(rel), quoted(seen[0]),
-                     seen[1])
+            log.info("%s/%s: same content as %s (%s); not loaded again", folder, quoted(rel), quoted(seen[0]), seen[1])
             continue
-        meta = {"size_bytes": dropped.size, "kind": kind,
-                "modified_at": datetime.fromtimestamp(dropped.mtime_ns / 1e9).replace(microsecond=0)}
+        meta = {
+            "size_bytes": dropped.size,
+            "kind": kind,
+            "modified_at": datetime.fromtimestamp(dropped.mtime_ns / 1e9).replace(microsecond=0),
+        }
         started = datetime.now()
         try:
             batch_rows = _load(con, path, rel, folder, file_id, layouts, key, settings, meta, started)
         except UnreadableFile as exc:
-            record_rejected_file(con, folder=folder, file_id=file_id, path=rel, file_meta=meta,
-                                 reason_code=exc.reason_code, reason=str(exc))
+            record_rejected_file(
+                con,
+                folder=folder,
+                file_id=file_id,
+                path=rel,
+                file_meta=meta,
+                reason_code=exc.reason_code,
+                reason=str(exc),
+            )
             result.files_rejected += 1
             result.rejected.append(f"{quoted(rel)}: {exc}")
             log.warning("%s/%s REJECTED: %s", folder, quoted(rel), exc)
@@ -191,14 +211,32 @@ def intake_folder(con, settings: Settings, folder: str) -> IntakeResult:
         result.files_loaded += 1
         result.rows += batch_rows
         result.loaded.append(rel)
-    log.info("%s: %d files seen, %d loaded (%d rows), %d already loaded, %d rejected, %d waiting, %d skipped",
-             folder, result.files_seen, result.files_loaded, result.rows, result.files_already_loaded,
-             result.files_rejected, result.files_waiting, result.files_skipped)
+    log.info(
+        "%s: %d files seen, %d loaded (%d rows), %d already loaded, %d rejected, %d waiting, %d skipped",
+        folder,
+        result.files_seen,
+        result.files_loaded,
+        result.rows,
+        result.files_already_loaded,
+        result.files_rejected,
+        result.files_waiting,
+        result.files_skipped,
+    )
     return result
 
 
-def _load(con, path: Path, rel: str, folder: str, file_id: str, layouts, key: bytes, settings: Settings,
-          meta: dict, started: datetime) -> int:
+def _load(
+    con,
+    path: Path,
+    rel: str,
+    folder: str,
+    file_id: str,
+    layouts,
+    key: bytes,
+    settings: Settings,
+    meta: dict,
+    started: datetime,
+) -> int:
     suffix = path.suffix.lower()
     label = quoted(f"{folder}/{rel}")
     plan = None
@@ -216,30 +254,56 @@ def _load(con, path: Path, rel: str, folder: str, file_id: str, layouts, key: by
             select, params = plan.select_sql(exact_lines=exact), []
             registered = {} if exact else {"_csv_lines": plan.line_numbers()}
         else:
-            raise UnreadableFile("file_type_unsupported",
-                                 f"định dạng tệp {quoted(suffix) if suffix else '(không có đuôi)'} không được hỗ trợ (chỉ .xlsx, .csv)")
-        file_meta = {**meta, "header_row": read.header_row, "sheets": read.sheets, "encoding": read.encoding,
-                     "delimiter": read.delimiter, "as_of_date": read.as_of, "rows_footer": read.rows_footer,
-                     "rows_blank": read.rows_blank, "notes": read.notes,
-                     "rows_total": staged if plan is not None else None}
-        _, rows = land_file(con, folder=folder, file_id=file_id, path=rel, table=read.layout.table,
-                            select_sql=select, params=params, file_meta=file_meta, started_at=started,
-                            registered=registered)
+            raise UnreadableFile(
+                "file_type_unsupported",
+                f"định dạng tệp {quoted(suffix) if suffix else '(không có đuôi)'} không được hỗ trợ (chỉ .xlsx, .csv)",
+            )
+        file_meta = {
+            **meta,
+            "header_row": read.header_row,
+            "sheets": read.sheets,
+            "encoding": read.encoding,
+            "delimiter": read.delimiter,
+            "as_of_date": read.as_of,
+            "rows_footer": read.rows_footer,
+            "rows_blank": read.rows_blank,
+            "notes": read.notes,
+            "rows_total": staged if plan is not None else None,
+        }
+        _, rows = land_file(
+            con,
+            folder=folder,
+            file_id=file_id,
+            path=rel,
+            table=read.layout.table,
+            select_sql=select,
+            params=params,
+            file_meta=file_meta,
+            started_at=started,
+            registered=registered,
+        )
     except UnicodeError as exc:
         raise UnreadableFile("encoding_unreadable", f"không đọc được bảng mã của tệp {label}: {exc}") from exc
     except csv.Error as exc:
         raise UnreadableFile("file_unreadable", f"không đọc được tệp CSV {label}: {exc}") from exc
     except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
         # DuckDB's CSV errors name the line: keep the first line of the message
-        raise UnreadableFile("file_unreadable", f"DuckDB không đọc được tệp {label}: "
-                             f"{str(exc).splitlines()[0]}") from exc
+        raise UnreadableFile(
+            "file_unreadable", f"DuckDB không đọc được tệp {label}: {str(exc).splitlines()[0]}"
+        ) from exc
     finally:
         if plan is not None:
             for statement in plan.drop_sql():
                 con.execute(statement)
             if plan.path != path:
                 plan.path.unlink(missing_ok=True)  # the transcoded or cut copy
-    log.info("%s: %d rows as %s (header at row %d%s%s)", label, rows, read.layout.source, read.header_row,
-             f", sheets {', '.join(quoted(name) for name in read.sheets)}" if read.sheets else "",
-             f", {read.encoding}, '{read.delimiter}'" if read.encoding else "")
+    log.info(
+        "%s: %d rows as %s (header at row %d%s%s)",
+        label,
+        rows,
+        read.layout.source,
+        read.header_row,
+        f", sheets {', '.join(quoted(name) for name in read.sheets)}" if read.sheets else "",
+        f", {read.encoding}, '{read.delimiter}'" if read.encoding else "",
+    )
     return rows

@@ -33,8 +33,9 @@ from orchestration.feedback import write_feedback
 from orchestration.reports import header_from, report_periods, write_report
 from orchestration.settings import Settings
 
-STABLE_LINKS = {name: f"current/{name}"
-                for name in ("warehouse.duckdb", "parquet", "feedback", "data_docs", "dbt_docs", "reports")}
+STABLE_LINKS = {
+    name: f"current/{name}" for name in ("warehouse.duckdb", "parquet", "feedback", "data_docs", "dbt_docs", "reports")
+}
 KEEP_RELEASES = 3
 
 
@@ -59,7 +60,9 @@ def _swap_link(link: Path, target: str) -> None:
 def published_marts(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     rows = con.execute(
         "select table_name from information_schema.tables where table_catalog = ? and table_schema = 'marts' "
-        "and table_type = 'BASE TABLE' order by table_name", [catalog]).fetchall()
+        "and table_type = 'BASE TABLE' order by table_name",
+        [catalog],
+    ).fetchall()
     return [r[0] for r in rows]
 
 
@@ -68,14 +71,18 @@ def copy_comments(con: duckdb.DuckDBPyConnection, catalog: str, tables: list[str
     from ``catalog`` into the release, as ``COMMENT ON``: ``create table as`` drops them."""
     copied = 0
     for table, comment in con.execute(
-            "select table_name, comment from duckdb_tables() where database_name = ? and schema_name = 'marts' "
-            "and comment is not null", [catalog]).fetchall():
+        "select table_name, comment from duckdb_tables() where database_name = ? and schema_name = 'marts' "
+        "and comment is not null",
+        [catalog],
+    ).fetchall():
         if table in tables:
             con.execute(f'comment on table marts."{table}" is {_text(comment)}')
             copied += 1
     for table, column, comment in con.execute(
-            "select table_name, column_name, comment from duckdb_columns() where database_name = ? "
-            "and schema_name = 'marts' and comment is not null", [catalog]).fetchall():
+        "select table_name, column_name, comment from duckdb_columns() where database_name = ? "
+        "and schema_name = 'marts' and comment is not null",
+        [catalog],
+    ).fetchall():
         if table in tables:
             con.execute(f'comment on column marts."{table}"."{column}" is {_text(comment)}')
             copied += 1
@@ -86,8 +93,9 @@ def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def publish(settings: Settings, release_id: str | None = None, data_docs: Path | None = None,
-            dbt_docs: Path | None = None) -> Release:
+def publish(
+    settings: Settings, release_id: str | None = None, data_docs: Path | None = None, dbt_docs: Path | None = None
+) -> Release:
     """Write a complete release (marts, Parquet, unit feedback, Data Docs, dbt docs), then
     switch to it."""
     publish_dir = Path(settings.publish_dir)
@@ -100,8 +108,10 @@ def publish(settings: Settings, release_id: str | None = None, data_docs: Path |
     (staging / "parquet").mkdir(parents=True)
 
     tables: dict[str, int] = {}
-    con = duckdb.connect(str(staging / "warehouse.duckdb"),
-                         config={"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads})
+    con = duckdb.connect(
+        str(staging / "warehouse.duckdb"),
+        config={"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads},
+    )
     try:
         con.execute(f"attach {_literal(Path(settings.warehouse).resolve())} as working (read_only)")
         con.execute("create schema marts")
@@ -111,9 +121,11 @@ def publish(settings: Settings, release_id: str | None = None, data_docs: Path |
         copy_comments(con, "working", list(tables))
         con.execute("detach working")
         # Which publication a reader is looking at: BI tools and analysts can select it.
-        con.execute("create table marts.release_info as select ? as release_id, current_localtimestamp() as published_at, "
-                    "? as department, ? as agency_code",
-                    [release_id, settings.department_name, settings.agency_code])
+        con.execute(
+            "create table marts.release_info as select ? as release_id, current_localtimestamp() as published_at, "
+            "? as department, ? as agency_code",
+            [release_id, settings.department_name, settings.agency_code],
+        )
         for name in tables:
             target = staging / "parquet" / f"{name}.parquet"
             con.execute(f'copy marts."{name}" to {_literal(target)} (format parquet, compression zstd)')
@@ -129,14 +141,21 @@ def publish(settings: Settings, release_id: str | None = None, data_docs: Path |
     if dbt_docs is not None and dbt_docs.exists():
         (staging / "dbt_docs").mkdir()
         shutil.copyfile(dbt_docs, staging / "dbt_docs" / "index.html")
-    (staging / "release.json").write_text(json.dumps({
-        "release_id": release_id,
-        "published_at": datetime.now().isoformat(timespec="seconds"),
-        "department": settings.department_name,
-        "agency_code": settings.agency_code,
-        "tables": tables,
-        "feedback_units": sorted(feedback),
-    }, ensure_ascii=False, indent=2), encoding="utf-8")
+    (staging / "release.json").write_text(
+        json.dumps(
+            {
+                "release_id": release_id,
+                "published_at": datetime.now().isoformat(timespec="seconds"),
+                "department": settings.department_name,
+                "agency_code": settings.agency_code,
+                "tables": tables,
+                "feedback_units": sorted(feedback),
+            },
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     os.rename(staging, final)
 
     current = publish_dir / "current"

@@ -21,8 +21,10 @@ def settings_resource(settings: Settings):
     (orchestration/runlock.py): whichever way a run starts (``cchc``, the UI, the schedule,
     the sensor), a second run on the same warehouse waits or stops before it writes."""
 
-    @resource(description="The pipeline's configuration (README, Configuration); holding it holds the "
-                          "warehouse's run lock, so one run at a time writes a warehouse.")
+    @resource(
+        description="The pipeline's configuration (README, Configuration); holding it holds the "
+        "warehouse's run lock, so one run at a time writes a warehouse."
+    )
     def settings_with_run_lock(_init_context):
         with run_lock(settings.warehouse, settings.run_lock_wait_seconds):
             yield settings
@@ -35,6 +37,7 @@ def build_resources(settings: Settings) -> dict:
         "settings": settings_resource(settings),
         # dbt beside this interpreter (the commands work without an activated venv), started
         # so that it dies with its run
-        "dbt": DbtCliResource(project_dir=dbt_project(),
-                              dbt_executable=dbt_executable(Path(settings.warehouse).parent / "bin")),
+        "dbt": DbtCliResource(
+            project_dir=dbt_project(), dbt_executable=dbt_executable(Path(settings.warehouse).parent / "bin")
+        ),
     }

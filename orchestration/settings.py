@@ -99,7 +99,7 @@ class Settings:
     }
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         if env is None:
             env = {**load_dotenv(Path.cwd() / ".env"), **os.environ}
         values = {}
@@ -111,7 +111,7 @@ class Settings:
             values[f.name] = _convert(f.name, raw)
         return cls(**values)
 
-    def with_(self, **changes) -> "Settings":
+    def with_(self, **changes) -> Settings:
         return replace(self, **changes)
 
     @property
@@ -134,8 +134,14 @@ def _convert(name: str, raw: str):
         if not 1 <= value <= 1000:
             raise ValueError(f"{Settings.ENV[name]} must be from 1 to 1000 (the contract's largest page), got {raw!r}")
         return value
-    if name in ("portal_overlap_minutes", "duckdb_threads", "batch_rows", "xlsx_max_mb", "xlsx_max_cells",
-                "xlsx_max_memory_mb"):
+    if name in (
+        "portal_overlap_minutes",
+        "duckdb_threads",
+        "batch_rows",
+        "xlsx_max_mb",
+        "xlsx_max_cells",
+        "xlsx_max_memory_mb",
+    ):
         return _whole(name, raw)
     if name in ("file_stable_seconds", "run_lock_wait_seconds"):
         return _seconds(name, raw, zero_ok=True)
@@ -161,7 +167,8 @@ def _seconds(name: str, raw: str, zero_ok: bool) -> float:
         value = float(raw)
     except ValueError:
         value = float("nan")
-    if not (0 <= value if zero_ok else 0 < value) or value == float("inf"):
-        raise ValueError(f"{Settings.ENV[name]} must be a number of seconds{', 0 or more' if zero_ok else ' above 0'}, "
-                         f"got {raw!r}")
+    if not (value >= 0 if zero_ok else value > 0) or value == float("inf"):
+        raise ValueError(
+            f"{Settings.ENV[name]} must be a number of seconds{', 0 or more' if zero_ok else ' above 0'}, got {raw!r}"
+        )
     return value

@@ -107,22 +107,26 @@ DDL = [
 ]
 
 
-def connect(path: Path | str, *, read_only: bool = False, memory_limit: str = "3GB",
-            threads: int = 2) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path | str, *, read_only: bool = False, memory_limit: str = "3GB", threads: int = 2
+) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the memory limit and thread count every connection sets."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only,
-                         config={"memory_limit": memory_limit, "threads": threads})
+    con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": memory_limit, "threads": threads})
     con.execute("set enable_progress_bar = false")  # a long load would draw bars into the run's log
     return con
 
 
 @contextmanager
 def open_warehouse(settings, *, read_only: bool = False):
-    con = connect(settings.warehouse, read_only=read_only, memory_limit=settings.duckdb_memory_limit,
-                  threads=settings.duckdb_threads)
+    con = connect(
+        settings.warehouse,
+        read_only=read_only,
+        memory_limit=settings.duckdb_memory_limit,
+        threads=settings.duckdb_threads,
+    )
     try:
         if not read_only:
             ensure_raw(con)
@@ -140,9 +144,12 @@ def ensure_raw(con: duckdb.DuckDBPyConnection) -> None:
 def _migrate_files_kind(con: duckdb.DuckDBPyConnection) -> None:
     """Warehouses made before files were known by content *and* kind: add ``kind`` (from
     the path's suffix) to ``raw.files`` and make it part of the key."""
-    columns = [r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = 'files'"
-    ).fetchall()]
+    columns = [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = 'files'"
+        ).fetchall()
+    ]
     if not columns or "kind" in columns:
         return
     files_ddl = next(stmt for stmt in DDL if "raw.files (" in stmt)
@@ -169,9 +176,16 @@ def get_cursor(con: duckdb.DuckDBPyConnection, source: str) -> datetime | None:
     return row[0] if row else None
 
 
-def land_batch(con: duckdb.DuckDBPyConnection, *, source: str, table: str, pages: list[pa.Table],
-               started_at: datetime, window: tuple[datetime | None, datetime | None] = (None, None),
-               cursor: datetime | None = None) -> tuple[str, int]:
+def land_batch(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source: str,
+    table: str,
+    pages: list[pa.Table],
+    started_at: datetime,
+    window: tuple[datetime | None, datetime | None] = (None, None),
+    cursor: datetime | None = None,
+) -> tuple[str, int]:
     """Append one batch of pages to ``raw.<table>`` atomically; returns (batch_id, rows)."""
     if table not in RAW_TABLES:
         raise ValueError(f"unknown raw table {table!r}")
@@ -209,9 +223,19 @@ def land_batch(con: duckdb.DuckDBPyConnection, *, source: str, table: str, pages
     return batch_id, rows
 
 
-def land_file(con: duckdb.DuckDBPyConnection, *, folder: str, file_id: str, path: str, table: str,
-              select_sql: str, params: list, file_meta: dict, started_at: datetime,
-              registered: dict[str, pa.Table] | None = None) -> tuple[str, int]:
+def land_file(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    folder: str,
+    file_id: str,
+    path: str,
+    table: str,
+    select_sql: str,
+    params: list,
+    file_meta: dict,
+    started_at: datetime,
+    registered: dict[str, pa.Table] | None = None,
+) -> tuple[str, int]:
     """Land one file's rows (``select_sql`` yields the layout's columns, ``_sheet``, ``_row``
     and a ``_row_seq`` unique in the file) with its ``raw.batches`` and ``raw.files`` rows,
     in one transaction."""
@@ -227,14 +251,27 @@ def land_file(con: duckdb.DuckDBPyConnection, *, folder: str, file_id: str, path
                 select ?, ?, _row_seq, current_localtimestamp(), ?, _sheet, _row, ?,
                        {", ".join(layout.columns)}
                 from ({select_sql})""",
-            [batch_id, seq, path, file_id, *params]).fetchone()[0]
+            [batch_id, seq, path, file_id, *params],
+        ).fetchone()[0]
         con.execute(
             "insert into raw.batches values (?, ?, ?, ?, current_localtimestamp(), null, null, ?, ?)",
-            [batch_id, seq, layout.source, started_at, max(1, len(file_meta.get("sheets") or [])), rows])
+            [batch_id, seq, layout.source, started_at, max(1, len(file_meta.get("sheets") or [])), rows],
+        )
         total = file_meta.get("rows_total")  # a CSV: rows DuckDB's reader yielded, blank ones included
-        _insert_file_row(con, {**file_meta, "folder": folder, "file_id": file_id, "path": path, "status": "loaded",
-                               "source": layout.source, "batch_id": batch_id, "rows_read": rows,
-                               "rows_blank": total - rows if total is not None else file_meta.get("rows_blank")})
+        _insert_file_row(
+            con,
+            {
+                **file_meta,
+                "folder": folder,
+                "file_id": file_id,
+                "path": path,
+                "status": "loaded",
+                "source": layout.source,
+                "batch_id": batch_id,
+                "rows_read": rows,
+                "rows_blank": total - rows if total is not None else file_meta.get("rows_blank"),
+            },
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -245,16 +282,53 @@ def land_file(con: duckdb.DuckDBPyConnection, *, folder: str, file_id: str, path
     return batch_id, rows
 
 
-def record_rejected_file(con: duckdb.DuckDBPyConnection, *, folder: str, file_id: str, path: str,
-                         file_meta: dict, reason_code: str, reason: str) -> None:
+def record_rejected_file(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    folder: str,
+    file_id: str,
+    path: str,
+    file_meta: dict,
+    reason_code: str,
+    reason: str,
+) -> None:
     """A file that cannot be read at all: kept in ``raw.files`` with the reason."""
-    _insert_file_row(con, {**file_meta, "folder": folder, "file_id": file_id, "path": path, "status": "rejected",
-                           "reason_code": reason_code, "reason": reason})
+    _insert_file_row(
+        con,
+        {
+            **file_meta,
+            "folder": folder,
+            "file_id": file_id,
+            "path": path,
+            "status": "rejected",
+            "reason_code": reason_code,
+            "reason": reason,
+        },
+    )
 
 
-FILE_COLUMNS = ("folder", "file_id", "kind", "path", "size_bytes", "modified_at", "status", "source", "reason_code",
-                "reason", "batch_id", "rows_read", "rows_blank", "rows_footer", "header_row", "sheets", "encoding",
-                "delimiter", "as_of_date", "notes")
+FILE_COLUMNS = (
+    "folder",
+    "file_id",
+    "kind",
+    "path",
+    "size_bytes",
+    "modified_at",
+    "status",
+    "source",
+    "reason_code",
+    "reason",
+    "batch_id",
+    "rows_read",
+    "rows_blank",
+    "rows_footer",
+    "header_row",
+    "sheets",
+    "encoding",
+    "delimiter",
+    "as_of_date",
+    "notes",
+)
 
 
 def _insert_file_row(con: duckdb.DuckDBPyConnection, values: dict) -> None:
@@ -266,15 +340,19 @@ def _insert_file_row(con: duckdb.DuckDBPyConnection, values: dict) -> None:
     con.execute(
         f"""insert into raw.files ({", ".join(FILE_COLUMNS)}, seen_at)
             values ({", ".join("?" for _ in FILE_COLUMNS)}, current_localtimestamp())""",
-        [row.get(c) for c in FILE_COLUMNS])
+        [row.get(c) for c in FILE_COLUMNS],
+    )
 
 
 def known_file(con: duckdb.DuckDBPyConnection, folder: str, file_id: str, kind: str) -> tuple[str, str] | None:
     """(path, status) of a file already seen in ``folder`` with this content and kind."""
-    return con.execute("select path, status from raw.files where folder = ? and file_id = ? and kind = ?",
-                       [folder, file_id, kind]).fetchone()
+    return con.execute(
+        "select path, status from raw.files where folder = ? and file_id = ? and kind = ?", [folder, file_id, kind]
+    ).fetchone()
 
 
 def forget_rejected_file(con: duckdb.DuckDBPyConnection, folder: str, file_id: str, kind: str) -> None:
-    con.execute("delete from raw.files where folder = ? and file_id = ? and kind = ? and status = 'rejected'",
-                [folder, file_id, kind])
+    con.execute(
+        "delete from raw.files where folder = ? and file_id = ? and kind = ? and status = 'rejected'",
+        [folder, file_id, kind],
+    )

@@ -34,30 +34,90 @@ import duckdb
 
 from sandbox.portal_data import PortalData, nfd
 
-DISTRICTS = ["Thành phố Cà Mau", "Huyện U Minh", "Huyện Thới Bình", "Huyện Trần Văn Thời", "Huyện Cái Nước",
-             "Huyện Đầm Dơi", "Huyện Năm Căn", "Huyện Phú Tân", "Huyện Ngọc Hiển"]
+DISTRICTS = [
+    "Thành phố Cà Mau",
+    "Huyện U Minh",
+    "Huyện Thới Bình",
+    "Huyện Trần Văn Thời",
+    "Huyện Cái Nước",
+    "Huyện Đầm Dơi",
+    "Huyện Năm Căn",
+    "Huyện Phú Tân",
+    "Huyện Ngọc Hiển",
+]
 LEVELS = [("Mầm non", 0.30), ("Tiểu học", 0.34), ("THCS", 0.22), ("THPT", 0.08), ("Liên cấp", 0.03), ("GDTX", 0.03)]
-SCHOOL_PREFIX = {"Mầm non": "Trường Mầm non", "Tiểu học": "Trường Tiểu học", "THCS": "Trường THCS",
-                 "THPT": "Trường THPT", "Liên cấp": "Trường TH-THCS", "GDTX": "Trung tâm GDNN-GDTX"}
-NAMES = ["Hòa Bình", "Tân Thành", "Lý Văn Lâm", "Phan Ngọc Hiển", "Võ Thị Sáu", "Nguyễn Du", "Lê Lợi",
-         "Trần Hưng Đạo", "Hồ Thị Kỷ", "Khánh Lâm", "Sông Đốc", "Đất Mũi", "Rạch Gốc", "Tân Lộc", "Biển Bạch",
-         "Hưng Mỹ", "Tắc Vân", "Định Bình", "Lương Thế Trân", "Quách Phẩm"]
-COMMUNES = ["Phường 1", "Phường 5", "Xã Tân Thành", "Xã Khánh An", "Thị trấn Sông Đốc", "Xã Tạ An Khương",
-            "Thị trấn Năm Căn", "Xã Đất Mũi", "Xã Cái Đôi Vàm", "Xã Hưng Mỹ"]
+SCHOOL_PREFIX = {
+    "Mầm non": "Trường Mầm non",
+    "Tiểu học": "Trường Tiểu học",
+    "THCS": "Trường THCS",
+    "THPT": "Trường THPT",
+    "Liên cấp": "Trường TH-THCS",
+    "GDTX": "Trung tâm GDNN-GDTX",
+}
+NAMES = [
+    "Hòa Bình",
+    "Tân Thành",
+    "Lý Văn Lâm",
+    "Phan Ngọc Hiển",
+    "Võ Thị Sáu",
+    "Nguyễn Du",
+    "Lê Lợi",
+    "Trần Hưng Đạo",
+    "Hồ Thị Kỷ",
+    "Khánh Lâm",
+    "Sông Đốc",
+    "Đất Mũi",
+    "Rạch Gốc",
+    "Tân Lộc",
+    "Biển Bạch",
+    "Hưng Mỹ",
+    "Tắc Vân",
+    "Định Bình",
+    "Lương Thế Trân",
+    "Quách Phẩm",
+]
+COMMUNES = [
+    "Phường 1",
+    "Phường 5",
+    "Xã Tân Thành",
+    "Xã Khánh An",
+    "Thị trấn Sông Đốc",
+    "Xã Tạ An Khương",
+    "Thị trấn Năm Căn",
+    "Xã Đất Mũi",
+    "Xã Cái Đôi Vàm",
+    "Xã Hưng Mỹ",
+]
 DEPARTMENT = "Sở Giáo dục và Đào tạo"
 
 # Collection items and the approved maximum per student and school year (dbt seed
 # fee_schedule.csv holds the same schedule for the warehouse).
 ITEMS = {
-    "Học phí": {"Mầm non": 1_350_000, "Tiểu học": 0, "THCS": 1_350_000, "THPT": 1_800_000, "Liên cấp": 1_350_000,
-                "GDTX": 1_800_000},
+    "Học phí": {
+        "Mầm non": 1_350_000,
+        "Tiểu học": 0,
+        "THCS": 1_350_000,
+        "THPT": 1_800_000,
+        "Liên cấp": 1_350_000,
+        "GDTX": 1_800_000,
+    },
     "Bảo hiểm y tế học sinh": 884_520,
     "Tiền nước uống": 150_000,
     "Tiền ăn bán trú": 650_000,  # per month, not in the schedule
 }
 # How payment methods are written in the exports (an alias table in dbt maps them).
-METHODS = [("Tiền mặt", 0.33), ("Chuyển khoản", 0.30), ("CK", 0.05), ("tiền mặt", 0.02), ("Ví điện tử", 0.08),
-           ("Thẻ", 0.04), ("QR", 0.08), ("Quét mã QR", 0.05), ("TM", 0.02), ("Thẻ ATM", 0.03)]
+METHODS = [
+    ("Tiền mặt", 0.33),
+    ("Chuyển khoản", 0.30),
+    ("CK", 0.05),
+    ("tiền mặt", 0.02),
+    ("Ví điện tử", 0.08),
+    ("Thẻ", 0.04),
+    ("QR", 0.08),
+    ("Quét mã QR", 0.05),
+    ("TM", 0.02),
+    ("Thẻ ATM", 0.03),
+]
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 
 
@@ -109,8 +169,11 @@ def save_workbook(wb, path: Path) -> None:
 
 
 # The same, as a translation table of the precomposed letters (fast on large text).
-CP1258_TABLE = {cp: cp1258_text(chr(cp)) for cp in range(0xC0, 0x1EFA)
-                if unicodedata.combining(chr(cp)) == 0 and cp1258_text(chr(cp)) != chr(cp)}
+CP1258_TABLE = {
+    cp: cp1258_text(chr(cp))
+    for cp in range(0xC0, 0x1EFA)
+    if unicodedata.combining(chr(cp)) == 0 and cp1258_text(chr(cp)) != chr(cp)
+}
 
 
 def to_cp1258(text: str) -> bytes:
@@ -118,8 +181,14 @@ def to_cp1258(text: str) -> bytes:
 
 
 class ExportWriter:
-    def __init__(self, out_dir: Path, year: int = 2024, n_dossiers: int = 50_000, seed: int = 4725,
-                 collection_rows: int = 2_500_000):
+    def __init__(
+        self,
+        out_dir: Path,
+        year: int = 2024,
+        n_dossiers: int = 50_000,
+        seed: int = 4725,
+        collection_rows: int = 2_500_000,
+    ):
         self.out = Path(out_dir)
         self.year = year
         self.portal = PortalData(year=year, n_dossiers=n_dossiers)
@@ -142,11 +211,19 @@ class ExportWriter:
             district = i % len(DISTRICTS)
             kind = "Công lập" if rng.random() < 0.9 else rng.choice(["Tư thục", "Dân lập"])
             students = int(rng.uniform(150, 850)) if level != "GDTX" else int(rng.uniform(80, 300))
-            out.append(School(
-                code=f"96{district + 1:02d}{i + 1:04d}",
-                name=f"{SCHOOL_PREFIX[level]} {NAMES[i % len(NAMES)]}" + (f" {i // len(NAMES) + 1}" if i >= len(NAMES) else ""),
-                level=level, kind=kind, district=district, commune=rng.choice(COMMUNES),
-                students=students, teachers=max(8, students // 18)))
+            out.append(
+                School(
+                    code=f"96{district + 1:02d}{i + 1:04d}",
+                    name=f"{SCHOOL_PREFIX[level]} {NAMES[i % len(NAMES)]}"
+                    + (f" {i // len(NAMES) + 1}" if i >= len(NAMES) else ""),
+                    level=level,
+                    kind=kind,
+                    district=district,
+                    commune=rng.choice(COMMUNES),
+                    students=students,
+                    teachers=max(8, students // 18),
+                )
+            )
         return out
 
     def manager(self, s: School, after_change: bool) -> tuple[str, str]:
@@ -165,8 +242,10 @@ class ExportWriter:
         from openpyxl.styles import Font
 
         paths = []
-        for name, as_of, after in (("danh_sach_truong_2023-2024.xlsx", date(self.year - 1, 9, 5), False),
-                                   ("danh_sach_truong_2024-2025.xlsx", date(self.year, 9, 6), True)):
+        for name, as_of, after in (
+            ("danh_sach_truong_2023-2024.xlsx", date(self.year - 1, 9, 5), False),
+            ("danh_sach_truong_2024-2025.xlsx", date(self.year, 9, 6), True),
+        ):
             wb = openpyxl.Workbook()
             ws = wb.active
             ws.title = "Danh sách trường"
@@ -177,8 +256,19 @@ class ExportWriter:
             ws.merge_cells("A3:K3")
             ws["A4"] = f"Tính đến ngày {as_of:%d/%m/%Y}"
             # Two-row header: "Địa bàn" merged over district and commune; others merged down.
-            top = ["STT", "Mã trường", "Tên trường", "Cấp học", "Loại hình", "Đơn vị quản lý", "Địa bàn", None,
-                   "Số học sinh", "Số giáo viên", "Trạng thái"]
+            top = [
+                "STT",
+                "Mã trường",
+                "Tên trường",
+                "Cấp học",
+                "Loại hình",
+                "Đơn vị quản lý",
+                "Địa bàn",
+                None,
+                "Số học sinh",
+                "Số giáo viên",
+                "Trạng thái",
+            ]
             sub = [None, None, None, None, None, None, "Huyện/Thành phố", "Xã/Phường", None, None, None]
             if after:  # a later template moves columns around and writes its headers in NFD
                 order = [0, 2, 1, 3, 4, 6, 7, 5, 8, 9, 10]
@@ -227,8 +317,16 @@ class ExportWriter:
         ws["A1"] = "BỘ GIÁO DỤC VÀ ĐÀO TẠO"
         ws["A2"] = f"KẾT QUẢ TỰ ĐÁNH GIÁ MỨC ĐỘ CHUYỂN ĐỔI SỐ NĂM HỌC {self.year - 1}-{self.year} (QĐ 4725/QĐ-BGDĐT)"
         ws.merge_cells("A2:H2")
-        header = ["STT", "Mã trường", "Năm học", "Điểm CĐS dạy học", "Mức dạy học", "Điểm CĐS quản trị",
-                  "Mức quản trị", "Ngày đánh giá"]
+        header = [
+            "STT",
+            "Mã trường",
+            "Năm học",
+            "Điểm CĐS dạy học",
+            "Mức dạy học",
+            "Điểm CĐS quản trị",
+            "Mức quản trị",
+            "Ngày đánh giá",
+        ]
         for j, h in enumerate(header, start=1):
             ws.cell(row=4, column=j, value=h)
         school_year = f"{self.year - 1}-{self.year}"
@@ -242,10 +340,12 @@ class ExportWriter:
             day = date(self.year, 4, 1) + timedelta(days=rng.randrange(60))
             rows.append([s.code, school_year, teach, manage, day])
             if rng.random() < 0.05:  # a re-assessment later in the year supersedes the first
-                rows.append([s.code, school_year, min(100.0, teach + 12), min(100.0, manage + 6), day + timedelta(days=20)])
-        rows.append(["96999999", school_year, 70.0, 70.0, date(self.year, 5, 2)])        # unknown school
-        rows[10][2] = 120.0                                                                # score out of range
-        rows[20][3] = None                                                                 # score missing
+                rows.append(
+                    [s.code, school_year, min(100.0, teach + 12), min(100.0, manage + 6), day + timedelta(days=20)]
+                )
+        rows.append(["96999999", school_year, 70.0, 70.0, date(self.year, 5, 2)])  # unknown school
+        rows[10][2] = 120.0  # score out of range
+        rows[20][3] = None  # score missing
 
         def level(score):
             if score is None or not isinstance(score, float):
@@ -264,7 +364,7 @@ class ExportWriter:
                 if j == 8 and isinstance(v, date):
                     c.number_format = "dd/mm/yyyy"
             r += 1
-        ws.cell(row=r + 1, column=6, value="Ngày 10 tháng 6 năm %d" % self.year)
+        ws.cell(row=r + 1, column=6, value=f"Ngày 10 tháng 6 năm {self.year}")
         ws.cell(row=r + 2, column=6, value="Thủ trưởng đơn vị")
         path = self.out / "moet" / f"tu_danh_gia_cds_{school_year}.xlsx"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -284,9 +384,16 @@ class ExportWriter:
             if not fees or not fees[0]["Gia"] or not rec["NgayTiepNhan"]:
                 continue
             amount = int("".join(ch for ch in fees[0]["Gia"] if ch.isdigit()))
-            out.append({"code": rec["MaHoSo"], "proc": rec["MaTTHC"], "amount": amount,
-                        "flag": rec["DuocThanhToanTrucTuyen"], "channel": rec["KenhThucHien"],
-                        "received": datetime.strptime(rec["NgayTiepNhan"], "%Y%m%d%H%M%S")})
+            out.append(
+                {
+                    "code": rec["MaHoSo"],
+                    "proc": rec["MaTTHC"],
+                    "amount": amount,
+                    "flag": rec["DuocThanhToanTrucTuyen"],
+                    "channel": rec["KenhThucHien"],
+                    "received": datetime.strptime(rec["NgayTiepNhan"], "%Y%m%d%H%M%S"),
+                }
+            )
         return out
 
     def write_payments(self) -> list[Path]:
@@ -299,14 +406,25 @@ class ExportWriter:
         def txn(dossier, status, when, amount=None):
             nonlocal seq
             seq += 1
-            return {"Mã giao dịch": f"GD{self.year}{seq:08d}", "Mã hồ sơ": dossier["code"], "Mã TTHC": dossier["proc"],
-                    "amount": dossier["amount"] if amount is None else amount, "Trạng thái": status,
-                    "Kênh thanh toán": rng.choice(channels), "Ngân hàng": rng.choice(banks), "when": when}
+            return {
+                "Mã giao dịch": f"GD{self.year}{seq:08d}",
+                "Mã hồ sơ": dossier["code"],
+                "Mã TTHC": dossier["proc"],
+                "amount": dossier["amount"] if amount is None else amount,
+                "Trạng thái": status,
+                "Kênh thanh toán": rng.choice(channels),
+                "Ngân hàng": rng.choice(banks),
+                "when": when,
+            }
 
         for dossier in self.fee_dossiers():
             paid_flag = dossier["flag"] in ("1", "2")
             when = dossier["received"] + timedelta(minutes=rng.randrange(5, 600))
-            if paid_flag and rng.random() < 0.9 or (not paid_flag and dossier["channel"] == "2" and rng.random() < 0.15):
+            if (
+                paid_flag
+                and rng.random() < 0.9
+                or (not paid_flag and dossier["channel"] == "2" and rng.random() < 0.15)
+            ):
                 if rng.random() < 0.1:  # a failed attempt, then a retry that succeeds
                     txns.append(txn(dossier, "Thất bại", when))
                     when += timedelta(minutes=rng.randrange(2, 90))
@@ -315,9 +433,11 @@ class ExportWriter:
                 txns.append(txn(dossier, "Thất bại", when))
         txns.sort(key=lambda t: t["when"])
         # Bad rows: an amount that does not parse, a zero amount, an unknown dossier, a conflict.
-        bad = [dict(txns[3], **{"Mã giao dịch": f"GD{self.year}X0000001", "amount": "12,5"}),
-               dict(txns[4], **{"Mã giao dịch": f"GD{self.year}X0000002", "amount": 0}),
-               dict(txns[5], **{"Mã giao dịch": f"GD{self.year}X0000003", "Mã hồ sơ": "000.00.20.H12-240101-9999999"})]
+        bad = [
+            dict(txns[3], **{"Mã giao dịch": f"GD{self.year}X0000001", "amount": "12,5"}),
+            dict(txns[4], **{"Mã giao dịch": f"GD{self.year}X0000002", "amount": 0}),
+            dict(txns[5], **{"Mã giao dịch": f"GD{self.year}X0000003", "Mã hồ sơ": "000.00.20.H12-240101-9999999"}),
+        ]
         conflict = dict(txns[6], amount=txns[6]["amount"] + 1000)
         cut = datetime(self.year, 7, 1)
         overlap = datetime(self.year, 6, 1)
@@ -342,28 +462,69 @@ class ExportWriter:
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(["BÁO CÁO GIAO DỊCH THANH TOÁN TRỰC TUYẾN PHÍ, LỆ PHÍ TTHC"])
         w.writerow([f"Từ ngày 01/12/{self.year - 1} đến ngày 30/06/{self.year}"])
-        w.writerow(["STT", "Mã giao dịch", "Mã hồ sơ", "Mã TTHC", "Số tiền", "Trạng thái", "Kênh thanh toán",
-                    "Ngân hàng", "Thời gian giao dịch"])
+        w.writerow(
+            [
+                "STT",
+                "Mã giao dịch",
+                "Mã hồ sơ",
+                "Mã TTHC",
+                "Số tiền",
+                "Trạng thái",
+                "Kênh thanh toán",
+                "Ngân hàng",
+                "Thời gian giao dịch",
+            ]
+        )
         for i, t in enumerate(first, start=1):
-            w.writerow([i, t["Mã giao dịch"], t["Mã hồ sơ"], t["Mã TTHC"], fmt_amount(t["amount"], i),
-                        t["Trạng thái"], t["Kênh thanh toán"], t["Ngân hàng"], f"{t['when']:%d/%m/%Y %H:%M:%S}"])
+            w.writerow(
+                [
+                    i,
+                    t["Mã giao dịch"],
+                    t["Mã hồ sơ"],
+                    t["Mã TTHC"],
+                    fmt_amount(t["amount"], i),
+                    t["Trạng thái"],
+                    t["Kênh thanh toán"],
+                    t["Ngân hàng"],
+                    f"{t['when']:%d/%m/%Y %H:%M:%S}",
+                ]
+            )
         w.writerow(["Tổng cộng", "", "", "", "", "", "", "", ""])
         path.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
         out.append(path)
 
         import openpyxl
+
         wb = openpyxl.Workbook()
         ws = wb.active
         ws.title = "Giao dịch"
         ws["A1"] = "CỔNG THANH TOÁN TỈNH - DANH SÁCH GIAO DỊCH"
         ws.merge_cells("A1:I1")
-        header = ["STT", "Thời gian giao dịch", "Mã giao dịch", "Mã hồ sơ", "Mã TTHC", "Số tiền (VNĐ)", "Trạng thái",
-                  "Ngân hàng", "Kênh thanh toán"]
+        header = [
+            "STT",
+            "Thời gian giao dịch",
+            "Mã giao dịch",
+            "Mã hồ sơ",
+            "Mã TTHC",
+            "Số tiền (VNĐ)",
+            "Trạng thái",
+            "Ngân hàng",
+            "Kênh thanh toán",
+        ]
         for j, h in enumerate(header, start=1):
             ws.cell(row=3, column=j, value=h)
         for i, t in enumerate(second, start=1):
-            values = [i, t["when"], t["Mã giao dịch"], t["Mã hồ sơ"], t["Mã TTHC"], t["amount"], t["Trạng thái"],
-                      t["Ngân hàng"], t["Kênh thanh toán"]]
+            values = [
+                i,
+                t["when"],
+                t["Mã giao dịch"],
+                t["Mã hồ sơ"],
+                t["Mã TTHC"],
+                t["amount"],
+                t["Trạng thái"],
+                t["Ngân hàng"],
+                t["Kênh thanh toán"],
+            ]
             for j, v in enumerate(values, start=1):
                 c = ws.cell(row=3 + i, column=j, value=v)
                 if j == 2:
@@ -381,7 +542,8 @@ class ExportWriter:
         August), and every choice is a hash of the row number, so each run writes the same."""
         tables = {"schools": [(s.code, s.level, s.students, i) for i, s in enumerate(schools)]}
         n = len(schools)
-        return f"""
+        return (
+            f"""
             with s as (select * from schools_t),
             r as (
                 select range as i, range // 12 as student_seq, range % 12 + 1 as month
@@ -413,7 +575,9 @@ class ExportWriter:
                             else 'Học phí' end as item
                 from picked
             ) as x
-        """, tables
+        """,
+            tables,
+        )
 
     def write_collections(self) -> list[Path]:
         """Collections in CSV from two partners (one UTF-8 with BOM and ',', one Windows-1258
@@ -429,12 +593,14 @@ class ExportWriter:
         for name, share in METHODS:
             acc += share
             cum.append((name, acc))
-        method_case = "case " + " ".join(f"when u4 < {c:.4f} then '{m}'" for m, c in cum[:-1]) + f" else '{cum[-1][0]}' end"
+        method_case = (
+            "case " + " ".join(f"when u4 < {c:.4f} then '{m}'" for m, c in cum[:-1]) + f" else '{cum[-1][0]}' end"
+        )
         con.execute(f"""create table coll as
             select i, ma_truong, ma_hoc_sinh, nam_hoc, khoan_thu, amount, {method_case} as method, day,
                    'BL' || ma_truong || '-' || lpad(cast(i as varchar), 8, '0') as receipt
             from ({sql}) order by i""")
-        n = con.execute("select count(*) from coll").fetchone()[0]
+        con.execute("select count(*) from coll").fetchone()[0]
         # Refunds, over-collections, duplicates and bad rows (a few of each).
         con.execute("update coll set amount = -amount where i % 997 = 5")
         # Over-collection: a few schools charge a whole year of Học phí above the schedule in September.
@@ -449,28 +615,40 @@ class ExportWriter:
         con.execute("update coll set amount = null where i % 90001 = 17")
         paths = []
         outputs = [
-            ("thu_hoc_phi_doi_tac_A_%d.csv" % self.year, "i % 10 < 8", "utf-8-sig", ",", False),
-            ("thu_hoc_phi_doi_tac_B_%d.csv" % self.year, "i % 10 >= 8", "cp1258", ";", True),
+            (f"thu_hoc_phi_doi_tac_A_{self.year}.csv", "i % 10 < 8", "utf-8-sig", ",", False),
+            (f"thu_hoc_phi_doi_tac_B_{self.year}.csv", "i % 10 >= 8", "cp1258", ";", True),
         ]
         for name, where, encoding, delim, messy in outputs:
             path = self.out / "payments" / name
             path.parent.mkdir(parents=True, exist_ok=True)
             body = self.out / "payments" / f".{name}.body"
-            amount = ("case when amount is null then '12,5' when i % 3 = 0 then "
-                      "replace(format('{:,}', amount), ',', '.') || ' đ' when i % 3 = 1 then format('{:,}', amount) "
-                      "else cast(amount as varchar) end")
+            amount = (
+                "case when amount is null then '12,5' when i % 3 = 0 then "
+                "replace(format('{:,}', amount), ',', '.') || ' đ' when i % 3 = 1 then format('{:,}', amount) "
+                "else cast(amount as varchar) end"
+            )
             con.execute(f"""copy (
                 select row_number() over (order by i) as stt, ma_truong, ma_hoc_sinh, nam_hoc, khoan_thu,
                        {amount} as so_tien, method, strftime(day, '%d/%m/%Y') as ngay_thu, receipt
                 from (select * from coll where {where}
                       union all select * from coll where {where} and i % 4001 = 9)  -- exact duplicates
                 order by i) to '{body}' (header false, delimiter '{delim}', quote '"')""")
-            header = ["STT", "Mã trường", "Mã học sinh", "Năm học", "Khoản thu", "Số tiền", "Hình thức thanh toán",
-                      "Ngày thu", "Số biên lai"]
+            header = [
+                "STT",
+                "Mã trường",
+                "Mã học sinh",
+                "Năm học",
+                "Khoản thu",
+                "Số tiền",
+                "Hình thức thanh toán",
+                "Ngày thu",
+                "Số biên lai",
+            ]
             title = [f"DANH SÁCH KHOẢN THU QUA ĐỐI TÁC THU HỘ NĂM {self.year}", f"Ngày xuất: 05/01/{self.year + 1}", ""]
             footer = [["Tổng cộng"] + [""] * 8, ["", "", "", "", "", "", "", "Người lập biểu", ""]]
             with open(path, "wb") as out:
-                def write_line(cells):
+
+                def write_line(cells, delim=delim, encoding=encoding):
                     buf = io.StringIO()
                     csv.writer(buf, delimiter=delim, lineterminator="\n").writerow(cells)
                     text = buf.getvalue()
@@ -478,6 +656,7 @@ class ExportWriter:
                         out.write(to_cp1258(text))
                     else:
                         out.write(text.encode("utf-8"))
+
                 if encoding == "utf-8-sig":
                     out.write(b"\xef\xbb\xbf")
                 if messy:
@@ -512,8 +691,17 @@ class ExportWriter:
             ws["A1"] = f"{s.name.upper()}"
             ws["A2"] = f"SỔ THEO DÕI CÁC KHOẢN THU NĂM {self.year}"
             ws.merge_cells("A2:I2")
-            header = ["STT", "Số biên lai", "Mã học sinh", "Mã trường", "Năm học", "Khoản thu", "Số tiền",
-                      "Hình thức thanh toán", "Ngày thu"]
+            header = [
+                "STT",
+                "Số biên lai",
+                "Mã học sinh",
+                "Mã trường",
+                "Năm học",
+                "Khoản thu",
+                "Số tiền",
+                "Hình thức thanh toán",
+                "Ngày thu",
+            ]
             for j, h in enumerate(header, start=1):
                 ws.cell(row=4, column=j, value=h)
             r = 5
@@ -523,8 +711,17 @@ class ExportWriter:
                     day = date(self.year, month, 5 + rng.randrange(20))
                     sy = f"{self.year}-{self.year + 1}" if month >= 9 else f"{self.year - 1}-{self.year}"
                     method = rng.choice(["Tiền mặt", "Chuyển khoản", "QR"])
-                    values = [r - 4, f"BL{s.code}-X{r:06d}", student, s.code, sy, "Tiền ăn bán trú", 650000,
-                              method, day if month != 10 else f"{day:%d/%m/%Y}"]
+                    values = [
+                        r - 4,
+                        f"BL{s.code}-X{r:06d}",
+                        student,
+                        s.code,
+                        sy,
+                        "Tiền ăn bán trú",
+                        650000,
+                        method,
+                        day if month != 10 else f"{day:%d/%m/%Y}",
+                    ]
                     for j, v in enumerate(values, start=1):
                         c = ws.cell(row=r, column=j, value=v)
                         if isinstance(v, date):
@@ -540,12 +737,17 @@ class ExportWriter:
         return paths
 
     def write_all(self) -> list[Path]:
-        return [*self.write_school_lists(), *self.write_assessments(), *self.write_payments(),
-                *self.write_collections()]
+        return [
+            *self.write_school_lists(),
+            *self.write_assessments(),
+            *self.write_payments(),
+            *self.write_collections(),
+        ]
 
 
-def write_sample_exports(out_dir: Path, year: int = 2024, n_dossiers: int = 50_000,
-                         collection_rows: int = 2_500_000) -> tuple[Path, Path]:
+def write_sample_exports(
+    out_dir: Path, year: int = 2024, n_dossiers: int = 50_000, collection_rows: int = 2_500_000
+) -> tuple[Path, Path]:
     """Write the sample exports under ``out_dir`` (``moet/`` and ``payments/``), unless the
     same sample is already there; returns the two folders."""
     out_dir = Path(out_dir)

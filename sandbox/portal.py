@@ -12,6 +12,7 @@ Run it on its own: ``python -m sandbox.portal --port 8765 --dossiers 50000 --yea
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import secrets
 import threading
@@ -44,9 +45,16 @@ class Faults:
     move_every: int = 0  # every n-th dossier page, a dossier already served gets a new version
 
     @classmethod
-    def all_on(cls) -> "Faults":
-        return cls(rate_limit_every=9, server_error_every=7, truncate_every=11, drop_every=13,
-                   token_ttl_calls=5, page_cap=97, move_every=3)
+    def all_on(cls) -> Faults:
+        return cls(
+            rate_limit_every=9,
+            server_error_every=7,
+            truncate_every=11,
+            drop_every=13,
+            token_ttl_calls=5,
+            page_cap=97,
+            move_every=3,
+        )
 
 
 def _parse_ts(value: str | None) -> datetime | None:
@@ -135,20 +143,19 @@ class PortalState:
 
     def ratings(self, lo: datetime, hi: datetime, page: int = 1, size: int | None = None) -> tuple[list[dict], int]:
         stubs = self.ratings_window(lo, hi)
-        chosen = stubs if size is None else stubs[(page - 1) * size: page * size]
+        chosen = stubs if size is None else stubs[(page - 1) * size : page * size]
         return [self.data.rating_record(s) for s in chosen], len(stubs)
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "PortalServer"
+    server: PortalServer
 
     def log_message(self, fmt, *args):  # keep test output quiet
         pass
 
     # ------------------------------------------------------------------ plumbing
-    def _send(self, status: int, body: dict | None = None, headers: dict | None = None,
-              truncate: bool = False) -> None:
+    def _send(self, status: int, body: dict | None = None, headers: dict | None = None, truncate: bool = False) -> None:
         payload = json.dumps(body, ensure_ascii=False).encode() if body is not None else b""
         if truncate:
             payload = payload[: max(1, len(payload) // 2)]
@@ -164,7 +171,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, {"error": message}, headers)
 
     # ------------------------------------------------------------------ token
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         state = self.server.state
         length = int(self.headers.get("Content-Length") or 0)
         form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
@@ -180,7 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600})
 
     # ------------------------------------------------------------------ lists
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         state = self.server.state
         url = urlparse(self.path)
         q = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
@@ -219,8 +226,11 @@ class _Handler(BaseHTTPRequestHandler):
 
         if url.path == "/api/v1/thu-tuc":
             rows = [state.data.procedure_record(p) for p in state.data.procedures]
-            return self._send(200, {"data": rows[(page - 1) * size: page * size], "page": page,
-                                    "size": size, "total": len(rows)}, truncate=truncate)
+            return self._send(
+                200,
+                {"data": rows[(page - 1) * size : page * size], "page": page, "size": size, "total": len(rows)},
+                truncate=truncate,
+            )
         if url.path == "/api/v1/ho-so":
             lo, hi = _parse_ts(q.get("tuNgayCapNhat")), _parse_ts(q.get("denNgayCapNhat"))
             if lo is None or hi is None:
@@ -230,16 +240,14 @@ class _Handler(BaseHTTPRequestHandler):
                 # previous page may get a newer version (so it moves to a later position).
                 state.maybe_move()
                 rows, total = state.dossier_page(lo, hi, page, size)
-            return self._send(200, {"data": rows, "page": page, "size": size, "total": total},
-                              truncate=truncate)
+            return self._send(200, {"data": rows, "page": page, "size": size, "total": total}, truncate=truncate)
         if url.path == "/api/v1/danh-gia":
             lo, hi = _parse_ts(q.get("tuNgay")), _parse_ts(q.get("denNgay"))
             if lo is None or hi is None:
                 return self._error(400, "tuNgay and denNgay are yyyyMMddHHmmss")
             with state.lock:
                 rows, total = state.ratings(lo, hi, page, size)
-            return self._send(200, {"data": rows, "page": page, "size": size, "total": total},
-                              truncate=truncate)
+            return self._send(200, {"data": rows, "page": page, "size": size, "total": total}, truncate=truncate)
         return self._error(404, "not found")
 
 
@@ -256,7 +264,7 @@ class PortalServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "PortalServer":
+    def start(self) -> PortalServer:
         self._thread = threading.Thread(target=self.serve_forever, name="sample-portal", daemon=True)
         self._thread.start()
         return self
@@ -265,7 +273,7 @@ class PortalServer(ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
 
-    def __enter__(self) -> "PortalServer":
+    def __enter__(self) -> PortalServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -286,14 +294,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=766)
     ap.add_argument("--faults", action="store_true", help="switch every fault on")
     args = ap.parse_args(argv)
-    state = PortalState(PortalData(year=args.year, n_dossiers=args.dossiers, seed=args.seed),
-                        Faults.all_on() if args.faults else Faults())
+    state = PortalState(
+        PortalData(year=args.year, n_dossiers=args.dossiers, seed=args.seed),
+        Faults.all_on() if args.faults else Faults(),
+    )
     server = PortalServer(state, host=args.host, port=args.port)
     print(f"sample portal on {server.url} ({args.dossiers} dossiers, {args.year})", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -77,21 +77,60 @@ PROCEDURE_NAMES = [
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
 MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Hoàng", "Thanh", "Hữu", "Thu"]
-GIVEN = ["An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hạnh", "Khánh", "Linh", "Lộc", "Mai",
-         "Nam", "Nhung", "Phúc", "Quyên", "Sơn", "Tâm", "Thảo", "Trí", "Tuấn", "Vy", "Yến"]
-PLACES = ["Phường 5, TP Cà Mau", "Thị trấn Năm Căn", "Xã Tân Thành", "Phường Tân Xuyên",
-          "Xã Khánh Bình Tây, huyện Trần Văn Thời", "Thị trấn Cái Nước", "Xã Đất Mũi, Ngọc Hiển"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Giang",
+    "Hà",
+    "Hạnh",
+    "Khánh",
+    "Linh",
+    "Lộc",
+    "Mai",
+    "Nam",
+    "Nhung",
+    "Phúc",
+    "Quyên",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Trí",
+    "Tuấn",
+    "Vy",
+    "Yến",
+]
+PLACES = [
+    "Phường 5, TP Cà Mau",
+    "Thị trấn Năm Căn",
+    "Xã Tân Thành",
+    "Phường Tân Xuyên",
+    "Xã Khánh Bình Tây, huyện Trần Văn Thời",
+    "Thị trấn Cái Nước",
+    "Xã Đất Mũi, Ngọc Hiển",
+]
 COMPONENTS = [
-    ("TP01", "Đơn đề nghị.pdf"), ("TP02", "Bản sao giấy khai sinh.pdf"),
-    ("TP03", "Bản sao căn cước công dân.pdf"), ("TP04", "Học bạ trung học phổ thông.pdf"),
-    ("TP05", "Quyết định thành lập.pdf"), ("TP06", "Danh sách giáo viên.xlsx"),
+    ("TP01", "Đơn đề nghị.pdf"),
+    ("TP02", "Bản sao giấy khai sinh.pdf"),
+    ("TP03", "Bản sao căn cước công dân.pdf"),
+    ("TP04", "Học bạ trung học phổ thông.pdf"),
+    ("TP05", "Quyết định thành lập.pdf"),
+    ("TP06", "Danh sách giáo viên.xlsx"),
 ]
 AMOUNT_FORMS = ["{n}", "{dot}", "{comma}", "{dot} đ", "{n} VND", ""]
 
 # Defects a real system lets through now and then; DOMAIN.md 3a lists the rules they break.
 DOSSIER_DEFECTS = [
-    "empty_code", "bad_updated_at", "unknown_procedure", "bad_channel", "bad_status",
-    "bad_date", "received_missing", "received_before_submitted", "ended_before_received",
+    "empty_code",
+    "bad_updated_at",
+    "unknown_procedure",
+    "bad_channel",
+    "bad_status",
+    "bad_date",
+    "received_missing",
+    "received_before_submitted",
+    "ended_before_received",
     "ended_missing",
 ]
 DRAWS = 128  # draws per record; every salt used is below this
@@ -205,21 +244,23 @@ class PortalData:
             eligible = "1" if level in ("3", "4") or self.u(-1 - i, 3) < 0.3 else "0"
             eligible_full = "1" if level == "4" or self.u(-1 - i, 4) < 0.15 else "0"
             fee = str(has_fee)
-            out.append(Procedure(
-                code=f"1.{8000 + i * 37:06d}" if i % 3 else f"2.{1900 + i * 11:06d}",
-                name=name,
-                field_code=FIELDS[field_idx][0],
-                field_name=FIELDS[field_idx][1],
-                level=level,
-                eligible_online=eligible,
-                eligible_full=eligible_full,
-                has_fee=fee,
-                online_payment="1" if fee == "1" and self.u(-1 - i, 5) < 0.75 else "0",
-                on_national_portal="1" if level in ("3", "4") and self.u(-1 - i, 6) < 0.9 else "0",
-                days=days,
-                unit=UNITS[i % len(UNITS)][0],
-                weight=1.0 / (1 + i % 17),
-            ))
+            out.append(
+                Procedure(
+                    code=f"1.{8000 + i * 37:06d}" if i % 3 else f"2.{1900 + i * 11:06d}",
+                    name=name,
+                    field_code=FIELDS[field_idx][0],
+                    field_name=FIELDS[field_idx][1],
+                    level=level,
+                    eligible_online=eligible,
+                    eligible_full=eligible_full,
+                    has_fee=fee,
+                    online_payment="1" if fee == "1" and self.u(-1 - i, 5) < 0.75 else "0",
+                    on_national_portal="1" if level in ("3", "4") and self.u(-1 - i, 6) < 0.9 else "0",
+                    days=days,
+                    unit=UNITS[i % len(UNITS)][0],
+                    weight=1.0 / (1 + i % 17),
+                )
+            )
         return out
 
     @cached_property
@@ -233,12 +274,20 @@ class PortalData:
 
     def procedure_record(self, p: Procedure) -> dict:
         return {
-            "MaTTHC": p.code, "TenTTHC": p.name, "MaLinhVuc": p.field_code,
-            "TenLinhVuc": p.field_name, "CapThucHien": "1", "MucDo": p.level,
-            "DuDieuKienDVCTT": p.eligible_online, "DuDieuKienToanTrinh": p.eligible_full,
-            "CoPhiLePhi": p.has_fee, "CoThanhToanTrucTuyen": p.online_payment,
-            "CongKhaiTrenDVCQG": p.on_national_portal, "ThoiHanGiaiQuyet": str(p.days),
-            "CoQuanThucHien": p.unit, "NgayCapNhat": fmt(self.start),
+            "MaTTHC": p.code,
+            "TenTTHC": p.name,
+            "MaLinhVuc": p.field_code,
+            "TenLinhVuc": p.field_name,
+            "CapThucHien": "1",
+            "MucDo": p.level,
+            "DuDieuKienDVCTT": p.eligible_online,
+            "DuDieuKienToanTrinh": p.eligible_full,
+            "CoPhiLePhi": p.has_fee,
+            "CoThanhToanTrucTuyen": p.online_payment,
+            "CongKhaiTrenDVCQG": p.on_national_portal,
+            "ThoiHanGiaiQuyet": str(p.days),
+            "CoQuanThucHien": p.unit,
+            "NgayCapNhat": fmt(self.start),
         }
 
     # ---------------------------------------------------------------- dossiers
@@ -262,13 +311,22 @@ class PortalData:
 
     def _final_status(self, d: int) -> str:
         r = self.quick(d, 1)
-        for status, cum in (("10", 0.74), ("9", 0.82), ("3", 0.85), ("7", 0.87), ("8", 0.88),
-                            ("4", 0.93), ("5", 0.95), ("6", 0.96), ("2", 0.985)):
+        for status, cum in (
+            ("10", 0.74),
+            ("9", 0.82),
+            ("3", 0.85),
+            ("7", 0.87),
+            ("8", 0.88),
+            ("4", 0.93),
+            ("5", 0.95),
+            ("6", 0.96),
+            ("2", 0.985),
+        ):
             if r < cum:
                 return status
         return "1"
 
-    def _dossier(self, d: int, as_of_intermediate: bool) -> dict:  # noqa: C901 - one record's story
+    def _dossier(self, d: int, as_of_intermediate: bool) -> dict:
         u = self.draws(d)
         r = u(2)
         proc = self.procedures[min(bisect_left(self._proc_cumulative, r), len(self.procedures) - 1)]
@@ -316,33 +374,40 @@ class PortalData:
             if asked < updated:
                 answered = asked + timedelta(days=u(16) * 6)
                 unanswered = status == "5" or u(17) < 0.1 or answered > updated
-                supplements.append({"NgayYeuCauBoSung": fmt(asked),
-                                    "NgayTiepNhanBoSung": "" if unanswered else fmt(answered)})
+                supplements.append(
+                    {"NgayYeuCauBoSung": fmt(asked), "NgayTiepNhanBoSung": "" if unanswered else fmt(answered)}
+                )
         if status == "5" and not supplements and received is not None:
-            supplements.append({"NgayYeuCauBoSung": fmt(received + timedelta(hours=1)),
-                                "NgayTiepNhanBoSung": ""})
+            supplements.append({"NgayYeuCauBoSung": fmt(received + timedelta(hours=1)), "NgayTiepNhanBoSung": ""})
 
         components = []
         for j in range(1 + int(u(18) * 4)):
             code, fname = COMPONENTS[(d + j) % len(COMPONENTS)]
             reuse = u(30 + j)
-            components.append({
-                "MaThanhPhanHoSo": code, "TenTepDinhKem": fname,
-                "DuocSoHoa": "1" if u(40 + j) < 0.8 else "0",
-                "DuocTaiSuDung": "1" if reuse < 0.35 else "0",
-                "DuocLayTuKhoDMQG": "1" if 0.35 <= reuse < 0.5 else ("" if reuse > 0.95 else "0"),
-                "MaKetQuaThayThe": f"KQ.{(d * 7 + j) % 100000:05d}" if u(50 + j) < 0.4 else "",
-                "IsDeleted": "1" if u(60 + j) < 0.03 else ("" if u(61 + j) < 0.2 else "0"),
-            })
+            components.append(
+                {
+                    "MaThanhPhanHoSo": code,
+                    "TenTepDinhKem": fname,
+                    "DuocSoHoa": "1" if u(40 + j) < 0.8 else "0",
+                    "DuocTaiSuDung": "1" if reuse < 0.35 else "0",
+                    "DuocLayTuKhoDMQG": "1" if 0.35 <= reuse < 0.5 else ("" if reuse > 0.95 else "0"),
+                    "MaKetQuaThayThe": f"KQ.{(d * 7 + j) % 100000:05d}" if u(50 + j) < 0.4 else "",
+                    "IsDeleted": "1" if u(60 + j) < 0.03 else ("" if u(61 + j) < 0.2 else "0"),
+                }
+            )
 
         fees = []
         if proc.has_fee == "1":
             amount = [50_000, 100_000, 150_000, 1_500_000, 3_000_000][int(u(19) * 5)]
             form = AMOUNT_FORMS[int(u(20) * len(AMOUNT_FORMS))]
-            fees.append({"MaPhiLePhi": "LP01", "TenPhiLePhi": "Lệ phí giải quyết thủ tục",
-                         "Gia": form.format(n=amount, dot=f"{amount:,}".replace(",", "."),
-                                            comma=f"{amount:,}"),
-                         "HinhThucThu": "1" if channel == "2" else "2"})
+            fees.append(
+                {
+                    "MaPhiLePhi": "LP01",
+                    "TenPhiLePhi": "Lệ phí giải quyết thủ tục",
+                    "Gia": form.format(n=amount, dot=f"{amount:,}".replace(",", "."), comma=f"{amount:,}"),
+                    "HinhThucThu": "1" if channel == "2" else "2",
+                }
+            )
         paid_online = "0"
         if fees and channel == "2" and fees[0]["Gia"]:
             r = u(21)
@@ -351,11 +416,21 @@ class PortalData:
         results = []
         if status in ("9", "10"):
             if u(22) < 0.9:
-                results.append({"MaGiayToKetQua": f"KQ.{d % 100000:05d}", "TenGiayTo": "Kết quả giải quyết",
-                                "DuongDanTepTinKetQua": f"https://dichvucong.example.gov.vn/files/{maho}.pdf"})
+                results.append(
+                    {
+                        "MaGiayToKetQua": f"KQ.{d % 100000:05d}",
+                        "TenGiayTo": "Kết quả giải quyết",
+                        "DuongDanTepTinKetQua": f"https://dichvucong.example.gov.vn/files/{maho}.pdf",
+                    }
+                )
             elif u(23) < 0.5:
-                results.append({"MaGiayToKetQua": f"KQ.{d % 100000:05d}", "TenGiayTo": "Kết quả giải quyết",
-                                "DuongDanTepTinKetQua": ""})
+                results.append(
+                    {
+                        "MaGiayToKetQua": f"KQ.{d % 100000:05d}",
+                        "TenGiayTo": "Kết quả giải quyết",
+                        "DuongDanTepTinKetQua": "",
+                    }
+                )
 
         name = f"{self.pick(d, 24, SURNAMES)} {self.pick(d, 25, MIDDLE)} {self.pick(d, 26, GIVEN)}"
         id_len = 12 if u(27) < 0.93 else (9 if u(28) < 0.7 else 11)
@@ -364,20 +439,31 @@ class PortalData:
         text = nfd if use_nfd else (lambda s: s)
         rec = {
             "MaHoSo": maho,
-            "MaTTHC": proc.code, "TenTTHC": text(proc.name),
-            "MaLinhVuc": proc.field_code, "TenLinhVuc": text(proc.field_name),
-            "DonViXuLy": unit, "KenhThucHien": channel, "TrangThaiHoSo": status,
-            "NgayNopHoSo": fmt(submitted), "NgayTiepNhan": fmt(received),
-            "NgayHenTra": fmt(promised), "NgayKetThucXuLy": fmt(ended), "NgayTra": fmt(returned),
-            "NgayTuChoi": fmt(refused), "NgayCapNhat": fmt(updated),
-            "ChuHoSo": text(name), "SoGiayToChuHoSo": id_number,
+            "MaTTHC": proc.code,
+            "TenTTHC": text(proc.name),
+            "MaLinhVuc": proc.field_code,
+            "TenLinhVuc": text(proc.field_name),
+            "DonViXuLy": unit,
+            "KenhThucHien": channel,
+            "TrangThaiHoSo": status,
+            "NgayNopHoSo": fmt(submitted),
+            "NgayTiepNhan": fmt(received),
+            "NgayHenTra": fmt(promised),
+            "NgayKetThucXuLy": fmt(ended),
+            "NgayTra": fmt(returned),
+            "NgayTuChoi": fmt(refused),
+            "NgayCapNhat": fmt(updated),
+            "ChuHoSo": text(name),
+            "SoGiayToChuHoSo": id_number,
             "SoDienThoai": "" if u(71) < 0.15 else f"09{int(u(72) * 1e8):08d}",
             "Email": "" if u(73) < 0.6 else f"user{d}@example.vn",
             "DiaChi": text(self.pick(d, 74, PLACES)),
             "LoaiDoiTuong": "1" if u(75) < 0.85 else self.pick(d, 76, ["2", "3", "4"]),
             "LaNopHo": ("1" if u(77) < 0.2 else self.pick(d, 78, ["0", "", None])) if channel == "2" else "0",
             "HoSoCoThanhPhanSoHoa": "1" if u(79) < 0.72 else "0",
-            "TaiKhoanDuocXacThucVoiVNeID": ("1" if u(80) < 0.76 else self.pick(d, 81, ["0", ""])) if channel == "2" else "",
+            "TaiKhoanDuocXacThucVoiVNeID": ("1" if u(80) < 0.76 else self.pick(d, 81, ["0", ""]))
+            if channel == "2"
+            else "",
             "DuocThanhToanTrucTuyen": paid_online,
             "DongBoDVCQG": "1" if u(82) < 0.93 else "0",
             "TaiLieuNop": components,

@@ -46,10 +46,14 @@ def compare(before: Path, after: Path) -> int:
             differing += 1
             continue
         keep = ", ".join(masked(c) for c in cols_a if c not in VOLATILE)
-        only_a = con.execute(f"select count(*) from (select {keep} from read_parquet('{a}') except all "
-                             f"select {keep} from read_parquet('{b}'))").fetchone()[0]
-        only_b = con.execute(f"select count(*) from (select {keep} from read_parquet('{b}') except all "
-                             f"select {keep} from read_parquet('{a}'))").fetchone()[0]
+        only_a = con.execute(
+            f"select count(*) from (select {keep} from read_parquet('{a}') except all "
+            f"select {keep} from read_parquet('{b}'))"
+        ).fetchone()[0]
+        only_b = con.execute(
+            f"select count(*) from (select {keep} from read_parquet('{b}') except all "
+            f"select {keep} from read_parquet('{a}'))"
+        ).fetchone()[0]
         rows = con.execute(f"select count(*) from read_parquet('{a}')").fetchone()[0]
         status = "same" if only_a == only_b == 0 else f"DIFFERENT: {only_a} rows only before, {only_b} only after"
         print(f"{name}: {rows} rows, {status}")

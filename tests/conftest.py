@@ -10,9 +10,9 @@ import pytest
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
-from orchestration.settings import Settings  # noqa: E402
-from sandbox.portal import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Faults, serve  # noqa: E402
-from sandbox.portal_data import PortalData  # noqa: E402
+from orchestration.settings import Settings
+from sandbox.portal import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Faults, serve
+from sandbox.portal_data import PortalData
 
 TEST_HASH_KEY = "test-hash-key"
 
@@ -58,7 +58,12 @@ def crafted_warehouse(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("kpi")
     # Thresholds for this department of a handful of records: U2 (12 of 13 quarantined) is
     # withheld at 50 %, U1 (2 of 11) is not; the source rule is off (share 1.0).
-    settings = Settings(warehouse=tmp / "warehouse.duckdb", hash_key="k", unit_quarantine_threshold=0.5,
-                        source_quarantine_threshold=1.0, duckdb_memory_limit="1GB")
+    settings = Settings(
+        warehouse=tmp / "warehouse.duckdb",
+        hash_key="k",
+        unit_quarantine_threshold=0.5,
+        source_quarantine_threshold=1.0,
+        duckdb_memory_limit="1GB",
+    )
     build(settings)
     return settings

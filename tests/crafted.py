@@ -10,10 +10,22 @@ U1, U2 = "000.01.20.H12", "000.02.20.H12"
 
 
 def proc(code, muc_do, dvctt, toan_trinh, phi, tttt, cong_khai, unit):
-    return {"MaTTHC": code, "TenTTHC": f"Thủ tục {code}", "MaLinhVuc": "G08-GD01", "TenLinhVuc": "Giáo dục",
-            "CapThucHien": "1", "MucDo": muc_do, "DuDieuKienDVCTT": dvctt, "DuDieuKienToanTrinh": toan_trinh,
-            "CoPhiLePhi": phi, "CoThanhToanTrucTuyen": tttt, "CongKhaiTrenDVCQG": cong_khai,
-            "ThoiHanGiaiQuyet": "5", "CoQuanThucHien": unit, "NgayCapNhat": "20240101000000"}
+    return {
+        "MaTTHC": code,
+        "TenTTHC": f"Thủ tục {code}",
+        "MaLinhVuc": "G08-GD01",
+        "TenLinhVuc": "Giáo dục",
+        "CapThucHien": "1",
+        "MucDo": muc_do,
+        "DuDieuKienDVCTT": dvctt,
+        "DuDieuKienToanTrinh": toan_trinh,
+        "CoPhiLePhi": phi,
+        "CoThanhToanTrucTuyen": tttt,
+        "CongKhaiTrenDVCQG": cong_khai,
+        "ThoiHanGiaiQuyet": "5",
+        "CoQuanThucHien": unit,
+        "NgayCapNhat": "20240101000000",
+    }
 
 
 PROCEDURES = [
@@ -26,14 +38,35 @@ PROCEDURES = [
 
 def dossier(code, **fields):
     base = {
-        "MaHoSo": code, "MaTTHC": "1.000001", "TenTTHC": "Thủ tục", "MaLinhVuc": "G08-GD01",
-        "TenLinhVuc": "Giáo dục", "DonViXuLy": U1, "KenhThucHien": "2", "TrangThaiHoSo": "4",
-        "NgayNopHoSo": "20240301080000", "NgayTiepNhan": "20240301090000", "NgayHenTra": "",
-        "NgayKetThucXuLy": "", "NgayTra": "", "NgayTuChoi": "", "NgayCapNhat": "20240401000000",
-        "ChuHoSo": "Trần Thị Bình", "SoGiayToChuHoSo": "079123456789", "SoDienThoai": "0912345678",
-        "Email": "", "DiaChi": "Cà Mau", "LoaiDoiTuong": "1", "LaNopHo": "0",
-        "HoSoCoThanhPhanSoHoa": "1", "TaiKhoanDuocXacThucVoiVNeID": "0", "DuocThanhToanTrucTuyen": "0",
-        "DongBoDVCQG": "0", "TaiLieuNop": [], "DanhSachLePhi": [], "DanhSachGiayToKetQua": [],
+        "MaHoSo": code,
+        "MaTTHC": "1.000001",
+        "TenTTHC": "Thủ tục",
+        "MaLinhVuc": "G08-GD01",
+        "TenLinhVuc": "Giáo dục",
+        "DonViXuLy": U1,
+        "KenhThucHien": "2",
+        "TrangThaiHoSo": "4",
+        "NgayNopHoSo": "20240301080000",
+        "NgayTiepNhan": "20240301090000",
+        "NgayHenTra": "",
+        "NgayKetThucXuLy": "",
+        "NgayTra": "",
+        "NgayTuChoi": "",
+        "NgayCapNhat": "20240401000000",
+        "ChuHoSo": "Trần Thị Bình",
+        "SoGiayToChuHoSo": "079123456789",
+        "SoDienThoai": "0912345678",
+        "Email": "",
+        "DiaChi": "Cà Mau",
+        "LoaiDoiTuong": "1",
+        "LaNopHo": "0",
+        "HoSoCoThanhPhanSoHoa": "1",
+        "TaiKhoanDuocXacThucVoiVNeID": "0",
+        "DuocThanhToanTrucTuyen": "0",
+        "DongBoDVCQG": "0",
+        "TaiLieuNop": [],
+        "DanhSachLePhi": [],
+        "DanhSachGiayToKetQua": [],
         "DanhSachHoSoBoSung": [],
     }
     base.update(fields)
@@ -41,8 +74,15 @@ def dossier(code, **fields):
 
 
 def comp(reused="0", dmqg="0", replaces="", deleted="0"):
-    return {"MaThanhPhanHoSo": "TP", "TenTepDinhKem": "x.pdf", "DuocSoHoa": "1", "DuocTaiSuDung": reused,
-            "DuocLayTuKhoDMQG": dmqg, "MaKetQuaThayThe": replaces, "IsDeleted": deleted}
+    return {
+        "MaThanhPhanHoSo": "TP",
+        "TenTepDinhKem": "x.pdf",
+        "DuocSoHoa": "1",
+        "DuocTaiSuDung": reused,
+        "DuocLayTuKhoDMQG": dmqg,
+        "MaKetQuaThayThe": replaces,
+        "IsDeleted": deleted,
+    }
 
 
 def result(link):
@@ -57,35 +97,92 @@ def supplement(asked, answered):
     return {"NgayYeuCauBoSung": asked, "NgayTiepNhanBoSung": answered}
 
 
-A = dossier("A", TrangThaiHoSo="10", NgayNopHoSo="20240331100000", NgayTiepNhan="20240331235959",
-            NgayHenTra="20240405170000", NgayKetThucXuLy="20240405170000", NgayTra="20240405180000",
-            NgayCapNhat="20240406080000", LaNopHo="", TaiKhoanDuocXacThucVoiVNeID="1", DongBoDVCQG="1",
-            DuocThanhToanTrucTuyen="1", DanhSachLePhi=[fee("1.500.000 đ")],
-            TaiLieuNop=[comp(reused="1", replaces="KQ1")], DanhSachGiayToKetQua=[result("https://f/a.pdf")])
-B = dossier("B", MaTTHC="1.000002", KenhThucHien="1", TrangThaiHoSo="9", NgayNopHoSo="20240331230000",
-            NgayTiepNhan="20240401000000", NgayHenTra="20240410080000", NgayKetThucXuLy="20240412080000",
-            NgayCapNhat="20240412090000", DanhSachHoSoBoSung=[supplement("20240402080000", "20240404080000")],
-            DanhSachLePhi=[fee("")], TaiLieuNop=[comp(dmqg="1", replaces="KQ2", deleted="1")],
-            DanhSachGiayToKetQua=[result("")])
-C = dossier("C", TrangThaiHoSo="10", NgayNopHoSo="20240315080000", NgayTiepNhan="20240315090000",
-            NgayHenTra="20240320170000", NgayKetThucXuLy="20240325090000", NgayCapNhat="20240325100000",
-            LaNopHo="1", DongBoDVCQG="1", DanhSachLePhi=[fee("50000")],
-            DanhSachHoSoBoSung=[supplement("20240318170000", "")],
-            TaiLieuNop=[comp(reused="1", replaces="KQ3"), comp(replaces="KQ4")],
-            DanhSachGiayToKetQua=[result("https://f/c.pdf")])
-D = dossier("D", MaTTHC="1.000002", TrangThaiHoSo="10", NgayNopHoSo="20240310070000",
-            NgayTiepNhan="20240310080000", NgayHenTra="20240312080000", NgayKetThucXuLy="20240312080001",
-            NgayCapNhat="20240312090000", TaiKhoanDuocXacThucVoiVNeID="1", DongBoDVCQG="1",
-            DuocThanhToanTrucTuyen="2", DanhSachLePhi=[fee("100,000")], TaiLieuNop=[comp(dmqg="")],
-            DanhSachHoSoBoSung=[supplement("20240311080000", "20240310080000")],
-            DanhSachGiayToKetQua=[result("https://f/d.pdf")])
+A = dossier(
+    "A",
+    TrangThaiHoSo="10",
+    NgayNopHoSo="20240331100000",
+    NgayTiepNhan="20240331235959",
+    NgayHenTra="20240405170000",
+    NgayKetThucXuLy="20240405170000",
+    NgayTra="20240405180000",
+    NgayCapNhat="20240406080000",
+    LaNopHo="",
+    TaiKhoanDuocXacThucVoiVNeID="1",
+    DongBoDVCQG="1",
+    DuocThanhToanTrucTuyen="1",
+    DanhSachLePhi=[fee("1.500.000 đ")],
+    TaiLieuNop=[comp(reused="1", replaces="KQ1")],
+    DanhSachGiayToKetQua=[result("https://f/a.pdf")],
+)
+B = dossier(
+    "B",
+    MaTTHC="1.000002",
+    KenhThucHien="1",
+    TrangThaiHoSo="9",
+    NgayNopHoSo="20240331230000",
+    NgayTiepNhan="20240401000000",
+    NgayHenTra="20240410080000",
+    NgayKetThucXuLy="20240412080000",
+    NgayCapNhat="20240412090000",
+    DanhSachHoSoBoSung=[supplement("20240402080000", "20240404080000")],
+    DanhSachLePhi=[fee("")],
+    TaiLieuNop=[comp(dmqg="1", replaces="KQ2", deleted="1")],
+    DanhSachGiayToKetQua=[result("")],
+)
+C = dossier(
+    "C",
+    TrangThaiHoSo="10",
+    NgayNopHoSo="20240315080000",
+    NgayTiepNhan="20240315090000",
+    NgayHenTra="20240320170000",
+    NgayKetThucXuLy="20240325090000",
+    NgayCapNhat="20240325100000",
+    LaNopHo="1",
+    DongBoDVCQG="1",
+    DanhSachLePhi=[fee("50000")],
+    DanhSachHoSoBoSung=[supplement("20240318170000", "")],
+    TaiLieuNop=[comp(reused="1", replaces="KQ3"), comp(replaces="KQ4")],
+    DanhSachGiayToKetQua=[result("https://f/c.pdf")],
+)
+D = dossier(
+    "D",
+    MaTTHC="1.000002",
+    TrangThaiHoSo="10",
+    NgayNopHoSo="20240310070000",
+    NgayTiepNhan="20240310080000",
+    NgayHenTra="20240312080000",
+    NgayKetThucXuLy="20240312080001",
+    NgayCapNhat="20240312090000",
+    TaiKhoanDuocXacThucVoiVNeID="1",
+    DongBoDVCQG="1",
+    DuocThanhToanTrucTuyen="2",
+    DanhSachLePhi=[fee("100,000")],
+    TaiLieuNop=[comp(dmqg="")],
+    DanhSachHoSoBoSung=[supplement("20240311080000", "20240310080000")],
+    DanhSachGiayToKetQua=[result("https://f/d.pdf")],
+)
 E = dossier("E", TrangThaiHoSo="1", NgayTiepNhan="", NgayCapNhat="20240302000000")
-F = dossier("F", TrangThaiHoSo="3", NgayTiepNhan="20240320090000", NgayTuChoi="20240320100000",
-            NgayCapNhat="20240320100000")
-G1 = dossier("G", MaTTHC="1.000003", DonViXuLy=U2, KenhThucHien="1", TrangThaiHoSo="4",
-             NgayNopHoSo="20240228090000", NgayTiepNhan="20240228100000", NgayCapNhat="20240301000000")
-G2 = {**G1, "TrangThaiHoSo": "10", "NgayKetThucXuLy": "20240304100000", "NgayTra": "20240304110000",
-      "NgayCapNhat": "20240305000000", "DongBoDVCQG": "1"}
+F = dossier(
+    "F", TrangThaiHoSo="3", NgayTiepNhan="20240320090000", NgayTuChoi="20240320100000", NgayCapNhat="20240320100000"
+)
+G1 = dossier(
+    "G",
+    MaTTHC="1.000003",
+    DonViXuLy=U2,
+    KenhThucHien="1",
+    TrangThaiHoSo="4",
+    NgayNopHoSo="20240228090000",
+    NgayTiepNhan="20240228100000",
+    NgayCapNhat="20240301000000",
+)
+G2 = {
+    **G1,
+    "TrangThaiHoSo": "10",
+    "NgayKetThucXuLy": "20240304100000",
+    "NgayTra": "20240304110000",
+    "NgayCapNhat": "20240305000000",
+    "DongBoDVCQG": "1",
+}
 H1 = dossier("H", DonViXuLy=U2, NgayCapNhat="20240301000000")
 H2 = {**H1, "KenhThucHien": "5", "NgayCapNhat": "20240310000000"}
 BAD = {
@@ -95,8 +192,9 @@ BAD = {
     "status_invalid": dossier("Q4", DonViXuLy=U2, TrangThaiHoSo="11"),
     "date_invalid": dossier("Q5", DonViXuLy=U2, NgayNopHoSo="20240230101010"),
     "received_date_missing": dossier("Q6", DonViXuLy=U2, TrangThaiHoSo="4", NgayTiepNhan=""),
-    "received_before_submitted": dossier("Q7", DonViXuLy=U2, NgayNopHoSo="20240302080000",
-                                         NgayTiepNhan="20240301080000"),
+    "received_before_submitted": dossier(
+        "Q7", DonViXuLy=U2, NgayNopHoSo="20240302080000", NgayTiepNhan="20240301080000"
+    ),
     "ended_before_received": dossier("Q8", DonViXuLy=U2, TrangThaiHoSo="9", NgayKetThucXuLy="20240228080000"),
     "ended_date_missing": dossier("Q9", DonViXuLy=U2, TrangThaiHoSo="10", NgayKetThucXuLy=""),
 }

@@ -19,10 +19,19 @@ def _expectations():
 
 
 SUITES = [
-    Suite("mart_fct_ratings", "fct_ratings",
-          "select ma_danh_gia, ngay_danh_gia, muc_do_hai_long, ma_ho_so from marts.fct_ratings",
-          _expectations, blocking=True,
-          description="Đánh giá được tính — counted ratings: a date, a level in 1-3."),
-    unique_key_suite("mart_fct_ratings_key", "fct_ratings", "marts.fct_ratings", ["ma_danh_gia"],
-                     "Mã đánh giá duy nhất — each counted rating once."),
+    Suite(
+        "mart_fct_ratings",
+        "fct_ratings",
+        "select ma_danh_gia, ngay_danh_gia, muc_do_hai_long, ma_ho_so from marts.fct_ratings",
+        _expectations,
+        blocking=True,
+        description="Đánh giá được tính — counted ratings: a date, a level in 1-3.",
+    ),
+    unique_key_suite(
+        "mart_fct_ratings_key",
+        "fct_ratings",
+        "marts.fct_ratings",
+        ["ma_danh_gia"],
+        "Mã đánh giá duy nhất — each counted rating once.",
+    ),
 ]

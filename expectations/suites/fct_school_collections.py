@@ -23,9 +23,13 @@ def _expectations():
 
 
 SUITES = [
-    Suite("mart_fct_school_collections", "fct_school_collections",
-          """select school_code, amount, collected_on, method, is_cash <> (method = 'cash') as cash_flag_disagrees
+    Suite(
+        "mart_fct_school_collections",
+        "fct_school_collections",
+        """select school_code, amount, collected_on, method, is_cash <> (method = 'cash') as cash_flag_disagrees
              from marts.fct_school_collections""",
-          _expectations, blocking=True,
-          description="Khoản thu được tính — counted collections: a school, an amount, a date, one of the five methods."),
+        _expectations,
+        blocking=True,
+        description="Khoản thu được tính — counted collections: a school, an amount, a date, one of the five methods.",
+    ),
 ]

@@ -42,17 +42,29 @@ def _procedures():
 
 
 SUITES = [
-    Suite("source_portal_dossiers", "stg_portal__dossiers",
-          """select _source, _batch_id, ma_ho_so, ngay_cap_nhat, kenh_thuc_hien, trang_thai_ho_so, has_invalid_date
+    Suite(
+        "source_portal_dossiers",
+        "stg_portal__dossiers",
+        """select _source, _batch_id, ma_ho_so, ngay_cap_nhat, kenh_thuc_hien, trang_thai_ho_so, has_invalid_date
              from staging.stg_portal__dossiers""",
-          _dossiers, blocking=False,
-          description="Hồ sơ nguồn — staged dossiers: landing metadata present, codes and dates mostly valid."),
-    Suite("source_portal_ratings", "stg_portal__ratings",
-          "select _source, ma_danh_gia, ngay_danh_gia, muc_do_hai_long from staging.stg_portal__ratings",
-          _ratings, blocking=False,
-          description="Đánh giá nguồn — staged ratings: codes and dates mostly valid."),
-    Suite("source_portal_procedures", "int_portal__procedures_current",
-          "select ma_tthc, muc_do, co_quan_thuc_hien from intermediate.int_portal__procedures_current",
-          _procedures, blocking=False,
-          description="Danh mục TTHC — the current catalogue: unique codes, known levels, a unit each."),
+        _dossiers,
+        blocking=False,
+        description="Hồ sơ nguồn — staged dossiers: landing metadata present, codes and dates mostly valid.",
+    ),
+    Suite(
+        "source_portal_ratings",
+        "stg_portal__ratings",
+        "select _source, ma_danh_gia, ngay_danh_gia, muc_do_hai_long from staging.stg_portal__ratings",
+        _ratings,
+        blocking=False,
+        description="Đánh giá nguồn — staged ratings: codes and dates mostly valid.",
+    ),
+    Suite(
+        "source_portal_procedures",
+        "int_portal__procedures_current",
+        "select ma_tthc, muc_do, co_quan_thuc_hien from intermediate.int_portal__procedures_current",
+        _procedures,
+        blocking=False,
+        description="Danh mục TTHC — the current catalogue: unique codes, known levels, a unit each.",
+    ),
 ]

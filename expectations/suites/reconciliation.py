@@ -17,11 +17,20 @@ def _expectations():
 
 
 SUITES = [
-    Suite("mart_reconciliation", "reconciliation",
-          "select batch_id, source, rows_read, rows_kept, rows_quarantined, rows_set_aside, rows_unaccounted, is_balanced "
-          "from marts.reconciliation",
-          _expectations, blocking=True,
-          description="Đối soát — per batch, rows read = kept + quarantined + set aside."),
-    unique_key_suite("mart_reconciliation_key", "reconciliation", "marts.reconciliation", ["batch_id"],
-                     "Đối soát theo lô — one row per batch."),
+    Suite(
+        "mart_reconciliation",
+        "reconciliation",
+        "select batch_id, source, rows_read, rows_kept, rows_quarantined, rows_set_aside, rows_unaccounted, is_balanced "
+        "from marts.reconciliation",
+        _expectations,
+        blocking=True,
+        description="Đối soát — per batch, rows read = kept + quarantined + set aside.",
+    ),
+    unique_key_suite(
+        "mart_reconciliation_key",
+        "reconciliation",
+        "marts.reconciliation",
+        ["batch_id"],
+        "Đối soát theo lô — one row per batch.",
+    ),
 ]

@@ -10,9 +10,18 @@ import duckdb
 
 from orchestration.publish import publish
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--enable-logging=stderr", "--v=0"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+]
 
 
 def test_chart_page_renders_every_kpi(crafted_warehouse, tmp_path):
@@ -23,19 +32,42 @@ def test_chart_page_renders_every_kpi(crafted_warehouse, tmp_path):
     publish(settings)
     page = settings.publish_dir / "reports" / "2024-BC-6T.html"
     shot = tmp_path / "page.png"
-    run = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-                          "--window-size=1300,2400", "--dump-dom", f"file://{page}"],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1300,2400",
+            "--dump-dom",
+            f"file://{page}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert not re.search(r"Uncaught|CONSOLE\(\d+\).*[Ee]rror", run.stderr), run.stderr[-2000:]
     dom = run.stdout
     con = duckdb.connect(str(settings.publish_dir / "warehouse.duckdb"), read_only=True)
-    kpis = [k for (k,) in con.execute("""select kpi_code from marts.kpi_scorecard where period_type = 'report'
-                                         and period_key = '2024-BC-6T' and unit_code = 'ALL'""").fetchall()]
+    kpis = [
+        k
+        for (k,) in con.execute("""select kpi_code from marts.kpi_scorecard where period_type = 'report'
+                                         and period_key = '2024-BC-6T' and unit_code = 'ALL'""").fetchall()
+    ]
     con.close()
     rendered = re.findall(r'<section class="kpi" data-kpi="([a-z_0-9]+)">.*?<svg[^>]*>.*?</svg>', dom, re.S)
     assert sorted(rendered) == sorted(kpis) and len(kpis) >= 10
-    shot_run = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile2'}",
-                               "--window-size=1300,2400", f"--screenshot={shot}", f"file://{page}"],
-                              capture_output=True, text=True, timeout=120)
+    shot_run = subprocess.run(
+        [
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile2'}",
+            "--window-size=1300,2400",
+            f"--screenshot={shot}",
+            f"file://{page}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert shot_run.returncode == 0 and shot.stat().st_size > 20_000  # a rendered page, not a blank one

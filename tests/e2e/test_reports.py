@@ -19,8 +19,12 @@ PERIOD = "2024-BC-6T"
 @pytest.fixture(scope="module")
 def published(crafted_warehouse, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("reports")
-    settings = crafted_warehouse.with_(warehouse=tmp / "working.duckdb", publish_dir=tmp / "published",
-                                       report_place="Cà Mau", report_number="12/BC-SGDĐT")
+    settings = crafted_warehouse.with_(
+        warehouse=tmp / "working.duckdb",
+        publish_dir=tmp / "published",
+        report_place="Cà Mau",
+        report_number="12/BC-SGDĐT",
+    )
     shutil.copy(crafted_warehouse.warehouse, settings.warehouse)
     publish(settings)
     return settings
@@ -40,13 +44,17 @@ def test_report_figures_equal_the_scorecard(published):
     rows = list(ws.iter_rows(values_only=True))
     header_row = next(i for i, r in enumerate(rows) if r[0] == "Mục KH")
     in_report = {}
-    for r in rows[header_row + 1:]:
+    for r in rows[header_row + 1 :]:
         if not r[0]:
             break
         in_report[r[2]] = (r[3], r[4], r[5], r[6], r[7])
-    expected = scorecard(published, """select kpi_code, numerator, denominator, value, target, met
+    expected = scorecard(
+        published,
+        """select kpi_code, numerator, denominator, value, target, met
                                         from marts.kpi_scorecard where period_type = 'report' and period_key = ?
-                                        and unit_code = 'ALL'""", [PERIOD])
+                                        and unit_code = 'ALL'""",
+        [PERIOD],
+    )
     assert len(in_report) == len(expected) > 5
     for kpi, num, den, value, target, met in expected:
         got = in_report[kpi]
@@ -61,8 +69,16 @@ def test_report_figures_equal_the_scorecard(published):
 def test_report_carries_an_administrative_header(published):
     ws = load_workbook(published.publish_dir / "reports" / f"{PERIOD}.xlsx")["Chỉ tiêu"]
     text = " | ".join(str(v) for r in ws.iter_rows(max_row=7, values_only=True) for v in r if v)
-    for part in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "SỞ GIÁO DỤC VÀ ĐÀO TẠO",
-                 "Số: 12/BC-SGDĐT", "Cà Mau, ngày", "BÁO CÁO", "15/12/2023", "09/06/2024"):
+    for part in (
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "SỞ GIÁO DỤC VÀ ĐÀO TẠO",
+        "Số: 12/BC-SGDĐT",
+        "Cà Mau, ngày",
+        "BÁO CÁO",
+        "15/12/2023",
+        "09/06/2024",
+    ):
         assert part in text, part
 
 
@@ -71,12 +87,16 @@ def test_report_766_section_matches_the_mart(published):
     rows = list(ws.iter_rows(values_only=True))
     start = next(i for i, r in enumerate(rows) if r[0] == "Nhóm" and r[1] == "Chỉ số")
     got = {}
-    for r in rows[start + 1:]:
+    for r in rows[start + 1 :]:
         if not r[1]:
             break
         got[r[1]] = r[8]
-    expected = scorecard(published, """select indicator_code, points from marts.scorecard_766
-                                        where period_type = 'report' and period_key = ? and unit_code = 'ALL'""", [PERIOD])
+    expected = scorecard(
+        published,
+        """select indicator_code, points from marts.scorecard_766
+                                        where period_type = 'report' and period_key = ? and unit_code = 'ALL'""",
+        [PERIOD],
+    )
     assert {k: (float(v) if v is not None else None) for k, v in expected} == got
 
 
@@ -84,21 +104,31 @@ def test_resolution_table_adds_up(published):
     ws = load_workbook(published.publish_dir / "reports" / f"{PERIOD}.xlsx")["Giải quyết TTHC"]
     rows = list(ws.iter_rows(values_only=True))
     start = next(i for i, r in enumerate(rows) if r[0] == "Mã TTHC")
-    body = [r for r in rows[start + 1:] if r[0]]
+    body = [r for r in rows[start + 1 :] if r[0]]
     received = sum(r[4] + r[5] + r[6] for r in body)
     resolved = sum(r[7] + r[8] + r[9] for r in body)
-    expected = scorecard(published, """select count(*) filter (where is_received and received_date between ? and ?),
+    expected = scorecard(
+        published,
+        """select count(*) filter (where is_received and received_date between ? and ?),
                                                count(*) filter (where is_ended and ended_date between ? and ?),
                                                count(*) filter (where is_ended and ended_date between ? and ? and not is_on_time)
                                         from marts.fct_dossiers""",
-                         ["2023-12-15", "2024-06-09"] * 3)[0]
+        ["2023-12-15", "2024-06-09"] * 3,
+    )[0]
     assert (received, resolved, sum(r[9] for r in body)) == expected
 
 
 def test_chart_page_draws_every_kpi_without_scripts(published):
     page = (published.publish_dir / "reports" / f"{PERIOD}.html").read_text(encoding="utf-8")
-    kpis = [k for (k,) in scorecard(published, """select kpi_code from marts.kpi_scorecard where period_type = 'report'
-                                                   and period_key = ? and unit_code = 'ALL'""", [PERIOD])]
+    kpis = [
+        k
+        for (k,) in scorecard(
+            published,
+            """select kpi_code from marts.kpi_scorecard where period_type = 'report'
+                                                   and period_key = ? and unit_code = 'ALL'""",
+            [PERIOD],
+        )
+    ]
     for kpi in kpis:
         section = re.search(rf'<section class="kpi" data-kpi="{kpi}">(.*?)</section>', page, re.S)
         assert section, kpi
@@ -123,6 +153,12 @@ def test_a_calendar_quarter_on_demand(published, monkeypatch):
     assert main(["report", "--period", "2031-Q9"]) == 1
     ws = load_workbook(published.publish_dir / "reports" / "2024-Q1.xlsx")["Chỉ tiêu"]
     row = next(r for r in ws.iter_rows(values_only=True) if r[2] == "online_dossier_rate")
-    assert row[3:5] == tuple(scorecard(published, """select numerator, denominator from marts.kpi_scorecard
+    assert row[3:5] == tuple(
+        scorecard(
+            published,
+            """select numerator, denominator from marts.kpi_scorecard
         where period_type = 'quarter' and period_key = '2024-Q1' and unit_code = 'ALL'
-        and kpi_code = 'online_dossier_rate'""", [])[0])
+        and kpi_code = 'online_dossier_rate'""",
+            [],
+        )[0]
+    )

@@ -20,9 +20,12 @@ PERIOD = "2024-BC-Q1"
 def _online(settings):
     con = duckdb.connect(str(settings.publish_dir / "warehouse.duckdb"), read_only=True)
     try:
-        return con.execute("""select numerator, denominator, reported_numerator, reported_denominator, reported_at
+        return con.execute(
+            """select numerator, denominator, reported_numerator, reported_denominator, reported_at
                               from marts.kpi_scorecard where period_key = ? and unit_code = 'ALL'
-                              and kpi_code = 'online_dossier_rate'""", [PERIOD]).fetchone()
+                              and kpi_code = 'online_dossier_rate'""",
+            [PERIOD],
+        ).fetchone()
     finally:
         con.close()
 

@@ -53,21 +53,30 @@ def test_readers_see_whole_publications_only(crafted_warehouse, tmp_path):
 
     def publish_changed(step: int) -> None:
         con = duckdb.connect(str(settings.warehouse))
-        con.execute("update marts.kpi_scorecard set numerator = numerator + 1 "
-                    "where unit_code = 'ALL' and period_key = '2024' and numerator is not null")
+        con.execute(
+            "update marts.kpi_scorecard set numerator = numerator + 1 "
+            "where unit_code = 'ALL' and period_key = '2024' and numerator is not null"
+        )
         con.close()
         release = publish(settings, release_id=f"r{step:02d}")
         con = duckdb.connect(str(release.path / "warehouse.duckdb"), read_only=True)
         expected[release.release_id] = con.execute(
-            "select sum(numerator), count(*) from marts.kpi_scorecard").fetchone()
+            "select sum(numerator), count(*) from marts.kpi_scorecard"
+        ).fetchone()
         con.close()
 
     publish_changed(0)
     stop = tmp_path / "stop"
     published = str(settings.publish_dir / "warehouse.duckdb")
-    readers = {mode: subprocess.Popen([sys.executable, "-c", READER, published, mode, str(stop)],
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for mode in ("reconnect", "sqlalchemy")}
+    readers = {
+        mode: subprocess.Popen(
+            [sys.executable, "-c", READER, published, mode, str(stop)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for mode in ("reconnect", "sqlalchemy")
+    }
     time.sleep(1.5)
     for step in range(1, 6):
         publish_changed(step)
@@ -100,7 +109,9 @@ def test_parquet_marts_match_the_duckdb_file(crafted_warehouse, tmp_path):
         for mart, rows in release.tables.items():
             parquet = settings.publish_dir / "parquet" / f"{mart}.parquet"
             assert con.execute(f"select count(*) from '{parquet}'").fetchone()[0] == rows
-            diff = con.execute(f"select count(*) from (select * from marts.{mart} except all select * from '{parquet}')").fetchone()[0]
+            diff = con.execute(
+                f"select count(*) from (select * from marts.{mart} except all select * from '{parquet}')"
+            ).fetchone()[0]
             assert diff == 0, mart
     finally:
         con.close()
@@ -116,18 +127,25 @@ def test_drill_down_from_a_kpi_to_its_dossiers(crafted_warehouse, tmp_path):
         for kpi, denominator_filter, numerator_filter, date_col in [
             ("online_dossier_rate", "is_received", "is_online", "received_date"),
             ("on_time_rate", "is_ended", "is_on_time", "ended_date"),
-            ("no_resupply_rate", "is_received and replaceable_components > 0",
-             "replaceable_reused = replaceable_components", "received_date"),
+            (
+                "no_resupply_rate",
+                "is_received and replaceable_components > 0",
+                "replaceable_reused = replaceable_components",
+                "received_date",
+            ),
         ]:
             scorecard = con.execute(
                 "select period_start, period_end, numerator, denominator from marts.kpi_scorecard "
-                "where kpi_code = ? and period_type = 'month' and unit_code = '000.01.20.H12'", [kpi]).fetchall()
+                "where kpi_code = ? and period_type = 'month' and unit_code = '000.01.20.H12'",
+                [kpi],
+            ).fetchall()
             assert scorecard, kpi
             for start, end, numerator, denominator in scorecard:
                 drilled = con.execute(
                     f"select count(*) filter (where {numerator_filter}), count(*) from marts.fct_dossiers "
                     f"where {denominator_filter} and {date_col} between ? and ? and unit_code = '000.01.20.H12'",
-                    [start, end]).fetchone()
+                    [start, end],
+                ).fetchone()
                 assert drilled == (numerator, denominator), (kpi, start)
     finally:
         con.close()

@@ -20,14 +20,14 @@ TOKEN = "tok-SECRETTOKEN-0042"
 
 @dataclass
 class Misbehaviour:
-    token_redirect_to: str | None = None     # the token endpoint answers 307 there
-    list_redirect_to: str | None = None      # every list answers 302 there
-    echo_error: bool = False                 # lists answer 400 echoing the request's headers
-    growing_total: bool = False              # total grows by a page each page; pages stay full
-    endless_pages: bool = False              # total stays put; full pages never end
-    trickle_seconds: float = 0.0             # the body goes out a byte at a time, this far apart
-    announced_size: object = None            # `size` sent instead of the true page length
-    page_cap: int = 1000                     # the largest page sent
+    token_redirect_to: str | None = None  # the token endpoint answers 307 there
+    list_redirect_to: str | None = None  # every list answers 302 there
+    echo_error: bool = False  # lists answer 400 echoing the request's headers
+    growing_total: bool = False  # total grows by a page each page; pages stay full
+    endless_pages: bool = False  # total stays put; full pages never end
+    trickle_seconds: float = 0.0  # the body goes out a byte at a time, this far apart
+    announced_size: object = None  # `size` sent instead of the true page length
+    page_cap: int = 1000  # the largest page sent
 
 
 @dataclass
@@ -39,8 +39,10 @@ class HostileState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-WINDOWS = {"ho-so": ("tuNgayCapNhat", "denNgayCapNhat", "NgayCapNhat"),
-           "danh-gia": ("tuNgay", "denNgay", "NgayDanhGia")}
+WINDOWS = {
+    "ho-so": ("tuNgayCapNhat", "denNgayCapNhat", "NgayCapNhat"),
+    "danh-gia": ("tuNgay", "denNgay", "NgayDanhGia"),
+}
 
 
 def _in_window(record, endpoint: str, query: dict, first_lo: str) -> bool:
@@ -85,7 +87,7 @@ class Handler(BaseHTTPRequestHandler):
         if bad.trickle_seconds and status == 200 and self.path.startswith("/api/"):
             try:
                 for i in range(len(body)):
-                    self.wfile.write(body[i:i + 1])
+                    self.wfile.write(body[i : i + 1])
                     self.wfile.flush()
                     time.sleep(bad.trickle_seconds)
             except (BrokenPipeError, ConnectionResetError):
@@ -130,12 +132,16 @@ class Handler(BaseHTTPRequestHandler):
         else:
             lo_name = WINDOWS.get(endpoint, ("",))[0]
             first_lo = self.state.first_lo.setdefault(endpoint, query.get(lo_name, [""])[0])
-            rows = sorted((r for r in self.state.records.get(endpoint, []) if _in_window(r, endpoint, query, first_lo)),
-                          key=lambda r: _sort_key(r, endpoint))
-            data, total = rows[(page - 1) * size: page * size], len(rows)
+            rows = sorted(
+                (r for r in self.state.records.get(endpoint, []) if _in_window(r, endpoint, query, first_lo)),
+                key=lambda r: _sort_key(r, endpoint),
+            )
+            data, total = rows[(page - 1) * size : page * size], len(rows)
         announced = len(data) if bad.announced_size is None else bad.announced_size
-        self._send(200, json.dumps({"data": data, "page": page, "size": announced, "total": total},
-                                   ensure_ascii=False).encode())
+        self._send(
+            200,
+            json.dumps({"data": data, "page": page, "size": announced, "total": total}, ensure_ascii=False).encode(),
+        )
 
 
 class HostilePortal:
@@ -147,7 +153,7 @@ class HostilePortal:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def start(self) -> "HostilePortal":
+    def start(self) -> HostilePortal:
         self.thread.start()
         return self
 

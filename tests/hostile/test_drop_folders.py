@@ -23,8 +23,13 @@ HEADER = "Mã trường,Mã học sinh,Năm học,Khoản thu,Số tiền,Hình 
 def settings_for(tmp_path: Path, **changes) -> Settings:
     payments = tmp_path / "payments"
     payments.mkdir(exist_ok=True)
-    return Settings(warehouse=tmp_path / "wh" / "warehouse.duckdb", hash_key="k", payments_dir=payments,
-                    duckdb_memory_limit="1GB", **changes)
+    return Settings(
+        warehouse=tmp_path / "wh" / "warehouse.duckdb",
+        hash_key="k",
+        payments_dir=payments,
+        duckdb_memory_limit="1GB",
+        **changes,
+    )
 
 
 def files(settings) -> list[tuple]:
@@ -35,8 +40,9 @@ def files(settings) -> list[tuple]:
 def test_a_file_still_being_written_waits_for_a_later_run(tmp_path):
     settings = settings_for(tmp_path, file_stable_seconds=30)
     path = Path(settings.payments_dir) / "thu.csv"
-    path.write_text(HEADER + "S1,HS1,2023-2024,Học phí,100000,Tiền mặt,05/09/2023,BL1\nS1,HS2,2023-20",
-                    encoding="utf-8")  # a half-written last line
+    path.write_text(
+        HEADER + "S1,HS1,2023-2024,Học phí,100000,Tiền mặt,05/09/2023,BL1\nS1,HS2,2023-20", encoding="utf-8"
+    )  # a half-written last line
     with open_warehouse(settings) as con:
         result = intake_folder(con, settings, "payments")
     assert (result.files_loaded, result.files_rejected, result.files_waiting) == (0, 0, 1)
@@ -90,18 +96,23 @@ def test_scan_skips_links_and_special_files_and_says_so(tmp_path):
     os.mkfifo(base / "fifo.csv")
     scan = scan_folder(base, stable_seconds=0)
     assert [f.rel for f in scan.ready] == ["sub/a.csv"]
-    assert scan.skipped == ['"fifo.csv": not a regular file', '"linked_dir": a symbolic link (not followed)',
-                            '"passwd.csv": a symbolic link (not followed)']
+    assert scan.skipped == [
+        '"fifo.csv": not a regular file',
+        '"linked_dir": a symbolic link (not followed)',
+        '"passwd.csv": a symbolic link (not followed)',
+    ]
 
 
 def test_a_zip_bomb_is_refused_from_its_directory_in_bounded_time_and_memory(tmp_path):
     settings = settings_for(tmp_path, file_stable_seconds=0)
     bomb = Path(settings.payments_dir) / "thu.xlsx"
     chunk = b"<row><c><v>0</v></c></row>" * 40_000  # ~1 MB of XML
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            for _ in range(600):  # 600 MB inflated
-                sheet.write(chunk)
+    with (
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z,
+        z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet,
+    ):
+        for _ in range(600):  # 600 MB inflated
+            sheet.write(chunk)
     assert bomb.stat().st_size < 20 << 20
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.monotonic()
@@ -119,7 +130,8 @@ def test_a_workbook_that_kills_its_reader_is_rejected_and_the_next_run_goes_on(t
     settings = settings_for(tmp_path, file_stable_seconds=0)
     workbook_with_far_cell(Path(settings.payments_dir) / "far.xlsx", keep_dimension=False)
     (Path(settings.payments_dir) / "thu.csv").write_text(
-        HEADER + "S1,HS1,2023-2024,Học phí,100000,Tiền mặt,05/09/2023,BL1\n", encoding="utf-8")
+        HEADER + "S1,HS1,2023-2024,Học phí,100000,Tiền mặt,05/09/2023,BL1\n", encoding="utf-8"
+    )
     for _ in range(2):  # the rejected file is tried again, and rejected again, without harm
         with open_warehouse(settings) as con:
             result = intake_folder(con, settings, "payments")

@@ -5,7 +5,6 @@ published, logged and kept."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -21,8 +20,13 @@ from orchestration.settings import Settings
 from tests.crafted import PROCEDURES, U1, dossier
 from tests.hostile.server import CLIENT_ID, CLIENT_SECRET, HostilePortal, HostileState
 
-PERSONAL = {"ChuHoSo": "Ngô Bảo Mật", "SoGiayToChuHoSo": "001122334455", "SoDienThoai": "0987654321",
-            "Email": "mat@example.vn", "DiaChi": "Số 1 Đường Bí Mật"}
+PERSONAL = {
+    "ChuHoSo": "Ngô Bảo Mật",
+    "SoGiayToChuHoSo": "001122334455",
+    "SoDienThoai": "0987654321",
+    "Email": "mat@example.vn",
+    "DiaChi": "Số 1 Đường Bí Mật",
+}
 FORMULA = '=HYPERLINK("http://evil.example/x","bấm vào đây")'
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(2)>"
@@ -79,11 +83,13 @@ def hostile_drop_folders(root: Path) -> tuple[Path, Path]:
     payments.mkdir()
     (payments / "thu_2024.csv").write_text(
         COLLECTION_HEADER + "../../../../escape-school,HS1,2023-2024,Học phí,100000,Tiền mặt,05/09/2023,BL1\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (payments / FORGED).write_text("not an export\n", encoding="utf-8")
     outside = root / "outside.csv"
-    outside.write_text(COLLECTION_HEADER + "S-OUT,HS2,2023-2024,Học phí,100000,Tiền mặt,05/09/2023,BL9\n",
-                       encoding="utf-8")
+    outside.write_text(
+        COLLECTION_HEADER + "S-OUT,HS2,2023-2024,Học phí,100000,Tiền mặt,05/09/2023,BL9\n", encoding="utf-8"
+    )
     os.symlink("/etc/passwd", payments / "passwd.csv")
     os.symlink(outside, payments / "outside.csv")
     os.symlink(root, payments / "loop")
@@ -111,11 +117,21 @@ def hostile_run(tmp_path_factory):
     state.records.update({"thu-tuc": PROCEDURES, "ho-so": hostile_dossiers(), "danh-gia": []})
     portal = HostilePortal(state).start()
     moet, payments = hostile_drop_folders(root)
-    settings = Settings(portal_url=portal.url, portal_client_id=CLIENT_ID, portal_client_secret=CLIENT_SECRET,
-                        warehouse=root / "work" / "warehouse.duckdb", publish_dir=root / "published",
-                        hash_key="hostile-key", start_date=date(2024, 1, 1), moet_dir=moet,
-                        payments_dir=payments, unit_quarantine_threshold=1.0, source_quarantine_threshold=1.0,
-                        duckdb_memory_limit="1GB", file_stable_seconds=0.0)
+    settings = Settings(
+        portal_url=portal.url,
+        portal_client_id=CLIENT_ID,
+        portal_client_secret=CLIENT_SECRET,
+        warehouse=root / "work" / "warehouse.duckdb",
+        publish_dir=root / "published",
+        hash_key="hostile-key",
+        start_date=date(2024, 1, 1),
+        moet_dir=moet,
+        payments_dir=payments,
+        unit_quarantine_threshold=1.0,
+        source_quarantine_threshold=1.0,
+        duckdb_memory_limit="1GB",
+        file_stable_seconds=0.0,
+    )
     capture = Capture()
     logging.getLogger().addHandler(capture)
     try:
@@ -135,8 +151,10 @@ def published(settings, sql):
 
 
 def quarantined(settings) -> dict[str, tuple]:
-    return {key: (unit, codes) for key, unit, codes in
-            published(settings, "select record_key, unit_code, reason_codes from marts.quarantine")}
+    return {
+        key: (unit, codes)
+        for key, unit, codes in published(settings, "select record_key, unit_code, reason_codes from marts.quarantine")
+    }
 
 
 def test_the_run_publishes(hostile_run):
@@ -147,8 +165,7 @@ def test_the_run_publishes(hostile_run):
 def test_codes_from_data_never_become_paths(hostile_run):
     settings, _, _, root = hostile_run
     publish_dir = Path(settings.publish_dir).resolve()
-    stray = [p for p in root.rglob("*.xlsx") if publish_dir not in p.resolve().parents
-             and "payments" not in p.parts]
+    stray = [p for p in root.rglob("*.xlsx") if publish_dir not in p.resolve().parents and "payments" not in p.parts]
     assert stray == []
     assert not any("escape" in p.name for p in root.rglob("*") if p.parent.name != "feedback")
     feedback = publish_dir / "feedback"
@@ -181,10 +198,12 @@ def _all_text_of(settings, root: Path) -> str:
     parts = []
     con = duckdb.connect(str(Path(settings.publish_dir) / "warehouse.duckdb"), read_only=True)
     try:
-        for (table,) in con.execute("select table_name from information_schema.tables "
-                                    "where table_schema = 'marts'").fetchall():
-            parts.append(con.execute(f'select cast(to_json(list(t)) as varchar) from marts."{table}" as t')
-                         .fetchone()[0] or "")
+        for (table,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall():
+            parts.append(
+                con.execute(f'select cast(to_json(list(t)) as varchar) from marts."{table}" as t').fetchone()[0] or ""
+            )
     finally:
         con.close()
     con = duckdb.connect(str(settings.warehouse), read_only=True)
@@ -242,7 +261,7 @@ def test_file_names_cannot_forge_log_lines(hostile_run):
     mentioning = [m for m in messages if "forged" in m]
     assert mentioning, "the rejected file is reported"
     assert all("\n" not in m for m in mentioning)
-    assert any('bad\\nINFO forged line.csv' in m for m in mentioning)
+    assert any("bad\\nINFO forged line.csv" in m for m in mentioning)
 
 
 def test_symlinks_and_special_files_are_skipped_and_said(hostile_run):

@@ -71,13 +71,19 @@ def test_an_error_that_echoes_the_request_leaks_no_token(portals, caplog):
 
 
 def test_excerpt_and_url_scrub_secrets():
-    body = (b'{"access_token": "abc123def", "client_secret":"s3cr3t", "detail": "Authorization: Bearer zzz999",'
-            + b'"x": "' + b"y" * 500 + b'"}')
+    body = (
+        b'{"access_token": "abc123def", "client_secret":"s3cr3t", "detail": "Authorization: Bearer zzz999",'
+        + b'"x": "'
+        + b"y" * 500
+        + b'"}'
+    )
     text = excerpt(body, secrets=("s3cr3t",))
     assert "abc123def" not in text and "s3cr3t" not in text and "zzz999" not in text
     assert len(text) <= 161
-    assert safe_url("https://user:pw@portal.vn/api?page=1&access_token=T0K") == \
-        "https://portal.vn/api?page=1&access_token=%2A%2A%2A"
+    assert (
+        safe_url("https://user:pw@portal.vn/api?page=1&access_token=T0K")
+        == "https://portal.vn/api?page=1&access_token=%2A%2A%2A"
+    )
 
 
 def test_a_total_that_keeps_growing_is_stopped(portals):

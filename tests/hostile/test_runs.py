@@ -16,30 +16,46 @@ from orchestration.runlock import RunLocked, run_lock
 from orchestration.settings import PROJECT_DIR
 from sandbox.portal import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
-HOLD = ("import sys, time\n"
-        "from orchestration.runlock import run_lock\n"
-        "with run_lock(sys.argv[1]):\n"
-        "    print('held', flush=True)\n"
-        "    time.sleep(float(sys.argv[2]))\n")
+HOLD = (
+    "import sys, time\n"
+    "from orchestration.runlock import run_lock\n"
+    "with run_lock(sys.argv[1]):\n"
+    "    print('held', flush=True)\n"
+    "    time.sleep(float(sys.argv[2]))\n"
+)
 
 
 def hold_lock(warehouse: Path, seconds: float) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(warehouse), str(seconds)], cwd=PROJECT_DIR,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(warehouse), str(seconds)], cwd=PROJECT_DIR, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "held"
     return proc
 
 
 def cchc(*args: str, env: dict, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "orchestration.cli", *args], cwd=PROJECT_DIR, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def run_env(tmp_path: Path, portal_url: str = "http://127.0.0.1:9") -> dict:
-    return {**os.environ, "CCHC_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
-            "CCHC_PUBLISH_DIR": str(tmp_path / "published"), "CCHC_HASH_KEY": "k", "CCHC_PORTAL_URL": portal_url,
-            "CCHC_PORTAL_CLIENT_ID": DEMO_CLIENT_ID, "CCHC_PORTAL_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-            "CCHC_START_DATE": "2023-01-01", "CCHC_DUCKDB_MEMORY_LIMIT": "1GB"}
+    return {
+        **os.environ,
+        "CCHC_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+        "CCHC_PUBLISH_DIR": str(tmp_path / "published"),
+        "CCHC_HASH_KEY": "k",
+        "CCHC_PORTAL_URL": portal_url,
+        "CCHC_PORTAL_CLIENT_ID": DEMO_CLIENT_ID,
+        "CCHC_PORTAL_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+        "CCHC_START_DATE": "2023-01-01",
+        "CCHC_DUCKDB_MEMORY_LIMIT": "1GB",
+    }
 
 
 def test_a_second_run_exits_at_once_and_writes_nothing(tmp_path):
@@ -60,9 +76,8 @@ def test_a_second_run_exits_at_once_and_writes_nothing(tmp_path):
 def test_a_second_run_may_wait_for_the_first(tmp_path):
     holder = hold_lock(tmp_path / "warehouse.duckdb", 1.5)
     try:
-        with pytest.raises(RunLocked):
-            with run_lock(tmp_path / "warehouse.duckdb", wait_seconds=0.2):
-                pass
+        with pytest.raises(RunLocked), run_lock(tmp_path / "warehouse.duckdb", wait_seconds=0.2):
+            pass
         started = time.monotonic()
         with run_lock(tmp_path / "warehouse.duckdb", wait_seconds=30):
             waited = time.monotonic() - started
@@ -77,8 +92,13 @@ def test_a_dagster_run_started_elsewhere_takes_the_lock_too(tmp_path):
     from orchestration.definitions import PIPELINE_JOB, build_definitions
     from orchestration.settings import Settings
 
-    settings = Settings(warehouse=tmp_path / "warehouse.duckdb", hash_key="k", portal_client_id="c",
-                        portal_client_secret="s", portal_url="http://127.0.0.1:9")
+    settings = Settings(
+        warehouse=tmp_path / "warehouse.duckdb",
+        hash_key="k",
+        portal_client_id="c",
+        portal_client_secret="s",
+        portal_url="http://127.0.0.1:9",
+    )
     holder = hold_lock(settings.warehouse, 120)
     try:
         job = build_definitions(settings).resolve_job_def(PIPELINE_JOB)
@@ -116,8 +136,13 @@ def _alive(pid: int) -> bool:
 
 def test_dbt_dies_with_a_run_killed_during_the_build(tmp_path, make_portal):
     server = make_portal(300)
-    proc = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "run"], cwd=PROJECT_DIR,
-                            env=run_env(tmp_path, server.url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", "run"],
+        cwd=PROJECT_DIR,
+        env=run_env(tmp_path, server.url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     dbt = None
     deadline = time.monotonic() + 240
     try:

@@ -17,9 +17,11 @@ from orchestration.defs.dbt.project import DBT_DIR, dbt_build_args, dbt_env
 from orchestration.settings import Settings
 from orchestration.warehouse import connect, ensure_raw, land_batch
 
-SOURCES = {"thu-tuc": ("portal.thu-tuc", "portal_procedures"),
-           "ho-so": ("portal.ho-so", "portal_dossiers"),
-           "danh-gia": ("portal.danh-gia", "portal_ratings")}
+SOURCES = {
+    "thu-tuc": ("portal.thu-tuc", "portal_procedures"),
+    "ho-so": ("portal.ho-so", "portal_dossiers"),
+    "danh-gia": ("portal.danh-gia", "portal_ratings"),
+}
 
 
 def land(settings: Settings, endpoint: str, records: list[dict]) -> None:
@@ -38,9 +40,23 @@ def land(settings: Settings, endpoint: str, records: list[dict]) -> None:
 def run_dbt(settings: Settings, *extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, **dbt_env(settings)}
     dbt = Path(sys.executable).with_name("dbt")
-    return subprocess.run([str(dbt), *dbt_build_args(settings), *extra, "--project-dir", str(DBT_DIR),
-                           "--profiles-dir", str(DBT_DIR), "--target-path", str(Path(settings.warehouse).parent / "target")],
-                          env=env, cwd=DBT_DIR, capture_output=True, text=True)
+    return subprocess.run(
+        [
+            str(dbt),
+            *dbt_build_args(settings),
+            *extra,
+            "--project-dir",
+            str(DBT_DIR),
+            "--profiles-dir",
+            str(DBT_DIR),
+            "--target-path",
+            str(Path(settings.warehouse).parent / "target"),
+        ],
+        env=env,
+        cwd=DBT_DIR,
+        capture_output=True,
+        text=True,
+    )
 
 
 def query(settings: Settings, sql: str, params: list | None = None) -> list[tuple]:

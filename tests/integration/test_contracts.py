@@ -17,16 +17,32 @@ def test_a_contract_violation_fails_the_build(crafted_warehouse, tmp_path):
     shutil.copytree(DBT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
     model = project / "models" / "marts" / "kpi_scorecard.sql"
     sql = model.read_text()
-    broken = sql.replace("cast(case when not is_withheld then numerator end as bigint) as numerator",
-                         "cast(case when not is_withheld then numerator end as varchar) as numerator")
+    broken = sql.replace(
+        "cast(case when not is_withheld then numerator end as bigint) as numerator",
+        "cast(case when not is_withheld then numerator end as varchar) as numerator",
+    )
     assert broken != sql
     model.write_text(broken)
     settings = crafted_warehouse.with_(warehouse=tmp_path / "warehouse.duckdb")
     shutil.copy(crafted_warehouse.warehouse, settings.warehouse)
     dbt = str(Path(sys.executable).with_name("dbt"))
-    done = subprocess.run([dbt, "run", "--select", "kpi_scorecard", "--vars", json.dumps(dbt_vars(settings)),
-                           "--project-dir", str(project),
-                           "--profiles-dir", str(project)], env={**os.environ, **dbt_env(settings)},
-                          cwd=project, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            dbt,
+            "run",
+            "--select",
+            "kpi_scorecard",
+            "--vars",
+            json.dumps(dbt_vars(settings)),
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+        ],
+        env={**os.environ, **dbt_env(settings)},
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode != 0
     assert "contract" in done.stdout.lower() and "numerator" in done.stdout

@@ -47,7 +47,10 @@ def test_cursor_advances_only_with_committed_batches(make_portal, settings_for):
         result = ingest_dossiers(con, client, settings)
     assert result.window_from < cursor
     con = duckdb.connect(str(settings.warehouse), read_only=True)
-    got = {tuple(r) for r in con.execute("select payload->>'MaHoSo', payload->>'NgayCapNhat' from raw.portal_dossiers").fetchall()}
+    got = {
+        tuple(r)
+        for r in con.execute("select payload->>'MaHoSo', payload->>'NgayCapNhat' from raw.portal_dossiers").fetchall()
+    }
     con.close()
     data = server.state.data
     expected = {(data.dossier_event(k)["MaHoSo"], data.dossier_event(k)["NgayCapNhat"]) for k in range(data.n_events)}

@@ -16,14 +16,19 @@ import pytest
 from tests.crafted import BAD, PADDED, U1, U2
 from tests.integration.dbt_helpers import query
 
+
 @pytest.fixture(scope="module")
 def warehouse(crafted_warehouse):
     return crafted_warehouse
 
 
 def figures(settings, unit, period_key):
-    rows = query(settings, """select kpi_code, numerator, denominator, value, status from marts.kpi_scorecard
-                              where unit_code = ? and period_key = ?""", [unit, period_key])
+    rows = query(
+        settings,
+        """select kpi_code, numerator, denominator, value, status from marts.kpi_scorecard
+                              where unit_code = ? and period_key = ?""",
+        [unit, period_key],
+    )
     return {k: (n, d, v, s) for k, n, d, v, s in rows}
 
 
@@ -36,40 +41,40 @@ def ratio(fig):
 def test_march_figures_for_u1(warehouse):
     f = figures(warehouse, U1, "2024-03")
     F_ = Fraction
-    assert ratio(f["online_dossier_rate"]) == F_(3, 3)      # A, C, D received in March, all online
+    assert ratio(f["online_dossier_rate"]) == F_(3, 3)  # A, C, D received in March, all online
     assert f["online_dossier_rate"][:2] == (3, 3)
-    assert f["self_service_rate"][:2] == (2, 3)           # C was filed by staff (LaNopHo = 1)
-    assert f["eid_rate"][:2] == (2, 3)                    # A and D used VNeID
+    assert f["self_service_rate"][:2] == (2, 3)  # C was filed by staff (LaNopHo = 1)
+    assert f["eid_rate"][:2] == (2, 3)  # A and D used VNeID
     assert f["portal_sync_rate"][:2] == (3, 3)
-    assert f["online_payment_rate"][:2] == (2, 3)         # fees A 1.5M (paid 1), C 50k (0), D 100k (paid 2)
-    assert f["data_reuse_rate"][:2] == (2, 3)             # A and C reuse a component; D does not
-    assert f["no_resupply_rate"][:2] == (1, 2)            # A: 1 of 1 replaceable reused; C: 1 of 2
-    assert f["result_digitization_rate"][:2] == (2, 2)    # C and D ended in March, both with a file link
-    assert f["on_time_rate"][:2] == (1, 2)                # C on time (unanswered request waits); D 1 s late
-    assert f["satisfaction_rate"][:2] == (1, 1)           # R3's later copy (level 2) counts
+    assert f["online_payment_rate"][:2] == (2, 3)  # fees A 1.5M (paid 1), C 50k (0), D 100k (paid 2)
+    assert f["data_reuse_rate"][:2] == (2, 3)  # A and C reuse a component; D does not
+    assert f["no_resupply_rate"][:2] == (1, 2)  # A: 1 of 1 replaceable reused; C: 1 of 2
+    assert f["result_digitization_rate"][:2] == (2, 2)  # C and D ended in March, both with a file link
+    assert f["on_time_rate"][:2] == (1, 2)  # C on time (unanswered request waits); D 1 s late
+    assert f["satisfaction_rate"][:2] == (1, 1)  # R3's later copy (level 2) counts
 
 
 def test_april_figures_for_u1(warehouse):
     f = figures(warehouse, U1, "2024-04")
-    assert f["online_dossier_rate"][:2] == (0, 1)         # B, received at 00:00:00 on 1 April, in person
+    assert f["online_dossier_rate"][:2] == (0, 1)  # B, received at 00:00:00 on 1 April, in person
     assert "self_service_rate" not in f and "eid_rate" not in f  # no online dossier in April
-    assert "online_payment_rate" not in f                 # B's Gia is empty: a fee total of 0
-    assert f["data_reuse_rate"][:2] == (0, 1)             # B's reused component is deleted
-    assert "no_resupply_rate" not in f                    # ...and so is its only replaceable one
-    assert f["result_digitization_rate"][:2] == (1, 2)    # A (link) and B (empty link) ended in April
-    assert f["on_time_rate"][:2] == (2, 2)                # A at its deadline exactly; B within deadline + 2 days waiting
-    assert f["satisfaction_rate"][:2] == (1, 2)           # R1 satisfied, R2 dissatisfied; R4-R6 quarantined
+    assert "online_payment_rate" not in f  # B's Gia is empty: a fee total of 0
+    assert f["data_reuse_rate"][:2] == (0, 1)  # B's reused component is deleted
+    assert "no_resupply_rate" not in f  # ...and so is its only replaceable one
+    assert f["result_digitization_rate"][:2] == (1, 2)  # A (link) and B (empty link) ended in April
+    assert f["on_time_rate"][:2] == (2, 2)  # A at its deadline exactly; B within deadline + 2 days waiting
+    assert f["satisfaction_rate"][:2] == (1, 2)  # R1 satisfied, R2 dissatisfied; R4-R6 quarantined
 
 
 def test_year_figures_for_all_and_withheld_unit(warehouse):
     f = figures(warehouse, "ALL", "2024")
-    assert f["online_dossier_rate"][:2] == (3, 5)         # A, B, C, D (U1) and G (U2, in person)
+    assert f["online_dossier_rate"][:2] == (3, 5)  # A, B, C, D (U1) and G (U2, in person)
     assert f["portal_sync_rate"][:2] == (4, 5)
     assert f["data_reuse_rate"][:2] == (2, 5)
-    assert f["result_digitization_rate"][:2] == (3, 5)    # A, C, D of A, B, C, D, G
-    assert f["on_time_rate"][:2] == (4, 5)                # G has no NgayHenTra: on time
+    assert f["result_digitization_rate"][:2] == (3, 5)  # A, C, D of A, B, C, D, G
+    assert f["on_time_rate"][:2] == (4, 5)  # G has no NgayHenTra: on time
     assert f["satisfaction_rate"][:2] == (2, 3)
-    assert f["procedure_online_coverage"][:2] == (2, 3)   # eligible P1, P2, P3; P1, P2 at MucDo 3/4
+    assert f["procedure_online_coverage"][:2] == (2, 3)  # eligible P1, P2, P3; P1, P2 at MucDo 3/4
     assert f["procedure_on_national_portal"][:2] == (1, 2)
     assert f["procedure_online_payment_enabled"][:2] == (1, 2)
     u2 = figures(warehouse, U2, "2024")
@@ -81,17 +86,20 @@ def test_year_figures_for_all_and_withheld_unit(warehouse):
 
 def test_report_period_ends_on_the_ninth(warehouse):
     f = figures(warehouse, "ALL", "2024-BC-Q1")
-    assert f["online_dossier_rate"][:2] == (0, 1)         # only G (28 Feb); D (10 March) is outside
-    assert query(warehouse, "select period_start, period_end from marts.kpi_scorecard "
-                            "where period_key = '2024-BC-Q1' limit 1")[0] == (
-        __import__("datetime").date(2023, 12, 15), __import__("datetime").date(2024, 3, 9))
+    assert f["online_dossier_rate"][:2] == (0, 1)  # only G (28 Feb); D (10 March) is outside
+    assert query(
+        warehouse, "select period_start, period_end from marts.kpi_scorecard where period_key = '2024-BC-Q1' limit 1"
+    )[0] == (__import__("datetime").date(2023, 12, 15), __import__("datetime").date(2024, 3, 9))
 
 
 def test_targets_and_met(warehouse):
-    rows = query(warehouse, """select kpi_code, target, met from marts.kpi_scorecard
-                               where unit_code = 'ALL' and period_key = '2024'""")
+    rows = query(
+        warehouse,
+        """select kpi_code, target, met from marts.kpi_scorecard
+                               where unit_code = 'ALL' and period_key = '2024'""",
+    )
     by = {k: (t, m) for k, t, m in rows}
-    assert by["online_dossier_rate"] == (0.8, False)       # 3/5 < 0.8
+    assert by["online_dossier_rate"] == (0.8, False)  # 3/5 < 0.8
     assert by["on_time_rate"] == (1.0, False)
     assert by["procedure_on_national_portal"] == (1.0, False)
 
@@ -119,13 +127,16 @@ def test_every_row_rule_is_caught_with_its_reason(warehouse):
 
 
 def test_rows_reconcile_per_batch(warehouse):
-    rows = query(warehouse, """select source, rows_read, rows_kept, rows_quarantined, rows_set_aside, is_balanced
-                               from marts.reconciliation order by batch_seq""")
+    rows = query(
+        warehouse,
+        """select source, rows_read, rows_kept, rows_quarantined, rows_set_aside, is_balanced
+                               from marts.reconciliation order by batch_seq""",
+    )
     assert rows == [
         ("portal.thu-tuc", 4, 4, 0, 0, True),
         ("portal.ho-so", 19, 6, 11, 2, True),  # A-F kept; Q1-Q11 quarantined; G1, H1 superseded
-        ("portal.ho-so", 3, 1, 1, 1, True),    # G2 kept, H2 quarantined, G1 re-read set aside
-        ("portal.danh-gia", 6, 2, 3, 1, True), # R1, R2 kept; R4-R6 quarantined; R3 superseded
+        ("portal.ho-so", 3, 1, 1, 1, True),  # G2 kept, H2 quarantined, G1 re-read set aside
+        ("portal.danh-gia", 6, 2, 3, 1, True),  # R1, R2 kept; R4-R6 quarantined; R3 superseded
         ("portal.danh-gia", 1, 1, 0, 0, True),
     ]
 

@@ -31,10 +31,17 @@ def run(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("pipeline")
     server = serve(PortalData(n_dossiers=DOSSIERS), Faults.all_on())
-    settings = Settings(portal_url=server.url, portal_client_id=DEMO_CLIENT_ID,
-                        portal_client_secret=DEMO_CLIENT_SECRET, warehouse=tmp / "warehouse.duckdb",
-                        publish_dir=tmp / "published", hash_key=TEST_HASH_KEY, start_date=date(2023, 1, 1),
-                        duckdb_memory_limit="1GB", batch_rows=500)
+    settings = Settings(
+        portal_url=server.url,
+        portal_client_id=DEMO_CLIENT_ID,
+        portal_client_secret=DEMO_CLIENT_SECRET,
+        warehouse=tmp / "warehouse.duckdb",
+        publish_dir=tmp / "published",
+        hash_key=TEST_HASH_KEY,
+        start_date=date(2023, 1, 1),
+        duckdb_memory_limit="1GB",
+        batch_rows=500,
+    )
     handler = _Capture()
     logging.getLogger().addHandler(handler)
     try:
@@ -45,8 +52,13 @@ def run(tmp_path_factory):
         second = run_pipeline(settings)
     finally:
         logging.getLogger().removeHandler(handler)
-    yield {"settings": settings, "server": server, "ok": (first, second), "first_release": first_release,
-           "logs": "\n".join(handler.lines)}
+    yield {
+        "settings": settings,
+        "server": server,
+        "ok": (first, second),
+        "first_release": first_release,
+        "logs": "\n".join(handler.lines),
+    }
     server.stop()
 
 
@@ -73,8 +85,16 @@ def test_definitions_load(tmp_path):
     defs = build_definitions(Settings(warehouse=tmp_path / "w.duckdb"))
     job = defs.resolve_job_def(PIPELINE_JOB)
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    for key in ("raw/portal_dossiers", "raw/portal_procedures", "raw/portal_ratings", "kpi_scorecard",
-                "quarantine", "fct_dossiers", "dim_units", "published/release"):
+    for key in (
+        "raw/portal_dossiers",
+        "raw/portal_procedures",
+        "raw/portal_ratings",
+        "kpi_scorecard",
+        "quarantine",
+        "fct_dossiers",
+        "dim_units",
+        "published/release",
+    ):
         assert key in keys, key
     assert job.executor_def.name == "in_process"
     schedule = defs.resolve_schedule_def("cchc_daily")
@@ -103,9 +123,13 @@ def test_nothing_lost_every_version_landed(run):
     expected = {(r["MaHoSo"], r["NgayCapNhat"]) for r in rows}
     con = duckdb.connect(str(run["settings"].warehouse), read_only=True)
     try:
-        landed = set(con.execute("""select payload->>'MaHoSo', payload->>'NgayCapNhat' from raw.portal_dossiers""").fetchall())
+        landed = set(
+            con.execute("""select payload->>'MaHoSo', payload->>'NgayCapNhat' from raw.portal_dossiers""").fetchall()
+        )
         kept = con.execute("select count(*) from marts.fct_dossiers").fetchone()[0]
-        quarantined = con.execute("select count(*) from marts.quarantine where source_name = 'portal.ho-so'").fetchone()[0]
+        quarantined = con.execute(
+            "select count(*) from marts.quarantine where source_name = 'portal.ho-so'"
+        ).fetchone()[0]
         unbalanced = con.execute("select count(*) from marts.reconciliation where not is_balanced").fetchone()[0]
     finally:
         con.close()
@@ -118,10 +142,15 @@ def test_nothing_lost_every_version_landed(run):
 
 
 DEFECT_REASON = {
-    "empty_code": "dossier_code_missing", "bad_updated_at": "updated_at_invalid",
-    "unknown_procedure": "procedure_unknown", "bad_channel": "channel_invalid", "bad_status": "status_invalid",
-    "bad_date": "date_invalid", "received_missing": "received_date_missing",
-    "received_before_submitted": "received_before_submitted", "ended_before_received": "ended_before_received",
+    "empty_code": "dossier_code_missing",
+    "bad_updated_at": "updated_at_invalid",
+    "unknown_procedure": "procedure_unknown",
+    "bad_channel": "channel_invalid",
+    "bad_status": "status_invalid",
+    "bad_date": "date_invalid",
+    "received_missing": "received_date_missing",
+    "received_before_submitted": "received_before_submitted",
+    "ended_before_received": "ended_before_received",
     "ended_missing": "ended_date_missing",
 }
 
@@ -130,8 +159,10 @@ def test_every_portal_defect_is_quarantined(run):
     """Each defect the sample portal injected is in quarantine with the rule it breaks."""
     state = run["server"].state
     data = state.data
-    quarantined = _published(run["settings"], "select record_key, reason_codes, record from marts.quarantine "
-                                              "where source_name = 'portal.ho-so'")
+    quarantined = _published(
+        run["settings"],
+        "select record_key, reason_codes, record from marts.quarantine where source_name = 'portal.ho-so'",
+    )
     by_code = {key: reasons for key, reasons, _ in quarantined}
     injected = 0
     for k in range(data.n_events):
@@ -142,14 +173,19 @@ def test_every_portal_defect_is_quarantined(run):
         injected += 1
         code = data.dossier_event(k)["MaHoSo"]
         if code == "":
-            assert any(DEFECT_REASON[defect] in reasons and f'"NgayCapNhat":"{data.dossier_event(k)["NgayCapNhat"]}"' in record
-                       for _, reasons, record in quarantined), defect
+            assert any(
+                DEFECT_REASON[defect] in reasons and f'"NgayCapNhat":"{data.dossier_event(k)["NgayCapNhat"]}"' in record
+                for _, reasons, record in quarantined
+            ), defect
         else:
             assert DEFECT_REASON[defect] in by_code.get(code, ""), (code, defect)
     assert injected >= 3
     assert len(quarantined) >= injected
-    assert _published(run["settings"], """select count(*) from marts.fct_dossiers d
-                                          join marts.quarantine q on q.record_key = d.ma_ho_so""") == [(0,)]
+    assert _published(
+        run["settings"],
+        """select count(*) from marts.fct_dossiers d
+                                          join marts.quarantine q on q.record_key = d.ma_ho_so""",
+    ) == [(0,)]
 
 
 def test_reruns_give_identical_marts(run):
@@ -159,14 +195,20 @@ def test_reruns_give_identical_marts(run):
     try:
         con.execute(f"attach '{run['first_release'] / 'warehouse.duckdb'}' as a (read_only)")
         con.execute(f"attach '{settings.publish_dir / 'warehouse.duckdb'}' as b (read_only)")
-        marts = [r[0] for r in con.execute("select table_name from information_schema.tables where table_catalog = 'b' "
-                                           "and table_schema = 'marts'").fetchall()]
+        marts = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_catalog = 'b' and table_schema = 'marts'"
+            ).fetchall()
+        ]
         assert "kpi_scorecard" in marts
         for mart in marts:
             if mart in ("reconciliation", "release_info"):  # audit of loads; the publication's own id
                 continue
-            diff = con.execute(f"select count(*) from ((select * from a.marts.{mart} except all select * from b.marts.{mart}) "
-                               f"union all (select * from b.marts.{mart} except all select * from a.marts.{mart}))").fetchone()[0]
+            diff = con.execute(
+                f"select count(*) from ((select * from a.marts.{mart} except all select * from b.marts.{mart}) "
+                f"union all (select * from b.marts.{mart} except all select * from a.marts.{mart}))"
+            ).fetchone()[0]
             assert diff == 0, mart
     finally:
         con.close()
@@ -193,8 +235,9 @@ def test_no_personal_data_or_secret_anywhere(run):
                                    and c.table_catalog in ('pub', 'work')""").fetchall()
         assert len(columns) > 50
         for cat, schema, table, column in columns:
-            hits = con.execute(f'select count(*) from "{cat}"."{schema}"."{table}" t join pii '
-                               f'on strpos(t."{column}", pii.v) > 0').fetchone()[0]
+            hits = con.execute(
+                f'select count(*) from "{cat}"."{schema}"."{table}" t join pii on strpos(t."{column}", pii.v) > 0'
+            ).fetchone()[0]
             assert hits == 0, f"{cat}.{schema}.{table}.{column}"
         for parquet in (settings.publish_dir / "parquet").glob("*.parquet"):
             text = con.execute(f"select string_agg(cast(columns(*) as varchar), '|') from '{parquet}'").fetchall()
@@ -207,12 +250,40 @@ def test_no_personal_data_or_secret_anywhere(run):
     assert not any(v in logs for v in personal)
 
 
+def test_published_marts_carry_their_descriptions(run):
+    """dbt's descriptions (Vietnamese term and English gloss) reach the published file as
+    comments, so a BI tool connected to it shows them."""
+    con = duckdb.connect(str(run["settings"].publish_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        tables = dict(
+            con.execute("select table_name, comment from duckdb_tables() where schema_name = 'marts'").fetchall()
+        )
+        columns = dict(
+            con.execute(
+                "select column_name, comment from duckdb_columns() "
+                "where schema_name = 'marts' and table_name = 'kpi_scorecard'"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert tables["kpi_scorecard"] and "—" in tables["kpi_scorecard"]
+    undocumented = [t for t, comment in tables.items() if not comment and t != "release_info"]
+    assert undocumented == []
+    assert columns["numerator"] and all(columns.values())
+
+
 def test_published_file_opens_in_another_process(run):
     """A reader process (as a BI tool would) opens the published DuckDB file read-only."""
-    code = ("import duckdb,sys; c=duckdb.connect(sys.argv[1], read_only=True); "
-            "print(c.execute(\"select count(*) from marts.kpi_scorecard where unit_code='ALL'\").fetchone()[0])")
-    out = subprocess.run([sys.executable, "-c", code, str(run["settings"].publish_dir / "warehouse.duckdb")],
-                         capture_output=True, text=True, check=True)
+    code = (
+        "import duckdb,sys; c=duckdb.connect(sys.argv[1], read_only=True); "
+        "print(c.execute(\"select count(*) from marts.kpi_scorecard where unit_code='ALL'\").fetchone()[0])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(run["settings"].publish_dir / "warehouse.duckdb")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert int(out.stdout) > 100
 
 
@@ -244,10 +315,13 @@ def test_failed_gx_suite_blocks_publication_and_says_why(run, capsys):
     from expectations.suite import Suite
 
     impossible = Suite(
-        name="mart_kpi_scorecard", asset="kpi_scorecard",
+        name="mart_kpi_scorecard",
+        asset="kpi_scorecard",
         query="select kpi_code, value from marts.kpi_scorecard where unit_code = 'ALL' and value is not null",
         expectations=lambda: [gx.expectations.ExpectColumnValuesToBeBetween(column="value", min_value=0.999)],
-        blocking=True, description="test double")
+        blocking=True,
+        description="test double",
+    )
     settings = run["settings"]
     before = {p: p.read_bytes() for p in Path(settings.publish_dir).rglob("*") if p.is_file() and not p.is_symlink()}
     current = (settings.publish_dir / "current").resolve()

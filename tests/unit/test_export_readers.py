@@ -44,13 +44,13 @@ def _assessment_workbook(path):
     ws.merge_cells("E4:F4")
     for j in (1, 2, 3, 4):
         ws.merge_cells(start_row=4, start_column=j, end_row=5, end_column=j)
-    ws.append([1, date(2024, 4, 2), "96010001", "2023-2024", 67.5, "Mức 2", "80"])      # row 6
+    ws.append([1, date(2024, 4, 2), "96010001", "2023-2024", 67.5, "Mức 2", "80"])  # row 6
     ws.cell(row=6, column=2).number_format = "dd/mm/yyyy"
-    ws.append([2, 45400, "96010002", "2023-2024", "67,5", "Mức 2", 49])                 # row 7: serial date
-    ws.append([None, None, None, None, None, None, None])                               # row 8: blank
-    ws.append([3, "15/05/2024", "96010003", "2023-2024", 101, "", 50])                  # row 9
+    ws.append([2, 45400, "96010002", "2023-2024", "67,5", "Mức 2", 49])  # row 7: serial date
+    ws.append([None, None, None, None, None, None, None])  # row 8: blank
+    ws.append([3, "15/05/2024", "96010003", "2023-2024", 101, "", 50])  # row 9
     ws.append(["", "", "", "", "", "", ""])
-    ws.append(["", "", "", "", "Người lập biểu", "", ""])                               # footer
+    ws.append(["", "", "", "", "Người lập biểu", "", ""])  # footer
     ws.append(["", "", "", "", "(Ký, ghi rõ họ tên)", "", ""])
     wb.save(path)
 
@@ -86,10 +86,21 @@ def test_xlsx_without_a_known_header_is_unreadable(tmp_path):
 def test_xlsx_student_codes_are_pseudonymised_before_landing(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["Mã trường", "Mã học sinh", "Năm học", "Khoản thu", "Số tiền", "Hình thức thanh toán", "Ngày thu",
-               "Số biên lai"])
-    ws.append(["96010001", "079123456789", "2023-2024", "Học phí", 1500000, "Tiền mặt",
-               datetime(2024, 1, 5, 0, 0), "BL1"])
+    ws.append(
+        [
+            "Mã trường",
+            "Mã học sinh",
+            "Năm học",
+            "Khoản thu",
+            "Số tiền",
+            "Hình thức thanh toán",
+            "Ngày thu",
+            "Số biên lai",
+        ]
+    )
+    ws.append(
+        ["96010001", "079123456789", "2023-2024", "Học phí", 1500000, "Tiền mặt", datetime(2024, 1, 5, 0, 0), "BL1"]
+    )
     wb.save(tmp_path / "thu.xlsx")
     table, _ = read_xlsx(tmp_path / "thu.xlsx", PAYMENTS, KEY)
     row = table.to_pylist()[0]
@@ -110,16 +121,18 @@ def _load_csv(plan, con):
 
 
 def test_windows_1258_csv_with_semicolons_titles_blank_lines_quotes_and_footer(tmp_path):
-    text = ("SỞ GIÁO DỤC VÀ ĐÀO TẠO;;;;;;;;\n"
-            "DANH SÁCH KHOẢN THU;;;;;;;;\n"
-            "STT;Mã học sinh;Mã trường;Năm học;Khoản thu;Số tiền;Hình thức thanh toán;Ngày thu;Số biên lai\n"
-            "1;079123456789;96010001;2023-2024;Học phí;1.500.000 đ;Tiền mặt;05/09/2023;BL1\n"          # line 4
-            "\n"
-            '2;079123456780;96010001;2023-2024;"Tiền ăn\nbán trú";"1,500,000";Chuyển khoản;06/09/2023;BL2\n'  # 6-7
-            "3;;;;;;;;\n"
-            "4;079123456781;96010001;2023-2024;Học phí;-150000 VNĐ;QR;07/09/2023;BL3\n"               # line 9
-            "Tổng cộng;;;;;2.850.000;;;\n"
-            ";;;;;;;Người lập biểu;\n")
+    text = (
+        "SỞ GIÁO DỤC VÀ ĐÀO TẠO;;;;;;;;\n"
+        "DANH SÁCH KHOẢN THU;;;;;;;;\n"
+        "STT;Mã học sinh;Mã trường;Năm học;Khoản thu;Số tiền;Hình thức thanh toán;Ngày thu;Số biên lai\n"
+        "1;079123456789;96010001;2023-2024;Học phí;1.500.000 đ;Tiền mặt;05/09/2023;BL1\n"  # line 4
+        "\n"
+        '2;079123456780;96010001;2023-2024;"Tiền ăn\nbán trú";"1,500,000";Chuyển khoản;06/09/2023;BL2\n'  # 6-7
+        "3;;;;;;;;\n"
+        "4;079123456781;96010001;2023-2024;Học phí;-150000 VNĐ;QR;07/09/2023;BL3\n"  # line 9
+        "Tổng cộng;;;;;2.850.000;;;\n"
+        ";;;;;;;Người lập biểu;\n"
+    )
     path = tmp_path / "thu.csv"
     path.write_bytes(to_cp1258(text))
     inputs_before = path.read_bytes()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -70,7 +70,8 @@ def test_token_expiry_is_renewed_transparently(make_portal):
     c, _ = client(server, page_size=20)
     records = [r for p in c.dossiers(SINCE, UNTIL) for r in p.records]
     assert {r["MaHoSo"] for r in records} == {
-        server.state.data.dossier_event(k)["MaHoSo"] for k in range(server.state.data.n_events)}
+        server.state.data.dossier_event(k)["MaHoSo"] for k in range(server.state.data.n_events)
+    }
     assert len(server.state.tokens) > 3  # several tokens were issued
 
 
@@ -114,10 +115,17 @@ def test_window_is_inclusive_at_both_ends(make_portal):
     assert stamps[0] == first and stamps[-1] == last
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("20240229235959", datetime(2024, 2, 29, 23, 59, 59)),
-    ("20230229000000", None), ("2024022912000", None), ("", None), (None, None), ("2024-02-29 10:00", None),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("20240229235959", datetime(2024, 2, 29, 23, 59, 59)),
+        ("20230229000000", None),
+        ("2024022912000", None),
+        ("", None),
+        (None, None),
+        ("2024-02-29 10:00", None),
+    ],
+)
 def test_parse_ts_follows_the_contract(value, expected):
     assert parse_ts(value) == expected
 
@@ -144,17 +152,18 @@ def test_timeouts_are_retried(make_portal):
     c, sleeps = client(server, page_size=40, timeout=0.3)
     records = [r for p in c.dossiers(SINCE, UNTIL) for r in p.records]
     assert {r["MaHoSo"] for r in records} == {
-        server.state.data.dossier_event(k)["MaHoSo"] for k in range(server.state.data.n_events)}
+        server.state.data.dossier_event(k)["MaHoSo"] for k in range(server.state.data.n_events)
+    }
     assert c.retries >= 1
 
 
 def test_retry_after_as_an_http_date():
+    from datetime import timedelta
     from email.utils import format_datetime
-    from datetime import timedelta, timezone
 
     from connectors.portal import _retry_after_seconds
 
-    later = datetime.now(timezone.utc) + timedelta(seconds=30)
+    later = datetime.now(UTC) + timedelta(seconds=30)
     assert 25 <= _retry_after_seconds(format_datetime(later, usegmt=True)) <= 31
     assert _retry_after_seconds("7") == 7.0
     assert _retry_after_seconds("soon") is None

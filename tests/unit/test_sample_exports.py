@@ -27,7 +27,11 @@ def test_sample_exports_are_deterministic_and_readable(tmp_path):
             else:
                 read = plan_csv(path, layouts, tmp_path / "work").read
             kinds[path.name] = read.layout.source
-    assert sorted(set(kinds.values())) == ["moet.assessments", "moet.schools", "payments.collections",
-                                           "payments.transactions"]
+    assert sorted(set(kinds.values())) == [
+        "moet.assessments",
+        "moet.schools",
+        "payments.collections",
+        "payments.transactions",
+    ]
     assert kinds["thu_hoc_phi_doi_tac_B_2024.csv"] == "payments.collections"
     assert second[0].name == "moet"

@@ -13,9 +13,16 @@ from orchestration.settings import Settings, load_dotenv
 
 
 def test_settings_from_env_with_defaults():
-    s = Settings.from_env({"CCHC_PORTAL_URL": "https://dvc.example.gov.vn", "CCHC_START_DATE": "2024-01-01",
-                           "CCHC_UNIT_QUARANTINE_THRESHOLD": "0.1", "CCHC_WAREHOUSE": "/tmp/w.duckdb",
-                           "CCHC_PORTAL_CLIENT_SECRET": "s3cret", "CCHC_HASH_KEY": "hk"})
+    s = Settings.from_env(
+        {
+            "CCHC_PORTAL_URL": "https://dvc.example.gov.vn",
+            "CCHC_START_DATE": "2024-01-01",
+            "CCHC_UNIT_QUARANTINE_THRESHOLD": "0.1",
+            "CCHC_WAREHOUSE": "/tmp/w.duckdb",
+            "CCHC_PORTAL_CLIENT_SECRET": "s3cret",
+            "CCHC_HASH_KEY": "hk",
+        }
+    )
     assert s.portal_url == "https://dvc.example.gov.vn"
     assert s.start_date == date(2024, 1, 1)
     assert s.unit_quarantine_threshold == 0.1 and s.source_quarantine_threshold == 0.20
@@ -44,13 +51,18 @@ def test_dbt_build_args_carry_thresholds_and_the_file_sources():
     assert [s["source"] for s in dbt_vars["file_sources"]] == [layout.source for layout in LAYOUTS]
     for entry in dbt_vars["file_sources"]:
         assert all(entry[k] for k in ("raw_table", "staging", "checked", "unit")), entry
-        assert (Path(__file__).parents[2] / "dbt_project" / "models" / "staging" / "files"
-                / f"{entry['staging']}.sql").is_file()
-        assert (Path(__file__).parents[2] / "dbt_project" / "models" / "intermediate"
-                / f"{entry['checked']}.sql").is_file()
+        assert (
+            Path(__file__).parents[2] / "dbt_project" / "models" / "staging" / "files" / f"{entry['staging']}.sql"
+        ).is_file()
+        assert (
+            Path(__file__).parents[2] / "dbt_project" / "models" / "intermediate" / f"{entry['checked']}.sql"
+        ).is_file()
 
 
 def test_dbt_env_points_the_profile_at_the_warehouse(tmp_path):
     env = dbt_env(Settings(warehouse=tmp_path / "w.duckdb", duckdb_threads=1, duckdb_memory_limit="2GB"))
-    assert env == {"CCHC_WAREHOUSE": str(tmp_path / "w.duckdb"), "CCHC_DUCKDB_MEMORY_LIMIT": "2GB",
-                   "CCHC_DUCKDB_THREADS": "1"}
+    assert env == {
+        "CCHC_WAREHOUSE": str(tmp_path / "w.duckdb"),
+        "CCHC_DUCKDB_MEMORY_LIMIT": "2GB",
+        "CCHC_DUCKDB_THREADS": "1",
+    }

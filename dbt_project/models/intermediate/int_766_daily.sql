@@ -5,15 +5,29 @@ with dossiers as (
 ),
 
 facts as (
-    select '3.1' as indicator_code, unit_code, received_date as day,
-           is_online and procedure_muc_do = '4' and procedure_toan_trinh as in_numerator
-    from dossiers where is_received and procedure_toan_trinh
+    select
+        '3.1' as indicator_code,
+        unit_code,
+        received_date as day,
+        is_online and procedure_muc_do = '4' and procedure_toan_trinh as in_numerator
+    from dossiers
+    where is_received and procedure_toan_trinh
     union all
-    select '4.2', unit_code, ended_date, ho_so_co_thanh_phan_so_hoa and has_electronic_result
-    from dossiers where is_ended
+    select
+        '4.2',
+        unit_code,
+        ended_date,
+        ho_so_co_thanh_phan_so_hoa and has_electronic_result
+    from dossiers
+    where is_ended
     union all
-    select '4.5', unit_code, received_date, xac_thuc_vneid
-    from dossiers where is_received
+    select
+        '4.5',
+        unit_code,
+        received_date,
+        xac_thuc_vneid
+    from dossiers
+    where is_received
 )
 
 select

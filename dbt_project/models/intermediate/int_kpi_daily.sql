@@ -7,11 +7,13 @@ with dossiers as (
 ),
 
 received as (
-    select * from dossiers where is_received
+    select * from dossiers
+    where is_received
 ),
 
 ended as (
-    select * from dossiers where is_ended
+    select * from dossiers
+    where is_ended
 ),
 
 ratings as (
@@ -24,35 +26,78 @@ ratings as (
 ),
 
 facts as (
-    select 'online_dossier_rate' as kpi_code, unit_code, received_date as day,
-           is_online as in_numerator
+    select
+        'online_dossier_rate' as kpi_code,
+        unit_code,
+        received_date as day,
+        is_online as in_numerator
     from received
     union all
-    select 'self_service_rate', unit_code, received_date, not la_nop_ho
-    from received where is_online
+    select
+        'self_service_rate',
+        unit_code,
+        received_date,
+        not la_nop_ho
+    from received
+    where is_online
     union all
-    select 'eid_rate', unit_code, received_date, xac_thuc_vneid
-    from received where is_online
+    select
+        'eid_rate',
+        unit_code,
+        received_date,
+        xac_thuc_vneid
+    from received
+    where is_online
     union all
-    select 'portal_sync_rate', unit_code, received_date, dong_bo_dvcqg
+    select
+        'portal_sync_rate',
+        unit_code,
+        received_date,
+        dong_bo_dvcqg
     from received
     union all
-    select 'online_payment_rate', unit_code, received_date, is_paid_online
-    from received where fee_total > 0
+    select
+        'online_payment_rate',
+        unit_code,
+        received_date,
+        is_paid_online
+    from received
+    where fee_total > 0
     union all
-    select 'data_reuse_rate', unit_code, received_date, has_reused_component
+    select
+        'data_reuse_rate',
+        unit_code,
+        received_date,
+        has_reused_component
     from received
     union all
-    select 'no_resupply_rate', unit_code, received_date, replaceable_reused = replaceable_components
-    from received where replaceable_components > 0
+    select
+        'no_resupply_rate',
+        unit_code,
+        received_date,
+        replaceable_reused = replaceable_components
+    from received
+    where replaceable_components > 0
     union all
-    select 'result_digitization_rate', unit_code, ended_date, has_electronic_result
+    select
+        'result_digitization_rate',
+        unit_code,
+        ended_date,
+        has_electronic_result
     from ended
     union all
-    select 'on_time_rate', unit_code, ended_date, is_on_time
+    select
+        'on_time_rate',
+        unit_code,
+        ended_date,
+        is_on_time
     from ended
     union all
-    select 'satisfaction_rate', unit_code, rating_date, is_satisfied
+    select
+        'satisfaction_rate',
+        unit_code,
+        rating_date,
+        is_satisfied
     from ratings
 ),
 
@@ -64,7 +109,7 @@ counts as (
         count(*) filter (where in_numerator) as numerator,
         count(*) as denominator
     from facts
-    group by 1, 2, 3
+    group by kpi_code, coalesce(unit_code, 'UNKNOWN'), day
 ),
 
 amounts as (
@@ -80,9 +125,21 @@ amounts as (
 ),
 
 figures as (
-    select kpi_code, unit_code, day, numerator, denominator from counts
+    select
+        kpi_code,
+        unit_code,
+        day,
+        numerator,
+        denominator
+    from counts
     union all
-    select kpi_code, unit_code, day, numerator, denominator from amounts
+    select
+        kpi_code,
+        unit_code,
+        day,
+        numerator,
+        denominator
+    from amounts
 )
 
 -- `measure` (kpi_definitions): a count KPI is a ratio in [0, 1]; an amount one is not

@@ -9,8 +9,10 @@ with rows as (
         {{ staged_columns('a', ref('stg_moet__assessments')) }},
         f.file_label,
         f.is_current,
-        md5(concat_ws('|', a.school_code, a.school_year, a.teaching_score, a.management_score,
-                      a.teaching_level_label, a.management_level_label, a.assessed_on)) as content_hash
+        md5(concat_ws(
+            '|', a.school_code, a.school_year, a.teaching_score, a.management_score,
+            a.teaching_level_label, a.management_level_label, a.assessed_on
+        )) as content_hash
     from {{ ref('stg_moet__assessments') }} as a
     inner join {{ ref('int_files__rows') }} as f using (_batch_id)
 ),
@@ -23,13 +25,16 @@ checked as (
     select
         r.*,
         row_number() over (partition by r.is_current, r.content_hash order by r._batch_seq, r._row_seq) as copy_rank,
-        concat_ws(';',
+        concat_ws(
+            ';',
             case when r.school_code is null then 'school_code_missing'
-                 when not {{ is_unit_code('r.school_code') }} then 'school_code_invalid'
-                 when s.school_code is null then 'school_unknown' end,
+                when not {{ is_unit_code('r.school_code') }} then 'school_code_invalid'
+                when s.school_code is null then 'school_unknown'
+            end,
             case when r.teaching_score is null or r.management_score is null
-                      or r.teaching_score not between 0 and 100 or r.management_score not between 0 and 100
-                 then 'assessment_score_invalid' end,
+                    or r.teaching_score not between 0 and 100 or r.management_score not between 0 and 100
+                    then 'assessment_score_invalid'
+            end,
             case when r.school_year is null then 'school_year_invalid' end,
             case when r.assessed_on_invalid then 'assessment_date_invalid' end
         ) as reason_codes

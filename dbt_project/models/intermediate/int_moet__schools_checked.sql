@@ -8,14 +8,19 @@ with rows as (
         f.file_label,
         f.as_of_date,
         f.is_current,
-        md5(concat_ws('|', s.school_code, s.school_name, s.school_level, s.school_type, s.managing_unit,
-                      s.district, s.commune, s.students, s.teachers, s.school_status)) as content_hash
+        md5(concat_ws(
+            '|', s.school_code, s.school_name, s.school_level, s.school_type, s.managing_unit,
+            s.district, s.commune, s.students, s.teachers, s.school_status
+        )) as content_hash
     from {{ ref('stg_moet__schools') }} as s
     inner join {{ ref('int_files__rows') }} as f using (_batch_id)
 ),
 
 variants as (
-    select _batch_id, school_code, count(distinct content_hash) as n_variants
+    select
+        _batch_id,
+        school_code,
+        count(distinct content_hash) as n_variants
     from rows
     where is_current and school_code is not null
     group by _batch_id, school_code
@@ -36,7 +41,8 @@ select
         when not is_current then 'file_superseded'
         when school_code is not null and n_variants = 1 and copy_rank > 1 then 'exact_duplicate'
     end as set_aside_reason,
-    concat_ws(';',
+    concat_ws(
+        ';',
         case when school_code is null then 'school_code_missing' end,
         case when school_code is not null and not {{ is_unit_code('school_code') }} then 'school_code_invalid' end,
         case when school_code is not null and n_variants > 1 then 'school_conflict' end

@@ -24,7 +24,9 @@ schools as (
 ),
 
 receipts_seen_twice as (
-    select school_code, receipt_no
+    select
+        school_code,
+        receipt_no
     from rows
     where is_current and school_code is not null and receipt_no is not null
     group by school_code, receipt_no
@@ -37,8 +39,10 @@ copies as (
         r._row_seq,
         r.school_code,
         r.receipt_no,
-        md5(concat_ws('|', r.school_code, r.student_key, r.school_year, r.item, r.amount, r.method,
-                      r.collected_on, r.receipt_no)) as content_hash
+        md5(concat_ws(
+            '|', r.school_code, r.student_key, r.school_year, r.item, r.amount, r.method,
+            r.collected_on, r.receipt_no
+        )) as content_hash
     from rows as r
     inner join receipts_seen_twice as t on r.school_code = t.school_code and r.receipt_no = t.receipt_no
     where r.is_current
@@ -62,9 +66,11 @@ select
         when not r.is_current then 'file_superseded'
         when c.n_variants = 1 and c.copy_rank > 1 then 'exact_duplicate'
     end as set_aside_reason,
-    concat_ws(';',
+    concat_ws(
+        ';',
         case when r.school_code is not null and not {{ is_unit_code('r.school_code') }} then 'school_code_invalid'
-             when s.school_code is null then 'school_unknown' end,
+            when s.school_code is null then 'school_unknown'
+        end,
         case when r.amount is null then 'collection_amount_invalid' end,
         case when r.method is null then 'payment_method_unknown' end,
         case when r.collected_on is null then 'collection_date_invalid' end,

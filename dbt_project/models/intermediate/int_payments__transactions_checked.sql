@@ -9,8 +9,10 @@ with rows as (
         {{ staged_columns('t', ref('stg_payments__transactions')) }},
         f.file_label,
         f.is_current,
-        md5(concat_ws('|', t.dossier_code, t.procedure_code, t.amount, coalesce(t.status, t.status_text),
-                      t.payment_channel, t.bank, t.paid_at)) as content_hash
+        md5(concat_ws(
+            '|', t.dossier_code, t.procedure_code, t.amount, coalesce(t.status, t.status_text),
+            t.payment_channel, t.bank, t.paid_at
+        )) as content_hash
     from {{ ref('stg_payments__transactions') }} as t
     inner join {{ ref('int_files__rows') }} as f using (_batch_id)
 ),
@@ -18,7 +20,9 @@ with rows as (
 -- every landed MaHoSo, valid or not, with its latest version's unit (dossiers are keyed
 -- by MaHoSo, so each landed code has exactly one latest version)
 dossiers as (
-    select ma_ho_so, don_vi_xu_ly
+    select
+        ma_ho_so,
+        don_vi_xu_ly
     from {{ ref('int_portal__dossiers_checked') }}
     where ma_ho_so is not null
 ),
@@ -39,8 +43,10 @@ ranked as (
         r.*,
         coalesce(v.n_variants, 1) as n_variants,
         v.n_variants > 1 and v.n_final_variants = 1 and v.n_payments = 1 as is_update,
-        row_number() over (partition by r.is_current, r.transaction_code, r.content_hash
-                           order by r._batch_seq, r._row_seq) as copy_rank
+        row_number() over (
+            partition by r.is_current, r.transaction_code, r.content_hash
+            order by r._batch_seq, r._row_seq
+        ) as copy_rank
     from rows as r
     left join variants as v on r.is_current and r.transaction_code = v.transaction_code
 )
@@ -54,7 +60,8 @@ select
         when r.transaction_code is not null and (r.n_variants = 1 or r.is_update) and r.copy_rank > 1
             then 'exact_duplicate'
     end as set_aside_reason,
-    concat_ws(';',
+    concat_ws(
+        ';',
         case when r.transaction_code is null then 'transaction_code_missing' end,
         case when r.amount is null or r.amount = 0 then 'payment_amount_invalid' end,
         case when d.ma_ho_so is null then 'payment_dossier_unknown' end,

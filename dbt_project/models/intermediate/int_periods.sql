@@ -39,9 +39,9 @@ reports as (
         r.plan_year
     from {{ ref('reporting_periods') }} as r
     where exists (
-        select 1 from days as d
-        where d.day between cast(r.period_start as date) and cast(r.period_end as date)
-    )
+            select 1 from days as d
+            where d.day between cast(r.period_start as date) and cast(r.period_end as date)
+        )
 )
 
 select * from calendar

@@ -1,16 +1,22 @@
 {#- Submitted components (TaiLieuNop) of the versions that count. -#}
 with latest as (
-    select dossier_key, tai_lieu_nop_json from {{ ref('int_portal__dossiers_latest') }}
+    select
+        dossier_key,
+        tai_lieu_nop_json
+    from {{ ref('int_portal__dossiers_latest') }}
 ),
 
 items as (
-    select dossier_key, {{ json_array_elements('tai_lieu_nop_json') }} as item
+    select
+        dossier_key,
+        {{ json_array_elements('tai_lieu_nop_json') }} as item
     from latest
 )
 
 select
     dossier_key,
-    {{ json_item_not_text('item', ['MaThanhPhanHoSo', 'TenTepDinhKem', 'DuocSoHoa', 'DuocTaiSuDung', 'DuocLayTuKhoDMQG', 'MaKetQuaThayThe', 'IsDeleted']) }} as item_not_text,
+    {{ json_item_not_text('item', ['MaThanhPhanHoSo', 'TenTepDinhKem', 'DuocSoHoa', 'DuocTaiSuDung',
+                                   'DuocLayTuKhoDMQG', 'MaKetQuaThayThe', 'IsDeleted']) }} as item_not_text,
     {{ clean_text(json_text('item', 'MaThanhPhanHoSo')) }} as ma_thanh_phan_ho_so,
     {{ portal_flag(json_text('item', 'DuocSoHoa')) }} as duoc_so_hoa,
     {{ portal_flag(json_text('item', 'DuocTaiSuDung')) }} as duoc_tai_su_dung,

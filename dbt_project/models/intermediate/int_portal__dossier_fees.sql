@@ -1,11 +1,16 @@
 {#- Fees (DanhSachLePhi) of the versions that count. A missing Gia is 0; one that does not
     parse is 0 too, with a warning (DOMAIN.md leaves it open; see docs/decisions.md). -#}
 with latest as (
-    select dossier_key, le_phi_json from {{ ref('int_portal__dossiers_latest') }}
+    select
+        dossier_key,
+        le_phi_json
+    from {{ ref('int_portal__dossiers_latest') }}
 ),
 
 items as (
-    select dossier_key, {{ json_array_elements('le_phi_json') }} as item
+    select
+        dossier_key,
+        {{ json_array_elements('le_phi_json') }} as item
     from latest
 ),
 

@@ -1,10 +1,15 @@
 {#- Result documents (DanhSachGiayToKetQua) of the versions that count. -#}
 with latest as (
-    select dossier_key, ket_qua_json from {{ ref('int_portal__dossiers_latest') }}
+    select
+        dossier_key,
+        ket_qua_json
+    from {{ ref('int_portal__dossiers_latest') }}
 ),
 
 items as (
-    select dossier_key, {{ json_array_elements('ket_qua_json') }} as item
+    select
+        dossier_key,
+        {{ json_array_elements('ket_qua_json') }} as item
     from latest
 )
 

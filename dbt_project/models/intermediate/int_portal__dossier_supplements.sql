@@ -1,10 +1,15 @@
 {#- Supplement requests (DanhSachHoSoBoSung) of the versions that count. -#}
 with latest as (
-    select dossier_key, bo_sung_json from {{ ref('int_portal__dossiers_latest') }}
+    select
+        dossier_key,
+        bo_sung_json
+    from {{ ref('int_portal__dossiers_latest') }}
 ),
 
 items as (
-    select dossier_key, {{ json_array_elements('bo_sung_json') }} as item
+    select
+        dossier_key,
+        {{ json_array_elements('bo_sung_json') }} as item
     from latest
 )
 

@@ -35,7 +35,9 @@ ranked as (
             partition by dossier_key
             order by
                 case when ngay_cap_nhat is null
-                      and content_landing > coalesce(last_dated_landing, -1) then 1 else 0 end desc,
+                        and content_landing > coalesce(last_dated_landing, -1) then 1
+                    else 0
+                end desc,
                 ngay_cap_nhat desc nulls last,
                 content_landing desc
         ) as version_rank

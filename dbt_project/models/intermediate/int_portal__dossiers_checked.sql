@@ -6,7 +6,10 @@ with latest as (
 ),
 
 catalogue as (
-    select ma_tthc, muc_do, du_dieu_kien_toan_trinh
+    select
+        ma_tthc,
+        muc_do,
+        du_dieu_kien_toan_trinh
     from {{ ref('int_portal__procedures_current') }}
 ),
 
@@ -18,20 +21,27 @@ components as (
         count(*) filter (where not is_deleted and ma_ket_qua_thay_the is not null) as replaceable_components,
         count(*) filter (
             where not is_deleted and ma_ket_qua_thay_the is not null
-              and (duoc_tai_su_dung or duoc_lay_tu_kho_dmqg)
+            and (duoc_tai_su_dung or duoc_lay_tu_kho_dmqg)
         ) as replaceable_reused
     from {{ ref('int_portal__dossier_components') }}
     group by dossier_key
 ),
 
 fees as (
-    select dossier_key, sum(gia) as fee_total, bool_or(gia_invalid) as fee_invalid, bool_or(item_not_text) as item_not_text
+    select
+        dossier_key,
+        sum(gia) as fee_total,
+        bool_or(gia_invalid) as fee_invalid,
+        bool_or(item_not_text) as item_not_text
     from {{ ref('int_portal__dossier_fees') }}
     group by dossier_key
 ),
 
 results as (
-    select dossier_key, bool_or(has_file_link) as has_electronic_result, bool_or(item_not_text) as item_not_text
+    select
+        dossier_key,
+        bool_or(has_file_link) as has_electronic_result,
+        bool_or(item_not_text) as item_not_text
     from {{ ref('int_portal__dossier_results') }}
     group by dossier_key
 ),
@@ -66,7 +76,7 @@ joined as (
         coalesce(s.has_invalid_date, false) as supplement_date_invalid,
         coalesce(s.waiting_seconds, 0) as waiting_seconds,
         coalesce(l.has_non_text_field, false) or coalesce(f.item_not_text, false) or coalesce(r.item_not_text, false)
-            or coalesce(cp.item_not_text, false) or coalesce(s.item_not_text, false) as has_non_text_field_any
+        or coalesce(cp.item_not_text, false) or coalesce(s.item_not_text, false) as has_non_text_field_any
     from latest as l
     left join catalogue as c on l.ma_tthc = c.ma_tthc
     left join fees as f on l.dossier_key = f.dossier_key
@@ -78,7 +88,8 @@ joined as (
 checked as (
     select
         *,
-        concat_ws(';',
+        concat_ws(
+            ';',
             case when not is_object then 'record_not_object' end,
             case when is_object and has_non_text_field_any then 'field_not_text' end,
             case when ma_ho_so is null then 'dossier_code_missing' end,
@@ -87,21 +98,26 @@ checked as (
             case when not procedure_known then 'procedure_unknown' end,
             case when kenh_thuc_hien is null or kenh_thuc_hien not in ('1', '2', '3') then 'channel_invalid' end,
             case when trang_thai_ho_so is null
-                   or trang_thai_ho_so not in ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10')
-                 then 'status_invalid' end,
+                    or trang_thai_ho_so not in ('1', '2', '3', '4', '5', '6', '7', '8', '9', '10')
+                    then 'status_invalid'
+            end,
             case when has_invalid_date or supplement_date_invalid then 'date_invalid' end,
             case when trang_thai_ho_so in ('2', '4', '5', '6', '7', '8', '9', '10')
-                  and ngay_tiep_nhan is null and not {{ portal_ts_invalid('ngay_tiep_nhan_raw') }}
-                 then 'received_date_missing' end,
+                    and ngay_tiep_nhan is null and not {{ portal_ts_invalid('ngay_tiep_nhan_raw') }}
+                    then 'received_date_missing'
+            end,
             case when ngay_tiep_nhan < ngay_nop_ho_so then 'received_before_submitted' end,
             case when ngay_ket_thuc_xu_ly < ngay_tiep_nhan then 'ended_before_received' end,
             case when trang_thai_ho_so in ('9', '10') and ngay_ket_thuc_xu_ly is null
-                  and not {{ portal_ts_invalid('ngay_ket_thuc_xu_ly_raw') }}
-                 then 'ended_date_missing' end
+                    and not {{ portal_ts_invalid('ngay_ket_thuc_xu_ly_raw') }}
+                    then 'ended_date_missing'
+            end
         ) as reason_codes,
-        concat_ws(';',
+        concat_ws(
+            ';',
             case when coalesce(so_giay_to_len, '0') <> '0'
-                  and (so_giay_to_len not in ('9', '12') or so_giay_to_digits <> '1') then 'id_number_length' end,
+                    and (so_giay_to_len not in ('9', '12') or so_giay_to_digits <> '1') then 'id_number_length'
+            end,
             case when so_dien_thoai_present = '0' then 'phone_missing' end,
             case when had_nfd_text then 'text_not_nfc' end,
             case when fee_invalid then 'fee_amount_invalid' end

@@ -9,7 +9,9 @@ with checked as (
 -- online_payment_rate (DOMAIN.md 3): a successful transaction in the payment exports counts
 -- as paid online too
 payments as (
-    select dossier_code, bool_or(status = 'success') as has_successful_payment
+    select
+        dossier_code,
+        bool_or(status = 'success') as has_successful_payment
     from {{ ref('int_payments__transactions_checked') }}
     where {{ kept() }}
     group by dossier_code

@@ -13,11 +13,23 @@ with procedures as (
     from {{ ref('int_portal__procedures_current') }}
 )
 
-select unit_code, 'procedure_online_coverage' as kpi_code, muc_do in ('3', '4') as in_numerator
-from procedures where du_dieu_kien_dvctt
+select
+    unit_code,
+    'procedure_online_coverage' as kpi_code,
+    muc_do in ('3', '4') as in_numerator
+from procedures
+where du_dieu_kien_dvctt
 union all
-select unit_code, 'procedure_on_national_portal', cong_khai_tren_dvcqg
-from procedures where muc_do in ('3', '4')
+select
+    unit_code,
+    'procedure_on_national_portal',
+    cong_khai_tren_dvcqg
+from procedures
+where muc_do in ('3', '4')
 union all
-select unit_code, 'procedure_online_payment_enabled', co_thanh_toan_truc_tuyen
-from procedures where co_phi_le_phi
+select
+    unit_code,
+    'procedure_online_payment_enabled',
+    co_thanh_toan_truc_tuyen
+from procedures
+where co_phi_le_phi

@@ -31,7 +31,10 @@ landed_dossiers as (
 ),
 
 dossier_units as (
-    select ma_ho_so, don_vi_xu_ly from {{ ref('int_portal__dossiers_checked') }}
+    select
+        ma_ho_so,
+        don_vi_xu_ly
+    from {{ ref('int_portal__dossiers_checked') }}
     where ma_ho_so is not null
 )
 
@@ -42,14 +45,17 @@ select
         when r.copy_rank > 1 and r.payload_hash = r.counting_hash then 'exact_reread'
         when r.copy_rank > 1 then 'superseded_copy'
     end as set_aside_reason,
-    case when r.copy_rank = 1 then concat_ws(';',
-        case when not r.is_object then 'record_not_object' end,
-        case when r.is_object and coalesce(r.has_non_text_field, false) then 'field_not_text' end,
-        case when r.muc_do_hai_long is null or r.muc_do_hai_long not in ('1', '2', '3')
-             then 'rating_level_invalid' end,
-        case when r.ngay_danh_gia is null then 'rating_date_invalid' end,
-        case when d.ma_ho_so is null then 'rating_dossier_unknown' end
-    ) end as reason_codes
+    case when r.copy_rank = 1 then concat_ws(
+                ';',
+                case when not r.is_object then 'record_not_object' end,
+                case when r.is_object and coalesce(r.has_non_text_field, false) then 'field_not_text' end,
+                case when r.muc_do_hai_long is null or r.muc_do_hai_long not in ('1', '2', '3')
+                        then 'rating_level_invalid'
+                end,
+                case when r.ngay_danh_gia is null then 'rating_date_invalid' end,
+                case when d.ma_ho_so is null then 'rating_dossier_unknown' end
+            )
+    end as reason_codes
 from ranked as r
 left join landed_dossiers as d on r.ma_ho_so = d.ma_ho_so
 left join dossier_units as u on r.ma_ho_so = u.ma_ho_so

@@ -26,7 +26,7 @@ payment_flags as (
         source_row
     from {{ ref('fct_dossiers') }}
     where is_received and fee_total > 0 and paid_online_flag <> has_successful_payment
-      and exists (select 1 from {{ ref('fct_fee_payments') }})
+        and exists (select 1 from {{ ref('fct_fee_payments') }})
 ),
 
 levels as (
@@ -35,13 +35,15 @@ levels as (
         {{ file_record_key('a') }},
         {{ unit_or_unknown('school_code') }},
         'level_label_mismatch',
-        file_label,
+        a.file_label,
         cast(null as integer),
-        cast(_row as integer)
+        cast(a._row as integer)
     from {{ ref('int_moet__assessments_checked') }} as a
     where {{ kept() }}
-      and (teaching_level_label is distinct from teaching_level and teaching_level_label is not null
-           or management_level_label is distinct from management_level and management_level_label is not null)
+        and (
+            a.teaching_level_label is distinct from a.teaching_level and a.teaching_level_label is not null
+            or a.management_level_label is distinct from a.management_level and a.management_level_label is not null
+        )
 ),
 
 statuses as (
@@ -50,11 +52,11 @@ statuses as (
         {{ file_record_key('t') }},
         'UNKNOWN',
         'payment_status_unknown',
-        file_label,
+        t.file_label,
         cast(null as integer),
-        cast(_row as integer)
+        cast(t._row as integer)
     from {{ ref('int_payments__transactions_checked') }} as t
-    where {{ kept() }} and status is null
+    where {{ kept() }} and t.status is null
 ),
 
 -- NFD text in a file is one warning per file and unit (a Windows-1258 export is NFD on

@@ -5,10 +5,23 @@
     snapshot are attributed to its first version (`attributed_from`). -#}
 with snapshots as (
     select
-        school_code, school_name, school_level, school_type, managing_unit, district, commune,
-        students, teachers, school_status, as_of_date, _batch_seq, file_label,
-        md5(concat_ws('|', school_name, school_level, school_type, managing_unit, district, commune,
-                      school_status)) as attributes_hash
+        school_code,
+        school_name,
+        school_level,
+        school_type,
+        managing_unit,
+        district,
+        commune,
+        students,
+        teachers,
+        school_status,
+        as_of_date,
+        _batch_seq,
+        file_label,
+        md5(concat_ws(
+            '|', school_name, school_level, school_type, managing_unit, district, commune,
+            school_status
+        )) as attributes_hash
     from {{ ref('int_moet__schools_checked') }}
     where {{ kept() }}
 ),

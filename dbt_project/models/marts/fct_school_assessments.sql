@@ -25,4 +25,5 @@ select
     a._sheet as source_sheet,
     a._row as source_row
 from assessments as a
-{{ version_on('schools', 's', 'school_code', 'a.school_code', 'attributed_from', "coalesce(a.assessed_on, date '1900-01-01')") }}
+{{ version_on('schools', 's', 'school_code', 'a.school_code', 'attributed_from',
+               "coalesce(a.assessed_on, date '1900-01-01')") }}

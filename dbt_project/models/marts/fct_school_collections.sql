@@ -8,7 +8,13 @@ with collections as (
 ),
 
 schools as (
-    select school_code, attributed_from, managing_unit, district, school_level from {{ ref('dim_schools') }}
+    select
+        school_code,
+        attributed_from,
+        managing_unit,
+        district,
+        school_level
+    from {{ ref('dim_schools') }}
 )
 
 select

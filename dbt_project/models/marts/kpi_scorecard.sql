@@ -11,8 +11,13 @@ periods as (
 
 dossier_kpis as (
     select
-        p.period_type, p.period_key, p.period_start, p.period_end, p.plan_year,
-        d.unit_code, d.kpi_code,
+        p.period_type,
+        p.period_key,
+        p.period_start,
+        p.period_end,
+        p.plan_year,
+        d.unit_code,
+        d.kpi_code,
         sum(d.numerator) as numerator,
         sum(d.denominator) as denominator
     from daily as d
@@ -25,11 +30,19 @@ procedure_facts as (
 ),
 
 procedure_counts as (
-    select unit_code, kpi_code, count(*) filter (where in_numerator) as numerator, count(*) as denominator
+    select
+        unit_code,
+        kpi_code,
+        count(*) filter (where in_numerator) as numerator,
+        count(*) as denominator
     from procedure_facts
     group by unit_code, kpi_code
     union all
-    select 'ALL', kpi_code, count(*) filter (where in_numerator), count(*)
+    select
+        'ALL',
+        kpi_code,
+        count(*) filter (where in_numerator),
+        count(*)
     from procedure_facts
     group by kpi_code
 ),
@@ -37,8 +50,15 @@ procedure_counts as (
 -- The API serves the current catalogue only: its figures stand for every period.
 procedure_kpis as (
     select
-        p.period_type, p.period_key, p.period_start, p.period_end, p.plan_year,
-        c.unit_code, c.kpi_code, c.numerator, c.denominator
+        p.period_type,
+        p.period_key,
+        p.period_start,
+        p.period_end,
+        p.plan_year,
+        c.unit_code,
+        c.kpi_code,
+        c.numerator,
+        c.denominator
     from procedure_counts as c
     cross join periods as p
 ),
@@ -60,8 +80,13 @@ school_years as (
 
 school_kpis as (
     select
-        'school_year' as period_type, y.school_year as period_key, y.period_start, y.period_end, y.plan_year,
-        a.school_code as unit_code, 'school_digital_level2_share' as kpi_code,
+        'school_year' as period_type,
+        y.school_year as period_key,
+        y.period_start,
+        y.period_end,
+        y.plan_year,
+        a.school_code as unit_code,
+        'school_digital_level2_share' as kpi_code,
         count(*) filter (where a.is_level2_both) as numerator,
         count(*) as denominator
     from assessments as a
@@ -78,8 +103,13 @@ unit_figures as (
 -- ALL: the whole department, every valid record (withheld units' included)
 all_figures as (
     select
-        period_type, period_key, period_start, period_end, plan_year,
-        'ALL' as unit_code, kpi_code,
+        period_type,
+        period_key,
+        period_start,
+        period_end,
+        plan_year,
+        'ALL' as unit_code,
+        kpi_code,
         sum(numerator) as numerator,
         sum(denominator) as denominator
     from unit_figures
@@ -95,16 +125,29 @@ figures as (
 ),
 
 targets as (
-    select kpi_code, plan_year, target from {{ ref('kpi_targets') }}
+    select
+        kpi_code,
+        plan_year,
+        target
+    from {{ ref('kpi_targets') }}
 ),
 
 finals as (
-    select period_key, unit_code, kpi_code, numerator, denominator, reported_at
+    select
+        period_key,
+        unit_code,
+        kpi_code,
+        numerator,
+        denominator,
+        reported_at
     from {{ ref('stg_finals__report_finals') }}
 ),
 
 withheld as (
-    select unit_code, quarantined_share from {{ ref('int_unit_quality') }}
+    select
+        unit_code,
+        quarantined_share
+    from {{ ref('int_unit_quality') }}
     where is_withheld
 ),
 
@@ -122,7 +165,7 @@ scored as (
     left join withheld as w on f.unit_code = w.unit_code
     left join finals as r
         on f.period_type = 'report' and f.period_key = r.period_key
-        and f.unit_code = r.unit_code and f.kpi_code = r.kpi_code
+            and f.unit_code = r.unit_code and f.kpi_code = r.kpi_code
 )
 
 select
@@ -143,9 +186,9 @@ select
     end as met,
     case when is_withheld then 'withheld' else 'ok' end as status,
     case when is_withheld then
-        'Số liệu của đơn vị bị tạm giữ: ' || cast(round(100 * quarantined_share, 2) as varchar)
-        || '% bản ghi bị cách ly, vượt ngưỡng ' || cast(100 * {{ var('unit_quarantine_threshold') }} as varchar)
-        || '% (unit withheld: quarantined share above threshold)'
+            'Số liệu của đơn vị bị tạm giữ: ' || cast(round(100 * quarantined_share, 2) as varchar)
+            || '% bản ghi bị cách ly, vượt ngưỡng ' || cast(100 * {{ var('unit_quarantine_threshold') }} as varchar)
+            || '% (unit withheld: quarantined share above threshold)'
     end as note,
     -- as reported when the period's report was made final; never changed afterwards
     cast(reported_numerator as bigint) as reported_numerator,

@@ -2,7 +2,10 @@
     here with its source location, submitting unit, reason and the record as received
     minus personal data (the pseudonym of the identity number is removed too). -#}
 with reasons as (
-    select reason_code, reason_vi from {{ ref('quarantine_reasons') }}
+    select
+        reason_code,
+        reason_vi
+    from {{ ref('quarantine_reasons') }}
 ),
 
 dossiers as (
@@ -43,6 +46,7 @@ ratings as (
     received (student codes left out) is built from the staging model's received columns,
     for the listed rows only. The unit: the school, or the paid dossier's unit. -#}
 {%- for file_source in file_sources() %}
+
 {{ file_source.source | replace('.', '_') }} as (
     select
         '{{ file_source.source }}',
@@ -68,7 +72,7 @@ rejected_files as (
         file_label || '@' || left(file_id, 12),
         'UNKNOWN',
         reason_code,
-        reason_code,
+        reason_code as reason_codes,
         file_label,
         cast(null as integer),
         cast(null as integer),

@@ -4,7 +4,12 @@
     that drops a row shows here as a difference. For a file, the rows that were not records
     (blank rows, footer rows) are shown beside it. -#}
 with batches as (
-    select batch_id, batch_seq, source, committed_at, rows_read
+    select
+        batch_id,
+        batch_seq,
+        source,
+        committed_at,
+        rows_read
     from {{ ref('stg_portal__batches') }}
 ),
 
@@ -81,7 +86,11 @@ counted as (
 ),
 
 files as (
-    select batch_id, file_label, rows_blank, rows_footer
+    select
+        batch_id,
+        file_label,
+        rows_blank,
+        rows_footer
     from {{ ref('stg_files__files') }}
     where status = 'loaded'
 )

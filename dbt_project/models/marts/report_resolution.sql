@@ -20,7 +20,11 @@ with dossiers as (
 ),
 
 periods as (
-    select period_type, period_key, period_start, period_end
+    select
+        period_type,
+        period_key,
+        period_start,
+        period_end
     from {{ ref('int_periods') }}
 ),
 
@@ -31,26 +35,44 @@ counted as (
         d.ma_tthc,
         any_value(d.ten_tthc) as ten_tthc,
         d.unit_code,
-        count(*) filter (where d.received_date < p.period_start
-                         and (not d.is_ended or d.ended_date >= p.period_start)
-                         and d.trang_thai_ho_so not in ('7', '8')) as carried_over,
+        count(
+            *) filter (
+            where d.received_date < p.period_start
+            and (not d.is_ended or d.ended_date >= p.period_start)
+            and d.trang_thai_ho_so not in ('7', '8')
+        ) as carried_over,
         count(*) filter (where d.received_date >= p.period_start and d.kenh_thuc_hien = '1') as new_in_person,
         count(*) filter (where d.received_date >= p.period_start and d.kenh_thuc_hien = '2') as new_online,
         count(*) filter (where d.received_date >= p.period_start and d.kenh_thuc_hien = '3') as new_postal,
-        count(*) filter (where d.is_ended and d.ended_date between p.period_start and p.period_end and d.is_on_time
-                         and d.deadline_day is not null and d.ended_date < d.deadline_day) as ended_early,
-        count(*) filter (where d.is_ended and d.ended_date between p.period_start and p.period_end and d.is_on_time
-                         and (d.deadline_day is null or d.ended_date >= d.deadline_day)) as ended_on_time,
-        count(*) filter (where d.is_ended and d.ended_date between p.period_start and p.period_end
-                         and not d.is_on_time) as ended_late,
-        count(*) filter (where not (d.is_ended and d.ended_date <= p.period_end)
-                         and d.trang_thai_ho_so not in ('7', '8')
-                         and (d.deadline_day is null or d.deadline_day >= p.period_end)) as open_within_deadline,
-        count(*) filter (where not (d.is_ended and d.ended_date <= p.period_end)
-                         and d.trang_thai_ho_so not in ('7', '8') and d.deadline_day < p.period_end) as open_past_deadline
+        count(
+            *) filter (
+            where d.is_ended and d.ended_date between p.period_start and p.period_end and d.is_on_time
+            and d.deadline_day is not null and d.ended_date < d.deadline_day
+        ) as ended_early,
+        count(
+            *) filter (
+            where d.is_ended and d.ended_date between p.period_start and p.period_end and d.is_on_time
+            and (d.deadline_day is null or d.ended_date >= d.deadline_day)
+        ) as ended_on_time,
+        count(
+            *) filter (
+            where d.is_ended and d.ended_date between p.period_start and p.period_end
+            and not d.is_on_time
+        ) as ended_late,
+        count(
+            *) filter (
+            where not (d.is_ended and d.ended_date <= p.period_end)
+            and d.trang_thai_ho_so not in ('7', '8')
+            and (d.deadline_day is null or d.deadline_day >= p.period_end)
+        ) as open_within_deadline,
+        count(
+            *) filter (
+            where not (d.is_ended and d.ended_date <= p.period_end)
+            and d.trang_thai_ho_so not in ('7', '8') and d.deadline_day < p.period_end
+        ) as open_past_deadline
     from periods as p
     -- every count is of dossiers received by the period's end
-    inner join dossiers as d on d.received_date <= p.period_end
+    inner join dossiers as d on p.period_end >= d.received_date
     group by p.period_type, p.period_key, d.ma_tthc, d.unit_code
 )
 
@@ -71,4 +93,4 @@ select
     cast(open_past_deadline as bigint) as open_past_deadline
 from counted
 where carried_over + new_in_person + new_online + new_postal + ended_early + ended_on_time + ended_late
-      + open_within_deadline + open_past_deadline > 0
+    + open_within_deadline + open_past_deadline > 0

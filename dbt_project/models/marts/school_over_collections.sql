@@ -15,7 +15,7 @@ with schedule as (
         max(max_per_student) as max_per_student,
         string_agg(distinct source_document, '; ') as source_document
     from {{ ref('fee_schedule') }}
-    group by 1, 3, 4, 5
+    group by {{ label_key('khoan_thu') }}, {{ clean_text('cap_hoc') }}, school_year_from, school_year_to
 ),
 
 scheduled_items as (
@@ -60,13 +60,13 @@ matched as (
         coalesce(by_level.source_document, any_level.source_document) as source_document
     from with_school as t
     left join schedule as by_level
-        on t.item_key = by_level.item_key and by_level.school_level = t.school_level
-        and t.school_year >= by_level.school_year_from
-        and (by_level.school_year_to is null or t.school_year <= by_level.school_year_to)
+        on t.item_key = by_level.item_key and t.school_level = by_level.school_level
+            and t.school_year >= by_level.school_year_from
+            and (by_level.school_year_to is null or t.school_year <= by_level.school_year_to)
     left join schedule as any_level
         on t.item_key = any_level.item_key and any_level.school_level is null
-        and t.school_year >= any_level.school_year_from
-        and (any_level.school_year_to is null or t.school_year <= any_level.school_year_to)
+            and t.school_year >= any_level.school_year_from
+            and (any_level.school_year_to is null or t.school_year <= any_level.school_year_to)
 )
 
 select

@@ -15,12 +15,22 @@ periods as (
 ),
 
 keys as (
-    select distinct period_type, period_key, unit_code, status from scorecard
+    select distinct
+        period_type,
+        period_key,
+        unit_code,
+        status
+    from scorecard
 ),
 
 extra_by_unit as (
-    select p.period_type, p.period_key, d.unit_code, d.indicator_code,
-           sum(d.numerator) as numerator, sum(d.denominator) as denominator
+    select
+        p.period_type,
+        p.period_key,
+        d.unit_code,
+        d.indicator_code,
+        sum(d.numerator) as numerator,
+        sum(d.denominator) as denominator
     from {{ ref('int_766_daily') }} as d
     inner join periods as p on d.day between p.period_start and p.period_end
     group by p.period_type, p.period_key, d.unit_code, d.indicator_code
@@ -29,26 +39,40 @@ extra_by_unit as (
 extra as (
     select * from extra_by_unit
     union all
-    select period_type, period_key, 'ALL', indicator_code, sum(numerator), sum(denominator)
+    select
+        period_type,
+        period_key,
+        'ALL',
+        indicator_code,
+        sum(numerator),
+        sum(denominator)
     from extra_by_unit
     group by period_type, period_key, indicator_code
 ),
 
 figures as (
     select
-        k.period_type, k.period_key, k.unit_code, k.status,
-        i.indicator_code, i.group_code, i.name_vi, i.max_points, i.threshold_pct, i.computable as source_computable,
+        k.period_type,
+        k.period_key,
+        k.unit_code,
+        k.status,
+        i.indicator_code,
+        i.group_code,
+        i.name_vi,
+        i.max_points,
+        i.threshold_pct,
+        i.computable as source_computable,
         i.note as source_note,
         coalesce(s.numerator, e.numerator) as numerator,
         coalesce(s.denominator, e.denominator) as denominator
     from keys as k
     cross join indicators as i
     left join scorecard as s
-        on s.period_type = k.period_type and s.period_key = k.period_key
-        and s.unit_code = k.unit_code and s.kpi_code = i.kpi_code
+        on k.period_type = s.period_type and k.period_key = s.period_key
+            and k.unit_code = s.unit_code and i.kpi_code = s.kpi_code
     left join extra as e
-        on e.period_type = k.period_type and e.period_key = k.period_key
-        and e.unit_code = k.unit_code and e.indicator_code = i.indicator_code
+        on k.period_type = e.period_type and k.period_key = e.period_key
+            and k.unit_code = e.unit_code and i.indicator_code = e.indicator_code
 ),
 
 judged as (
@@ -73,14 +97,18 @@ select
     case
         when not is_computable then null
         -- at or above the threshold: full points
-        when threshold_pct is not null and 100 * numerator >= threshold_pct * denominator then cast(max_points as decimal(9, 2))
+        when
+            threshold_pct is not null and 100 * numerator >= threshold_pct * denominator
+            then cast(max_points as decimal(9, 2))
         -- P x rate / T: points x 100 = 100 x P x 100 x num / (T% x den), rounded half up
         when threshold_pct is not null then cast({{ int_div(
             '2 * 10000 * max_points * numerator + threshold_pct * denominator',
             '2 * threshold_pct * denominator') }} / 100.0 as decimal(9, 2))
         -- P x rate: points x 100 = 100 x P x num / den, rounded half up
-        else cast({{ int_div('2 * 100 * max_points * numerator + denominator', '2 * denominator') }} / 100.0
-            as decimal(9, 2))
+        else cast(
+                {{ int_div('2 * 100 * max_points * numerator + denominator', '2 * denominator') }} / 100.0
+                as decimal(9, 2)
+            )
     end as points,
     is_computable as computable,
     case

@@ -6,7 +6,10 @@ with indicators as (
 
 groups as (
     select
-        period_type, period_key, unit_code, group_code,
+        period_type,
+        period_key,
+        unit_code,
+        group_code,
         cast(sum(points) as decimal(9, 2)) as points,
         cast(sum(case when computable then max_points else 0 end) as integer) as max_points_computable,
         cast(sum(max_points) as integer) as max_points_group,
@@ -19,8 +22,14 @@ groups as (
 select * from groups
 union all
 select
-    period_type, period_key, unit_code, 'TOTAL',
-    cast(sum(points) as decimal(9, 2)), cast(sum(max_points_computable) as integer), cast(sum(max_points_group) as integer),
-    cast(sum(indicators_computable) as integer), cast(sum(indicators) as integer)
+    period_type,
+    period_key,
+    unit_code,
+    'TOTAL',
+    cast(sum(points) as decimal(9, 2)),
+    cast(sum(max_points_computable) as integer),
+    cast(sum(max_points_group) as integer),
+    cast(sum(indicators_computable) as integer),
+    cast(sum(indicators) as integer)
 from groups
 group by period_type, period_key, unit_code

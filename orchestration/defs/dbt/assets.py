@@ -1,6 +1,5 @@
 """dbt models, seeds and tests as Dagster assets and asset checks."""
 
-
 import json
 import os
 import shutil
@@ -18,6 +17,7 @@ from orchestration.defs.dbt.project import (
 )
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.settings import Settings
+
 
 def build_dbt_assets(manifest_path):
 
@@ -50,6 +50,7 @@ def build_dbt_assets(manifest_path):
 def mart_names(manifest_path) -> list[str]:
     manifest = json.loads(manifest_path.read_text())
     return sorted(
-        node["name"] for node in manifest["nodes"].values()
+        node["name"]
+        for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["fqn"][1] == "marts"
     )

@@ -27,8 +27,11 @@ def dbt_project() -> DbtProject:
     bin_dir = str(Path(sys.executable).parent)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-    project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR,
-                         prepare_project_cli_args=["parse", "--quiet", "--vars", json.dumps(registry_vars())])
+    project = DbtProject(
+        project_dir=DBT_DIR,
+        profiles_dir=DBT_DIR,
+        prepare_project_cli_args=["parse", "--quiet", "--vars", json.dumps(registry_vars())],
+    )
     project.prepare_if_dev()
     return project
 
@@ -89,14 +92,29 @@ def ensure_manifest(settings: Settings | None = None) -> Path:
     lets the build reuse dbt's partial parse instead of parsing the project again."""
     manifest = DBT_DIR / "target" / "manifest.json"
     stamp = DBT_DIR / "target" / ".cchc_parse_settings.json"
-    env = dbt_env(settings) if settings is not None else {
-        "CCHC_WAREHOUSE": os.environ.get("CCHC_WAREHOUSE", str(DBT_DIR / "target" / "parse.duckdb"))}
+    env = (
+        dbt_env(settings)
+        if settings is not None
+        else {"CCHC_WAREHOUSE": os.environ.get("CCHC_WAREHOUSE", str(DBT_DIR / "target" / "parse.duckdb"))}
+    )
     key = json.dumps({"env": env, "vars": dbt_vars(settings) if settings is not None else None}, sort_keys=True)
-    fresh = (manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime()
-             and stamp.exists() and (settings is None or stamp.read_text() == key))
+    fresh = (
+        manifest.exists()
+        and manifest.stat().st_mtime >= _newest_source_mtime()
+        and stamp.exists()
+        and (settings is None or stamp.read_text() == key)
+    )
     if not fresh:
-        args = ["parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--vars",
-                json.dumps(dbt_vars(settings) if settings is not None else registry_vars(), sort_keys=True)]
+        args = [
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_DIR),
+            "--profiles-dir",
+            str(DBT_DIR),
+            "--vars",
+            json.dumps(dbt_vars(settings) if settings is not None else registry_vars(), sort_keys=True),
+        ]
         dbt = Path(sys.executable).with_name("dbt")
         subprocess.run([str(dbt), *args], check=True, env={**os.environ, **env}, cwd=DBT_DIR)
         stamp.write_text(key)

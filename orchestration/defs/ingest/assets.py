@@ -1,7 +1,6 @@
 """Raw landing assets: the portal (DOMAIN.md 2.1) and the files dropped in the ministry and
 payment folders (2.2, 2.3)."""
 
-
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, ResourceParam, asset, multi_asset
 
 from connectors.exports import LAYOUTS
@@ -18,55 +17,86 @@ def _run(context: AssetExecutionContext, settings: Settings, ingest) -> Material
     client = client_from_settings(settings)
     with open_warehouse(settings) as con:
         result = ingest(con, client, settings)
-    context.log.info(f"{result.source}: {result.rows} records in {result.batches} batches "
-                     f"({client.requests_made} requests, {client.retries} retries)")
-    return MaterializeResult(metadata={**result.as_metadata(), "requests": client.requests_made,
-                                       "retries": client.retries})
+    context.log.info(
+        f"{result.source}: {result.rows} records in {result.batches} batches "
+        f"({client.requests_made} requests, {client.retries} retries)"
+    )
+    return MaterializeResult(
+        metadata={**result.as_metadata(), "requests": client.requests_made, "retries": client.retries}
+    )
 
 
-@asset(key=AssetKey(["raw", "portal_procedures"]), group_name=GROUP, pool=WAREHOUSE_POOL,
-       description="Danh mục TTHC (thu-tuc): the whole procedure catalogue, one batch per run.")
+@asset(
+    key=AssetKey(["raw", "portal_procedures"]),
+    group_name=GROUP,
+    pool=WAREHOUSE_POOL,
+    description="Danh mục TTHC (thu-tuc): the whole procedure catalogue, one batch per run.",
+)
 def portal_procedures(context: AssetExecutionContext, settings: ResourceParam[Settings]):
     return _run(context, settings, ingest_procedures)
 
 
-@asset(key=AssetKey(["raw", "portal_dossiers"]), group_name=GROUP, pool=WAREHOUSE_POOL,
-       deps=[AssetKey(["raw", "portal_procedures"])],
-       description="Hồ sơ TTHC (ho-so): dossier versions updated since the cursor, personal data scrubbed.")
+@asset(
+    key=AssetKey(["raw", "portal_dossiers"]),
+    group_name=GROUP,
+    pool=WAREHOUSE_POOL,
+    deps=[AssetKey(["raw", "portal_procedures"])],
+    description="Hồ sơ TTHC (ho-so): dossier versions updated since the cursor, personal data scrubbed.",
+)
 def portal_dossiers(context: AssetExecutionContext, settings: ResourceParam[Settings]):
     return _run(context, settings, ingest_dossiers)
 
 
-@asset(key=AssetKey(["raw", "portal_ratings"]), group_name=GROUP, pool=WAREHOUSE_POOL,
-       deps=[AssetKey(["raw", "portal_dossiers"])],
-       description="Đánh giá mức độ hài lòng (danh-gia): ratings since the cursor.")
+@asset(
+    key=AssetKey(["raw", "portal_ratings"]),
+    group_name=GROUP,
+    pool=WAREHOUSE_POOL,
+    deps=[AssetKey(["raw", "portal_dossiers"])],
+    description="Đánh giá mức độ hài lòng (danh-gia): ratings since the cursor.",
+)
 def portal_ratings(context: AssetExecutionContext, settings: ResourceParam[Settings]):
     return _run(context, settings, ingest_ratings)
 
 
 # The batch register is written by every ingest asset in the same transaction as its rows.
-batch_register = AssetSpec(key=AssetKey(["raw", "batches"]), group_name=GROUP,
-                           description="Sổ lô nạp dữ liệu: one row per landed batch with the rows it read.")
+batch_register = AssetSpec(
+    key=AssetKey(["raw", "batches"]),
+    group_name=GROUP,
+    description="Sổ lô nạp dữ liệu: one row per landed batch with the rows it read.",
+)
 
 FILES_GROUP = "files_raw"
 # Every file seen in an input folder (loaded or rejected), written by the two intake assets.
-file_register = AssetSpec(key=AssetKey(["raw", "files"]), group_name=FILES_GROUP,
-                          description="Sổ tệp nhận: every file seen in CCHC_MOET_DIR / CCHC_PAYMENTS_DIR, by content "
-                                      "hash; loaded, or rejected with the reason.")
+file_register = AssetSpec(
+    key=AssetKey(["raw", "files"]),
+    group_name=FILES_GROUP,
+    description="Sổ tệp nhận: every file seen in CCHC_MOET_DIR / CCHC_PAYMENTS_DIR, by content "
+    "hash; loaded, or rejected with the reason.",
+)
 
 
 def _intake_asset(folder: str, env_var: str, description: str):
     """The intake of one drop folder: one asset per layout of the folder (connectors.exports.LAYOUTS)."""
-    specs = [AssetSpec(AssetKey(["raw", layout.table]), description=layout.description)
-             for layout in LAYOUTS if layout.folder == folder]
+    specs = [
+        AssetSpec(AssetKey(["raw", layout.table]), description=layout.description)
+        for layout in LAYOUTS
+        if layout.folder == folder
+    ]
 
-    @multi_asset(specs=specs, group_name=FILES_GROUP, pool=WAREHOUSE_POOL, name=f"{folder}_exports",
-                 description=f"{description} Files dropped in {env_var}, known by content hash and kind.")
+    @multi_asset(
+        specs=specs,
+        group_name=FILES_GROUP,
+        pool=WAREHOUSE_POOL,
+        name=f"{folder}_exports",
+        description=f"{description} Files dropped in {env_var}, known by content hash and kind.",
+    )
     def _assets(context: AssetExecutionContext, settings: ResourceParam[Settings]):
         with open_warehouse(settings) as con:
             result = intake_folder(con, settings, folder)
-        context.log.info(f"{folder}: {result.files_loaded} files loaded ({result.rows} rows), "
-                         f"{result.files_already_loaded} already loaded, {result.files_rejected} rejected")
+        context.log.info(
+            f"{folder}: {result.files_loaded} files loaded ({result.rows} rows), "
+            f"{result.files_already_loaded} already loaded, {result.files_rejected} rejected"
+        )
         for line in result.rejected:
             context.log.warning(f"rejected: {line}")
         for spec in specs:
@@ -75,7 +105,9 @@ def _intake_asset(folder: str, env_var: str, description: str):
     return _assets
 
 
-intake_assets = [_intake_asset("moet", "CCHC_MOET_DIR", "The ministry's sector-database exports."),
-                 _intake_asset("payments", "CCHC_PAYMENTS_DIR", "Payment exports.")]
+intake_assets = [
+    _intake_asset("moet", "CCHC_MOET_DIR", "The ministry's sector-database exports."),
+    _intake_asset("payments", "CCHC_PAYMENTS_DIR", "Payment exports."),
+]
 
 ingest_assets = [portal_procedures, portal_dossiers, portal_ratings, batch_register, file_register, *intake_assets]

@@ -33,9 +33,13 @@ def folder_fingerprint(settings: Settings) -> str | None:
 
 
 def build_export_sensor(settings: Settings, job_name: str):
-    @sensor(name="export_files_sensor", job_name=job_name, minimum_interval_seconds=60,
-            default_status=DefaultSensorStatus.RUNNING,
-            description="Runs the pipeline when files are dropped in CCHC_MOET_DIR or CCHC_PAYMENTS_DIR.")
+    @sensor(
+        name="export_files_sensor",
+        job_name=job_name,
+        minimum_interval_seconds=60,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Runs the pipeline when files are dropped in CCHC_MOET_DIR or CCHC_PAYMENTS_DIR.",
+    )
     def export_files_sensor(context: SensorEvaluationContext):
         fingerprint = folder_fingerprint(settings)
         if fingerprint is None:

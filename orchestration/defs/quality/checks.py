@@ -21,20 +21,35 @@ from orchestration.settings import Settings
 
 
 def build_quality_checks(suites=ALL_SUITES):
-    specs = [AssetCheckSpec(name=s.name, asset=AssetKey([s.asset]), blocking=s.blocking, description=s.description)
-             for s in suites]
+    specs = [
+        AssetCheckSpec(name=s.name, asset=AssetKey([s.asset]), blocking=s.blocking, description=s.description)
+        for s in suites
+    ]
 
-    @multi_asset_check(specs=specs, name="gx_suites", pool=WAREHOUSE_POOL, can_subset=True,
-                       description="Great Expectations suites over the working warehouse (read-only, batch by batch).")
+    @multi_asset_check(
+        specs=specs,
+        name="gx_suites",
+        pool=WAREHOUSE_POOL,
+        can_subset=True,
+        description="Great Expectations suites over the working warehouse (read-only, batch by batch).",
+    )
     def gx_suites(context: AssetCheckExecutionContext, settings: ResourceParam[Settings]):
         selected = context.selected_asset_check_keys
         chosen = [s for s in suites if any(k.name == s.name and k.asset_key == AssetKey([s.asset]) for k in selected)]
-        outcomes = run_suites(settings.warehouse, chosen, settings.quality_dir,
-                              memory_limit=settings.duckdb_memory_limit, threads=settings.duckdb_threads)
+        outcomes = run_suites(
+            settings.warehouse,
+            chosen,
+            settings.quality_dir,
+            memory_limit=settings.duckdb_memory_limit,
+            threads=settings.duckdb_threads,
+        )
         docs = data_docs_dir(settings.quality_dir) / "index.html"
         failed_suites = [o.suite.name for o in outcomes if not o.passed]
-        context.log.info(f"Great Expectations: {len(outcomes) - len(failed_suites)} of {len(outcomes)} suites passed"
-                         + (f"; failed: {', '.join(failed_suites)}" if failed_suites else "") + f"; Data Docs: {docs}")
+        context.log.info(
+            f"Great Expectations: {len(outcomes) - len(failed_suites)} of {len(outcomes)} suites passed"
+            + (f"; failed: {', '.join(failed_suites)}" if failed_suites else "")
+            + f"; Data Docs: {docs}"
+        )
         for outcome in outcomes:
             suite = outcome.suite
             failed = outcome.failed
@@ -42,9 +57,17 @@ def build_quality_checks(suites=ALL_SUITES):
                 "rows": outcome.rows,
                 "batches": outcome.batches,
                 "failed_row_count": sum(e.unexpected_count for e in failed),
-                "failed_expectations": MetadataValue.json([
-                    {"expectation": e.expectation, "column": e.column, "rows": e.unexpected_count,
-                     "examples": e.examples} for e in failed]),
+                "failed_expectations": MetadataValue.json(
+                    [
+                        {
+                            "expectation": e.expectation,
+                            "column": e.column,
+                            "rows": e.unexpected_count,
+                            "examples": e.examples,
+                        }
+                        for e in failed
+                    ]
+                ),
                 "data_docs": MetadataValue.path(str(docs)),
             }
             if outcome.error:
@@ -52,8 +75,12 @@ def build_quality_checks(suites=ALL_SUITES):
             if not outcome.passed:
                 context.log.warning(outcome.summary())
             yield AssetCheckResult(
-                check_name=suite.name, asset_key=AssetKey([suite.asset]), passed=outcome.passed,
+                check_name=suite.name,
+                asset_key=AssetKey([suite.asset]),
+                passed=outcome.passed,
                 severity=AssetCheckSeverity.ERROR if suite.blocking else AssetCheckSeverity.WARN,
-                description=outcome.summary()[:1000], metadata=metadata)
+                description=outcome.summary()[:1000],
+                metadata=metadata,
+            )
 
     return gx_suites

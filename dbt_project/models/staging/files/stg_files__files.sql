@@ -45,7 +45,8 @@ select
     coalesce(l.version_rank = 1, false) as is_current,
     -- a rejected file whose path has since been loaded is no longer outstanding
     s.status = 'rejected' and not exists (
-        select 1 from loaded as x where x.folder = s.folder and x.path = s.path
+        select 1 from loaded as x
+        where x.folder = s.folder and x.path = s.path
     ) as is_outstanding_rejection
 from source as s
 left join loaded as l on s.folder = l.folder and s.file_id = l.file_id and s.kind = l.kind

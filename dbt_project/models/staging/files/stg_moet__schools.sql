@@ -15,5 +15,6 @@ select
     try_cast(replace(replace(trim(so_hoc_sinh), '.', ''), ',', '') as integer) as students,
     try_cast(replace(replace(trim(so_giao_vien), '.', ''), ',', '') as integer) as teachers,
     {{ clean_text('trang_thai') }} as school_status,
-    {{ is_not_nfc("coalesce(ten_truong, '') || coalesce(cap_hoc, '') || coalesce(don_vi_quan_ly, '') || coalesce(huyen, '') || coalesce(xa, '')") }} as had_nfd_text
+    {{ is_not_nfc("coalesce(ten_truong, '') || coalesce(cap_hoc, '') || coalesce(don_vi_quan_ly, '') "
+                  "|| coalesce(huyen, '') || coalesce(xa, '')") }} as had_nfd_text
 from source

@@ -3,7 +3,11 @@ with source as (
 ),
 
 methods as (
-    select alias, method, is_cash from {{ ref('payment_method_aliases') }}
+    select
+        alias,
+        method,
+        is_cash
+    from {{ ref('payment_method_aliases') }}
 )
 
 select

@@ -3,7 +3,10 @@ with source as (
 ),
 
 statuses as (
-    select alias, status from {{ ref('payment_status_aliases') }}
+    select
+        alias,
+        status
+    from {{ ref('payment_status_aliases') }}
 )
 
 select
@@ -20,6 +23,7 @@ select
     {{ clean_text('ngan_hang') }} as bank,
     {{ vn_timestamp('thoi_gian_giao_dich') }} as paid_at,
     {{ vn_timestamp_invalid('thoi_gian_giao_dich') }} as paid_at_invalid,
-    {{ is_not_nfc("coalesce(trang_thai, '') || coalesce(kenh_thanh_toan, '') || coalesce(ngan_hang, '')") }} as had_nfd_text
+    {{ is_not_nfc("coalesce(trang_thai, '') || coalesce(kenh_thanh_toan, '') || coalesce(ngan_hang, '')") }}
+        as had_nfd_text
 from source
 left join statuses as st on {{ label_key('source.trang_thai') }} = st.alias
