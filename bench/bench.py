@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from orchestration.cli import start_sample_portal
 from orchestration.defs.dbt.project import DBT_DIR, dbt_build_args, dbt_env, ensure_manifest
+from orchestration.demo import start_sample_portal
 from orchestration.settings import Settings
 
 PHASE = """

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.cli import run_pipeline
+from orchestration.runner import run_pipeline
 from orchestration.settings import Settings
 from tests.crafted import PROCEDURES, U1, dossier
 from tests.hostile.server import CLIENT_ID, CLIENT_SECRET, HostilePortal, HostileState

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.cli import run_pipeline
 from orchestration.definitions import PIPELINE_JOB, build_definitions
+from orchestration.runner import run_pipeline
 from sandbox.portal import DEMO_CLIENT_SECRET, Faults
 from tests.conftest import TEST_HASH_KEY
 

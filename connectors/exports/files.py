@@ -1,0 +1,44 @@
+"""What a reader learns about a file beside its rows (``FileRead``), the error it raises
+for a file it cannot read (``UnreadableFile``, with a reason code for the quarantine), and
+a file's identity (its SHA-256)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from connectors.exports.layouts import Layout
+
+
+class UnreadableFile(Exception):
+    """A file the readers cannot turn into rows; the message says why (for the quarantine)."""
+
+    def __init__(self, reason_code: str, message: str):
+        super().__init__(message)
+        self.reason_code = reason_code
+
+
+@dataclass
+class FileRead:
+    """What a reader learnt about a file, beside its rows."""
+
+    layout: Layout
+    sheets: list[str] = field(default_factory=list)
+    header_row: int = 0  # physical row (1-based) of the header's last row
+    rows_read: int = 0  # data rows handed on for landing
+    rows_blank: int = 0  # empty rows inside the data (not records)
+    rows_footer: int = 0  # totals and signature rows below the data
+    encoding: str | None = None
+    delimiter: str | None = None
+    as_of: date | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def sha256_of(path: Path, chunk: int = 1 << 22) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()

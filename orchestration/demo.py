@@ -1,0 +1,95 @@
+"""The demo: the bundled sample portal in its own process, the sample exports, and the
+settings that point the pipeline at them under ``./data/`` (no configuration needed; a
+demo hashing key, said so)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from orchestration.runner import run_pipeline
+from orchestration.scorecard import print_scorecard
+from orchestration.settings import DEMO_HASH_KEY, PROJECT_DIR, Settings
+
+DEMO_DIR = Path("data")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_sample_portal(dossiers: int, year: int, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """The sample portal in its own process (it has a core to itself while we ingest)."""
+    port = port or _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandbox.portal", "--port", str(port), "--dossiers", str(dossiers), "--year", str(year)],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc, url
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError("the sample portal did not start") from None
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the sample portal did not answer within 30 s")
+
+
+def sample_exports_dir(data_dir: Path) -> Path:
+    return data_dir / "sample_exports"
+
+
+def demo_settings(data_dir: Path, url: str | None = None, year: int = 2024) -> Settings:
+    """The demo's settings (none from the environment); ``url`` is the sample portal's. The
+    sample exports are read from ``data_dir/sample_exports`` when they have been written."""
+    from sandbox.portal import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+
+    base = Settings.from_env(env={})
+    exports = sample_exports_dir(data_dir)
+    return base.with_(
+        moet_dir=exports / "moet" if (exports / "moet").is_dir() else None,
+        payments_dir=exports / "payments" if (exports / "payments").is_dir() else None,
+        portal_url=url or base.portal_url,
+        portal_client_id=DEMO_CLIENT_ID,
+        portal_client_secret=DEMO_CLIENT_SECRET,
+        warehouse=data_dir / "warehouse.duckdb",
+        publish_dir=data_dir / "published",
+        hash_key=DEMO_HASH_KEY,
+        start_date=date(year - 1, 1, 1),
+        file_stable_seconds=0.0,  # the demo wrote its sample exports itself, just before
+    )
+
+
+def run_demo(args, data_dir: Path) -> int:
+    if not args.keep:
+        # The sample portal is regenerated with this run's size and year: start the working
+        # warehouse afresh so two samples never mix (the publication keeps its releases).
+        for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
+            (data_dir / name).unlink(missing_ok=True)
+    print(f"cchc demo: sample portal with {args.dossiers} dossiers for {args.year}; data under {data_dir}")
+    from sandbox.exports import write_sample_exports
+
+    started = time.monotonic()
+    moet, payments = write_sample_exports(sample_exports_dir(data_dir), args.year, args.dossiers, args.collections)
+    print(f"cchc demo: sample exports in {moet} and {payments} ({time.monotonic() - started:.1f}s)")
+    print("cchc demo: using the DEMO hashing key (CCHC_HASH_KEY is ignored here; never use the demo key in production)")
+    proc, url = start_sample_portal(args.dossiers, args.year)
+    try:
+        settings = demo_settings(data_dir, url, args.year)
+        ok = run_pipeline(settings)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    print_scorecard(settings, "year", "ALL", str(args.year))
+    return 0 if ok else 1

@@ -1,0 +1,42 @@
+"""How reports write numbers, percentages and dates the Vietnamese way, and the
+department as the document header names it (from configuration)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class ReportHeader:
+    department: str
+    parent_body: str
+    signatory: str
+    place: str
+    number: str
+
+
+def vn_number(value: float | int | None, decimals: int = 0) -> str:
+    """1234567.5 -> '1.234.567,5' (Vietnamese separators)."""
+    if value is None:
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def vn_percent(value: float | None) -> str:
+    return "–" if value is None else vn_number(100 * value, 2) + "%"
+
+
+def vn_date(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
+
+
+def header_from(settings) -> ReportHeader:
+    return ReportHeader(
+        department=settings.department_name,
+        parent_body=settings.parent_body,
+        signatory=settings.report_signatory,
+        place=settings.report_place,
+        number=settings.report_number,
+    )

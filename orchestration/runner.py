@@ -1,0 +1,80 @@
+"""Running the pipeline's Dagster job in process (what ``cchc run``, ``cchc demo`` and
+``cchc report --final`` do), under the warehouse's run lock, and saying why when it did not
+publish: each failed rule with its row count and examples, each failed step."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+
+from orchestration.runlock import run_lock
+from orchestration.settings import Settings
+
+log = logging.getLogger("cchc")
+
+
+def run_pipeline(settings: Settings, suites=None, job_name: str | None = None, run_config: dict | None = None) -> bool:
+    """Run the pipeline job (or another job) in process; print why when it failed. True
+    when published."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import PIPELINE_JOB, build_definitions
+
+    # One run at a time: taken before anything is written (a second run waits or stops here).
+    with run_lock(settings.warehouse, settings.run_lock_wait_seconds):
+        defs = build_definitions(settings, suites=suites)
+        job = defs.resolve_job_def(job_name or PIPELINE_JOB)
+        instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+        started = time.monotonic()
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}, **(run_config or {})},
+        )
+    elapsed = time.monotonic() - started
+    if result.success:
+        log.info("pipeline finished in %.1fs; publication at %s", elapsed, settings.publish_dir)
+        return True
+    print("\nPUBLICATION BLOCKED: the previous publication stays in place.", file=sys.stderr)
+    for check in result.get_asset_check_evaluations():
+        if check.passed:
+            continue
+        meta = {k: getattr(v, "value", v) for k, v in (check.metadata or {}).items()}
+        count = meta.get("failed_row_count", meta.get("dagster_dbt/failed_row_count", "?"))
+        severity = "warning" if str(check.severity).endswith("WARN") else "rule"
+        print(
+            f"  {severity} {check.check_name} on {check.asset_key.to_user_string()}: {count} rows failed",
+            file=sys.stderr,
+        )
+        for failure in meta.get("failed_expectations") or []:
+            print(
+                f"    {failure['expectation']} ({failure['column']}): {failure['rows']} rows, "
+                f"e.g. {failure['examples'][:3]}",
+                file=sys.stderr,
+            )
+        for example in dbt_failure_examples(settings, check.check_name):
+            print(f"    e.g. {example}", file=sys.stderr)
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error
+        message = error.message.strip().splitlines()[0] if error else "unknown error"
+        print(f"  step {event.step_key} failed: {message}", file=sys.stderr)
+    return False
+
+
+def dbt_failure_examples(settings: Settings, test_name: str, limit: int = 3) -> list[tuple]:
+    """A few failing rows of a dbt test (dbt stores them: ``+store_failures``)."""
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+    except duckdb.Error:
+        return []
+    try:
+        return con.execute(f'select * from dbt_test__audit."{test_name}" limit {limit}').fetchall()
+    except duckdb.Error:
+        return []
+    finally:
+        con.close()

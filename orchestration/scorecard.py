@@ -1,0 +1,61 @@
+"""The published scorecard as the command line prints it (``cchc scorecard``, and after a
+run): one unit, one kind of period, with the school year each period shows for the KPIs
+counted by school year (``marts.period_school_years``, as the report)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from orchestration.settings import Settings
+
+
+def print_scorecard(
+    settings: Settings, period_type: str = "year", unit: str = "ALL", period_key: str | None = None
+) -> None:
+    import duckdb
+
+    path = Path(settings.publish_dir) / "warehouse.duckdb"
+    if not path.exists():
+        print(f"nothing published yet at {path}", file=sys.stderr)
+        return
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        # school_digital_level2_share (counted by school year) follows with the school year
+        # each period shows (marts.period_school_years: the report reads the same)
+        rows = con.execute(
+            """select s.period_key, s.kpi_code, k.name_vi, s.numerator, s.denominator, s.value, s.target,
+                      s.met, s.status
+               from marts.kpi_scorecard as s left join marts.dim_kpis as k using (kpi_code)
+               where s.unit_code = $unit
+                 and ((s.period_type = $type and ($key is null or s.period_key = $key))
+                      or ($type <> 'school_year' and s.period_type = 'school_year'
+                          and s.period_key in (select school_year from marts.period_school_years
+                                               where period_type = $type and ($key is null or period_key = $key))))
+               order by s.period_type = 'school_year', s.period_key, s.kpi_code""",
+            {"unit": unit, "type": period_type, "key": period_key},
+        ).fetchall()
+        quarantined = con.execute("select count(*) from marts.quarantine").fetchone()[0]
+        rejected = con.execute("""select q.record_key, q.reason_vi, json_extract_string(q.record, '$.reason')
+                                  from marts.quarantine as q where q.source_name = 'files' order by 1""").fetchall()
+        files = con.execute("""select count(*), coalesce(sum(rows_read), 0) from marts.reconciliation
+                               where source_file is not null""").fetchone()
+    finally:
+        con.close()
+    print(f"\nKPI scorecard (Bảng chỉ số CCHC) - {unit}, by {period_type}")
+    print(
+        f"{'period':<10} {'kpi_code':<34} {'numerator':>10} {'denominator':>12} {'value':>8} {'target':>7}  met  chỉ số"
+    )
+    for key, kpi, name, num, den, value, target, met, status in rows:
+        val = f"{100 * value:7.2f}%" if value is not None else "    n/a"
+        tgt = f"{100 * target:6.1f}%" if target is not None else "     - "
+        flag = {True: "yes", False: "NO", None: "-"}[met] if status == "ok" else status
+        print(
+            f"{key:<10} {kpi:<34} {num if num is not None else '-':>10} "
+            f"{den if den is not None else '-':>12} {val:>8} {tgt:>7}  {flag:<4} {name or ''}"
+        )
+    print(f"\nquarantined records (hồ sơ bị cách ly): {quarantined}")
+    print(f"files loaded (tệp đã nạp): {files[0]} with {files[1]} rows")
+    for key, reason_vi, detail in rejected:
+        print(f"REJECTED FILE (tệp bị từ chối): {key.rsplit('@', 1)[0]}: {reason_vi} ({detail})")
+    print(f"published warehouse: {path}")
