@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from orchestration.demo import DEMO_DIR, demo_settings, run_demo
 from orchestration.runlock import RunLocked, run_lock
 from orchestration.runner import run_pipeline
 from orchestration.scorecard import print_scorecard
-from orchestration.settings import Settings
+from orchestration.settings import Settings, load_dotenv
 
 log = logging.getLogger("cchc")
 
@@ -34,6 +35,10 @@ def cmd_demo(args) -> int:
 
 
 def cmd_run(args) -> int:
+    # a .env file's values join the environment (the environment wins), so the resources
+    # keep the secrets as EnvVars that Dagster resolves (orchestration/resources.py)
+    for name, value in load_dotenv(Path.cwd() / ".env").items():
+        os.environ.setdefault(name, value)
     settings = Settings.from_env()
     if not settings.hash_key:
         print(
@@ -42,7 +47,8 @@ def cmd_run(args) -> int:
             file=sys.stderr,
         )
         return 2
-    ok = run_pipeline(settings)
+    run_config = {"ops": {"cchc_dbt": {"config": {"full_refresh": True}}}} if args.full_refresh else None
+    ok = run_pipeline(settings, run_config=run_config)
     if ok:
         print_scorecard(settings)
     return 0 if ok else 1
@@ -111,6 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("run", help="run the whole pipeline once against the configured sources")
+    p.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental dbt models from raw (default: only what is new)",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("scorecard", help="print the published scorecard")

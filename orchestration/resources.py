@@ -1,11 +1,31 @@
-"""Shared Dagster resources and the pool every warehouse writer runs in."""
+"""The pipeline's configuration as Dagster resources, the pool every warehouse writer runs in.
+
+``Settings`` (orchestration/settings.py) declares every knob once; ``RESOURCE_FIELDS`` says
+which resource holds which: the working warehouse (with the personal-data key and the
+quality rules), the portal client, the drop folders and the publication. Each resource is
+a ``ConfigurableResource`` made from those fields, so the Dagster UI shows the
+configuration, a run can override it (run config ``resources``), and the secrets (the
+client secret, the hashing key) stay ``EnvVar``s whenever they come from the environment.
+An asset asks for the resources it needs and hands the plain functions a ``Settings``
+assembled from them (``settings_from``).
+
+Holding the warehouse resource holds the warehouse's run lock (orchestration/runlock.py):
+whichever way a run starts (``cchc``, the UI, the schedule, the sensor), a second run on
+the same warehouse waits or stops before it writes.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import os
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
+from typing import Any
 
-from dagster import resource
+from dagster import ConfigurableResource, EnvVar, InitResourceContext
 from dagster_dbt import DbtCliResource
+from pydantic import Field as ConfigField
 
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.runlock import dbt_executable, run_lock
@@ -15,26 +35,157 @@ from orchestration.settings import Settings
 # whose limit is 1 (dagster.yaml).
 WAREHOUSE_POOL = "warehouse"
 
+SECRETS = ("portal_client_secret", "hash_key")
 
-def settings_resource(settings: Settings):
-    """The configuration every asset reads. Holding it holds the warehouse's run lock
-    (orchestration/runlock.py): whichever way a run starts (``cchc``, the UI, the schedule,
-    the sensor), a second run on the same warehouse waits or stops before it writes."""
+RESOURCE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "warehouse": (
+        "Kho dữ liệu làm việc — the working DuckDB file (only the pipeline opens it), its limits, the key of the "
+        "pseudonyms of personal data, the first day read and the quality rules' thresholds.",
+        (
+            "warehouse",
+            "duckdb_memory_limit",
+            "duckdb_threads",
+            "batch_rows",
+            "hash_key",
+            "start_date",
+            "unit_quarantine_threshold",
+            "source_quarantine_threshold",
+            "run_lock_wait_seconds",
+        ),
+    ),
+    "portal": (
+        "Cổng dịch vụ công — the portal's HTTP API (DOMAIN.md 2.1): address, client credentials, paging and the "
+        "time it may take.",
+        (
+            "portal_url",
+            "portal_client_id",
+            "portal_client_secret",
+            "portal_page_size",
+            "portal_overlap_minutes",
+            "portal_time_budget_seconds",
+            "portal_stall_seconds",
+            "portal_response_seconds",
+        ),
+    ),
+    "drop_folders": (
+        "Thư mục nhận tệp — where the ministry and payment exports are dropped, and the bounds a dropped file is "
+        "read within.",
+        (
+            "moet_dir",
+            "payments_dir",
+            "file_stable_seconds",
+            "xlsx_max_mb",
+            "xlsx_max_cells",
+            "xlsx_max_seconds",
+            "xlsx_max_memory_mb",
+        ),
+    ),
+    "publication": (
+        "Bản công bố — where releases are published and how the reports name the department.",
+        (
+            "publish_dir",
+            "department_name",
+            "agency_code",
+            "report_signatory",
+            "parent_body",
+            "report_place",
+            "report_number",
+        ),
+    ),
+}
 
-    @resource(
-        description="The pipeline's configuration (README, Configuration); holding it holds the "
-        "warehouse's run lock, so one run at a time writes a warehouse."
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def _config_type(name: str):
+    """The config type of a Settings field: paths and dates as text, optional when unset."""
+    default = _FIELDS[name].default
+    if name in ("moet_dir", "payments_dir"):
+        return str | None
+    if isinstance(default, (Path, date)):
+        return str
+    return type(default)
+
+
+def _config_value(name: str, value) -> Any:
+    if isinstance(value, (Path, date)):
+        return str(value) if not isinstance(value, date) else value.isoformat()
+    return value
+
+
+def _settings_value(name: str, value) -> Any:
+    if value is None:
+        return None
+    if name in ("moet_dir", "payments_dir", "warehouse", "publish_dir"):
+        return Path(value)
+    if name == "start_date":
+        return date.fromisoformat(value)
+    return value
+
+
+class _SettingsResource(ConfigurableResource):
+    def values(self) -> dict[str, Any]:
+        return {name: _settings_value(name, getattr(self, name)) for name in type(self).model_fields}
+
+
+def _resource_class(key: str, doc: str, names: tuple[str, ...]) -> type[_SettingsResource]:
+    annotations, attrs = {}, {}
+    for name in names:
+        annotations[name] = _config_type(name)
+        env = Settings.ENV.get(name, "")
+        attrs[name] = ConfigField(
+            default=_config_value(name, _FIELDS[name].default),
+            repr=name not in SECRETS,
+            description=f"{env}{' (secret)' if name in SECRETS else ''}",
+        )
+    title = "".join(part.title() for part in key.split("_")) + "Resource"
+    return type(
+        title, (_SettingsResource,), {"__doc__": doc, "__annotations__": annotations, **attrs, "__module__": __name__}
     )
-    def settings_with_run_lock(_init_context):
-        with run_lock(settings.warehouse, settings.run_lock_wait_seconds):
-            yield settings
 
-    return settings_with_run_lock
+
+PortalResource = _resource_class("portal", *RESOURCE_FIELDS["portal"])
+DropFoldersResource = _resource_class("drop_folders", *RESOURCE_FIELDS["drop_folders"])
+PublicationResource = _resource_class("publication", *RESOURCE_FIELDS["publication"])
+_WarehouseBase = _resource_class("warehouse", *RESOURCE_FIELDS["warehouse"])
+
+
+class WarehouseResource(_WarehouseBase):
+    __doc__ = _WarehouseBase.__doc__
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext):
+        with run_lock(self.warehouse, self.run_lock_wait_seconds):
+            yield self
+
+
+def settings_from(*resources: _SettingsResource) -> Settings:
+    """The ``Settings`` the plain functions take, from the resources an asset was given
+    (the fields of resources it was not given keep their defaults)."""
+    values: dict[str, Any] = {}
+    for resource in resources:
+        values.update(resource.values())
+    return Settings(**values)
+
+
+def _resource_config(settings: Settings, names: tuple[str, ...]) -> dict[str, Any]:
+    config = {}
+    for name in names:
+        value = getattr(settings, name)
+        env = Settings.ENV.get(name)
+        if name in SECRETS and env and os.environ.get(env) and os.environ[env] == value:
+            config[name] = EnvVar(env)  # the UI shows the variable's name, never the secret
+        else:
+            config[name] = _config_value(name, value)
+    return config
 
 
 def build_resources(settings: Settings) -> dict:
     return {
-        "settings": settings_resource(settings),
+        "warehouse": WarehouseResource(**_resource_config(settings, RESOURCE_FIELDS["warehouse"][1])),
+        "portal": PortalResource(**_resource_config(settings, RESOURCE_FIELDS["portal"][1])),
+        "drop_folders": DropFoldersResource(**_resource_config(settings, RESOURCE_FIELDS["drop_folders"][1])),
+        "publication": PublicationResource(**_resource_config(settings, RESOURCE_FIELDS["publication"][1])),
         # dbt beside this interpreter (the commands work without an activated venv), started
         # so that it dies with its run
         "dbt": DbtCliResource(

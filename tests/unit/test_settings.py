@@ -66,3 +66,40 @@ def test_dbt_env_points_the_profile_at_the_warehouse(tmp_path):
         "CCHC_DUCKDB_MEMORY_LIMIT": "2GB",
         "CCHC_DUCKDB_THREADS": "1",
     }
+
+
+def test_every_setting_belongs_to_one_resource_and_secrets_stay_env_vars(monkeypatch, tmp_path):
+    import dataclasses
+
+    from dagster import EnvVar
+    from dagster import build_resources as initialised
+
+    from orchestration.resources import RESOURCE_FIELDS, build_resources, settings_from
+
+    held = [name for _, names in RESOURCE_FIELDS.values() for name in names]
+    assert sorted(held) == sorted(f.name for f in dataclasses.fields(Settings))
+    assert len(held) == len(set(held))
+    monkeypatch.setenv("CCHC_HASH_KEY", "hk-secret")
+    monkeypatch.setenv("CCHC_PORTAL_CLIENT_SECRET", "cs-secret")
+    settings = Settings.from_env(
+        {
+            "CCHC_HASH_KEY": "hk-secret",
+            "CCHC_PORTAL_CLIENT_SECRET": "cs-secret",
+            "CCHC_PORTAL_PAGE_SIZE": "250",
+            "CCHC_WAREHOUSE": str(tmp_path / "w.duckdb"),
+        }
+    )
+    resources = build_resources(settings)
+    assert resources["warehouse"].hash_key == EnvVar("CCHC_HASH_KEY")
+    assert resources["portal"].portal_client_secret == EnvVar("CCHC_PORTAL_CLIENT_SECRET")
+    assert resources["portal"].portal_page_size == 250
+    # what an asset hands the plain functions is the configuration it was built from
+    with initialised({k: v for k, v in resources.items() if k != "dbt"}) as live:
+        back = settings_from(live.warehouse, live.portal, live.drop_folders, live.publication)
+        assert back == settings
+        assert "hk-secret" not in repr(live.warehouse) and "cs-secret" not in repr(live.portal)
+
+
+def test_full_refresh_reaches_dbt():
+    assert dbt_build_args(Settings(), full_refresh=True)[-1] == "--full-refresh"
+    assert "--full-refresh" not in dbt_build_args(Settings())

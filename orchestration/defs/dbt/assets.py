@@ -4,7 +4,7 @@ import json
 import os
 import shutil
 
-from dagster import AssetExecutionContext, BackfillPolicy, ResourceParam
+from dagster import AssetExecutionContext, BackfillPolicy, Config
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.dbt.project import (
@@ -15,8 +15,13 @@ from orchestration.defs.dbt.project import (
     dbt_env,
     dbt_project,
 )
-from orchestration.resources import WAREHOUSE_POOL
-from orchestration.settings import Settings
+from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, settings_from
+
+
+class DbtBuildConfig(Config):
+    """How the run builds the dbt project."""
+
+    full_refresh: bool = False  # rebuild the incremental models from raw (dbt build --full-refresh)
 
 
 def build_dbt_assets(manifest_path):
@@ -29,10 +34,14 @@ def build_dbt_assets(manifest_path):
         pool=WAREHOUSE_POOL,
         name="cchc_dbt",
     )
-    def cchc_dbt(context: AssetExecutionContext, dbt: DbtCliResource, settings: ResourceParam[Settings]):
-        # The dbt profile reads the warehouse path and limits from the environment.
+    def cchc_dbt(
+        context: AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: WarehouseResource
+    ):
+        settings = settings_from(warehouse)
+        # The dbt profile reads the warehouse path and limits from the environment (dagster-dbt
+        # passes dbt the process environment and takes no other).
         os.environ.update(dbt_env(settings))
-        build = dbt.cli(dbt_build_args(settings), context=context)
+        build = dbt.cli(dbt_build_args(settings, full_refresh=config.full_refresh), context=context)
         yield from build.stream()
         # Documentation of what was just built, as one HTML file that opens from disk; the
         # publish step puts it beside the marts.

@@ -65,9 +65,10 @@ def dbt_vars(settings: Settings) -> dict[str, Any]:
     }
 
 
-def dbt_build_args(settings: Settings) -> list[str]:
-    """The dbt CLI arguments of the pipeline's build (pure; unit tested)."""
-    return ["build", "--vars", json.dumps(dbt_vars(settings), sort_keys=True)]
+def dbt_build_args(settings: Settings, full_refresh: bool = False) -> list[str]:
+    """The dbt CLI arguments of the pipeline's build (pure; unit tested); ``full_refresh``
+    rebuilds the incremental models from raw."""
+    return ["build", "--vars", json.dumps(dbt_vars(settings), sort_keys=True), *(["--full-refresh"] * full_refresh)]
 
 
 def dbt_docs_args(settings: Settings) -> list[str]:
@@ -132,6 +133,21 @@ class CchcTranslator(DagsterDbtTranslator):
             return "reference"
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else "dbt"
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        """Every dbt test as a check with a description: its own, or what it tests."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        node = manifest["nodes"].get(unique_id, {})
+        meta = node.get("test_metadata") or {}
+        column = node.get("column_name")
+        kind = meta.get("name") or "singular test"
+        text = node.get("description") or (
+            f"dbt {kind}{f' on column {column}' if column else ''} of {asset_spec.key.to_user_string()}"
+            + (" (a publication rule: it blocks publication)" if not meta else "")
+        )
+        return spec._replace(description=text)
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         meta = (dbt_resource_props.get("meta") or {}).get("dagster") or {}

@@ -1,12 +1,18 @@
 """Raw landing assets: the portal (DOMAIN.md 2.1) and the files dropped in the ministry and
 payment folders (2.2, 2.3)."""
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, ResourceParam, asset, multi_asset
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset, multi_asset
 
 from connectors.exports import LAYOUTS
 from orchestration.ingest import client_from_settings, ingest_dossiers, ingest_procedures, ingest_ratings
 from orchestration.intake import intake_folder
-from orchestration.resources import WAREHOUSE_POOL
+from orchestration.resources import (
+    WAREHOUSE_POOL,
+    DropFoldersResource,
+    PortalResource,
+    WarehouseResource,
+    settings_from,
+)
 from orchestration.settings import Settings
 from orchestration.warehouse import open_warehouse
 
@@ -32,8 +38,8 @@ def _run(context: AssetExecutionContext, settings: Settings, ingest) -> Material
     pool=WAREHOUSE_POOL,
     description="Danh mục TTHC (thu-tuc): the whole procedure catalogue, one batch per run.",
 )
-def portal_procedures(context: AssetExecutionContext, settings: ResourceParam[Settings]):
-    return _run(context, settings, ingest_procedures)
+def portal_procedures(context: AssetExecutionContext, warehouse: WarehouseResource, portal: PortalResource):
+    return _run(context, settings_from(warehouse, portal), ingest_procedures)
 
 
 @asset(
@@ -43,8 +49,8 @@ def portal_procedures(context: AssetExecutionContext, settings: ResourceParam[Se
     deps=[AssetKey(["raw", "portal_procedures"])],
     description="Hồ sơ TTHC (ho-so): dossier versions updated since the cursor, personal data scrubbed.",
 )
-def portal_dossiers(context: AssetExecutionContext, settings: ResourceParam[Settings]):
-    return _run(context, settings, ingest_dossiers)
+def portal_dossiers(context: AssetExecutionContext, warehouse: WarehouseResource, portal: PortalResource):
+    return _run(context, settings_from(warehouse, portal), ingest_dossiers)
 
 
 @asset(
@@ -54,9 +60,11 @@ def portal_dossiers(context: AssetExecutionContext, settings: ResourceParam[Sett
     deps=[AssetKey(["raw", "portal_dossiers"])],
     description="Đánh giá mức độ hài lòng (danh-gia): ratings since the cursor.",
 )
-def portal_ratings(context: AssetExecutionContext, settings: ResourceParam[Settings]):
-    return _run(context, settings, ingest_ratings)
+def portal_ratings(context: AssetExecutionContext, warehouse: WarehouseResource, portal: PortalResource):
+    return _run(context, settings_from(warehouse, portal), ingest_ratings)
 
+
+PORTAL_KEYS = [AssetKey(["raw", name]) for name in ("portal_procedures", "portal_dossiers", "portal_ratings")]
 
 # The batch register is written by every ingest asset in the same transaction as its rows.
 batch_register = AssetSpec(
@@ -90,7 +98,8 @@ def _intake_asset(folder: str, env_var: str, description: str):
         name=f"{folder}_exports",
         description=f"{description} Files dropped in {env_var}, known by content hash and kind.",
     )
-    def _assets(context: AssetExecutionContext, settings: ResourceParam[Settings]):
+    def _assets(context: AssetExecutionContext, warehouse: WarehouseResource, drop_folders: DropFoldersResource):
+        settings = settings_from(warehouse, drop_folders)
         with open_warehouse(settings) as con:
             result = intake_folder(con, settings, folder)
         context.log.info(

@@ -1,12 +1,11 @@
 """The publication asset: downstream of every mart, so a failed check stops it."""
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, ResourceParam, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from expectations.runner import data_docs_dir
 from orchestration.defs.dbt.project import dbt_docs_path
 from orchestration.publish import publish
-from orchestration.resources import WAREHOUSE_POOL
-from orchestration.settings import Settings
+from orchestration.resources import WAREHOUSE_POOL, PublicationResource, WarehouseResource, settings_from
 
 
 def build_publish_asset(mart_keys: list[AssetKey]):
@@ -17,7 +16,10 @@ def build_publish_asset(mart_keys: list[AssetKey]):
         pool=WAREHOUSE_POOL,
         description="Bản công bố: a new release of the marts (DuckDB + Parquet), switched in atomically.",
     )
-    def published_release(context: AssetExecutionContext, settings: ResourceParam[Settings]):
+    def published_release(
+        context: AssetExecutionContext, warehouse: WarehouseResource, publication: PublicationResource
+    ):
+        settings = settings_from(warehouse, publication)
         release = publish(settings, data_docs=data_docs_dir(settings.quality_dir), dbt_docs=dbt_docs_path(settings))
         context.log.info(f"published release {release.release_id} to {settings.publish_dir}")
         return MaterializeResult(

@@ -10,14 +10,12 @@ from dagster import (
     AssetCheckSpec,
     AssetKey,
     MetadataValue,
-    ResourceParam,
     multi_asset_check,
 )
 
 from expectations.runner import data_docs_dir, run_suites
 from expectations.suites import ALL_SUITES
-from orchestration.resources import WAREHOUSE_POOL
-from orchestration.settings import Settings
+from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, settings_from
 
 
 def build_quality_checks(suites=ALL_SUITES):
@@ -33,7 +31,8 @@ def build_quality_checks(suites=ALL_SUITES):
         can_subset=True,
         description="Great Expectations suites over the working warehouse (read-only, batch by batch).",
     )
-    def gx_suites(context: AssetCheckExecutionContext, settings: ResourceParam[Settings]):
+    def gx_suites(context: AssetCheckExecutionContext, warehouse: WarehouseResource):
+        settings = settings_from(warehouse)
         selected = context.selected_asset_check_keys
         chosen = [s for s in suites if any(k.name == s.name and k.asset_key == AssetKey([s.asset]) for k in selected)]
         outcomes = run_suites(

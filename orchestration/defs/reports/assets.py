@@ -1,10 +1,9 @@
 """Making a report final: the asset that keeps a reporting period's published figures."""
 
-from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, ResourceParam, asset
+from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, asset
 
 from orchestration.finals import finalize_report
-from orchestration.resources import WAREHOUSE_POOL
-from orchestration.settings import Settings
+from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, settings_from
 
 FINALS_KEY = AssetKey(["raw", "report_finals"])
 
@@ -19,8 +18,8 @@ class FinalizeConfig(Config):
     pool=WAREHOUSE_POOL,
     description="Số liệu báo cáo đã chốt: the figures of reports made final, kept as reported.",
 )
-def report_finals(context: AssetExecutionContext, config: FinalizeConfig, settings: ResourceParam[Settings]):
-    stored = finalize_report(settings, config.period_key)
+def report_finals(context: AssetExecutionContext, config: FinalizeConfig, warehouse: WarehouseResource):
+    stored = finalize_report(settings_from(warehouse), config.period_key)
     context.log.info(
         f"report {config.period_key}: {stored} figures made final"
         + ("" if stored else " (it was final already: figures kept as first reported)")
