@@ -6,16 +6,11 @@ the schedule and the command line run the very same assets.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from dagster import (
     AssetSelection,
     DefaultScheduleStatus,
-    DefaultSensorStatus,
     Definitions,
     ScheduleDefinition,
-    build_last_update_freshness_checks,
-    build_sensor_for_freshness_checks,
     define_asset_job,
     in_process_executor,
 )
@@ -23,7 +18,7 @@ from dagster_dbt import get_asset_key_for_model
 
 from orchestration.defs.dbt.assets import build_dbt_assets, mart_names
 from orchestration.defs.dbt.project import ensure_manifest
-from orchestration.defs.ingest.assets import PORTAL_KEYS, ingest_assets
+from orchestration.defs.ingest.assets import ingest_assets
 from orchestration.defs.ingest.sensors import build_export_sensor
 from orchestration.defs.publish.assets import build_publish_asset
 from orchestration.defs.quality.checks import build_quality_checks
@@ -43,22 +38,17 @@ def build_definitions(settings: Settings | None = None, suites=None) -> Definiti
     mart_keys = [get_asset_key_for_model([dbt_assets_def], name) for name in mart_names(manifest)]
     publish_asset = build_publish_asset(mart_keys)
 
-    # The portal is read every day: a raw portal table not updated for two days is stale (a
-    # warning, evaluated by its sensor; the runs themselves do not wait on it).
-    freshness = build_last_update_freshness_checks(
-        assets=PORTAL_KEYS, lower_bound_delta=timedelta(days=2), timezone="Asia/Ho_Chi_Minh"
-    )
     # Every step that touches the DuckDB file runs in one process, one after another:
     # DuckDB refuses even a read-only open while another process writes.
     pipeline = define_asset_job(
         PIPELINE_JOB,
-        selection=AssetSelection.all() - AssetSelection.assets(FINALS_KEY) - AssetSelection.checks(*freshness),
+        selection=AssetSelection.all() - AssetSelection.assets(FINALS_KEY),
         executor_def=in_process_executor,
         description="Ingest the portal and the dropped files, build the dbt models and checks, publish.",
     )
     finalize = define_asset_job(
         FINALIZE_JOB,
-        selection=AssetSelection.assets(FINALS_KEY).downstream() - AssetSelection.checks(*freshness),
+        selection=AssetSelection.assets(FINALS_KEY).downstream(),
         executor_def=in_process_executor,
         description="Make a reporting period's report final, rebuild and publish.",
     )
@@ -71,13 +61,10 @@ def build_definitions(settings: Settings | None = None, suites=None) -> Definiti
     )
     return Definitions(
         assets=[*ingest_assets, dbt_assets_def, publish_asset, report_finals],
-        asset_checks=[build_quality_checks() if suites is None else build_quality_checks(suites), *freshness],
+        asset_checks=[build_quality_checks() if suites is None else build_quality_checks(suites)],
         jobs=[pipeline, finalize],
         schedules=[daily],
-        sensors=[
-            build_export_sensor(settings, PIPELINE_JOB),
-            build_sensor_for_freshness_checks(freshness_checks=freshness, default_status=DefaultSensorStatus.RUNNING),
-        ],
+        sensors=[build_export_sensor(settings, PIPELINE_JOB)],
         resources=build_resources(settings),
     )
 

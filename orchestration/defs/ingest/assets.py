@@ -1,7 +1,9 @@
 """Raw landing assets: the portal (DOMAIN.md 2.1) and the files dropped in the ministry and
 payment folders (2.2, 2.3)."""
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset, multi_asset
+from datetime import timedelta
+
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, FreshnessPolicy, MaterializeResult, asset, multi_asset
 
 from connectors.exports import LAYOUTS
 from orchestration.ingest import client_from_settings, ingest_dossiers, ingest_procedures, ingest_ratings
@@ -17,6 +19,10 @@ from orchestration.settings import Settings
 from orchestration.warehouse import open_warehouse
 
 GROUP = "portal_raw"
+# The portal is read every day (02:00): a raw portal table not updated for a day and a half
+# is late (warning), for two days stale (failing freshness in the UI). The runs do not wait
+# on it.
+PORTAL_FRESHNESS = FreshnessPolicy.time_window(fail_window=timedelta(days=2), warn_window=timedelta(hours=36))
 
 
 def _run(context: AssetExecutionContext, settings: Settings, ingest) -> MaterializeResult:
@@ -35,6 +41,7 @@ def _run(context: AssetExecutionContext, settings: Settings, ingest) -> Material
 @asset(
     key=AssetKey(["raw", "portal_procedures"]),
     group_name=GROUP,
+    freshness_policy=PORTAL_FRESHNESS,
     pool=WAREHOUSE_POOL,
     description="Danh mục TTHC (thu-tuc): the whole procedure catalogue, one batch per run.",
 )
@@ -45,6 +52,7 @@ def portal_procedures(context: AssetExecutionContext, warehouse: WarehouseResour
 @asset(
     key=AssetKey(["raw", "portal_dossiers"]),
     group_name=GROUP,
+    freshness_policy=PORTAL_FRESHNESS,
     pool=WAREHOUSE_POOL,
     deps=[AssetKey(["raw", "portal_procedures"])],
     description="Hồ sơ TTHC (ho-so): dossier versions updated since the cursor, personal data scrubbed.",
@@ -56,6 +64,7 @@ def portal_dossiers(context: AssetExecutionContext, warehouse: WarehouseResource
 @asset(
     key=AssetKey(["raw", "portal_ratings"]),
     group_name=GROUP,
+    freshness_policy=PORTAL_FRESHNESS,
     pool=WAREHOUSE_POOL,
     deps=[AssetKey(["raw", "portal_dossiers"])],
     description="Đánh giá mức độ hài lòng (danh-gia): ratings since the cursor.",
@@ -63,8 +72,6 @@ def portal_dossiers(context: AssetExecutionContext, warehouse: WarehouseResource
 def portal_ratings(context: AssetExecutionContext, warehouse: WarehouseResource, portal: PortalResource):
     return _run(context, settings_from(warehouse, portal), ingest_ratings)
 
-
-PORTAL_KEYS = [AssetKey(["raw", name]) for name in ("portal_procedures", "portal_dossiers", "portal_ratings")]
 
 # The batch register is written by every ingest asset in the same transaction as its rows.
 batch_register = AssetSpec(
