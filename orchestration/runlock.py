@@ -97,7 +97,7 @@ def dbt_executable(work_dir: Path) -> str:
     real = str(Path(sys.executable).with_name("dbt"))
     if not sys.platform.startswith("linux"):
         return real
-    wrapper = Path(work_dir) / "dbt"
+    wrapper = Path(work_dir).resolve() / "dbt"  # dbt runs in the project folder: no relative path
     text = WRAPPER.format(python=sys.executable, dbt=real)
     if not wrapper.is_file() or wrapper.read_text() != text:
         wrapper.parent.mkdir(parents=True, exist_ok=True)

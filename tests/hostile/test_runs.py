@@ -161,3 +161,13 @@ def test_dbt_dies_with_a_run_killed_during_the_build(tmp_path, make_portal):
             proc.kill()
         if dbt is not None and _alive(dbt):
             os.kill(dbt, signal.SIGKILL)
+
+
+def test_the_dbt_wrapper_path_is_absolute_whatever_the_warehouse_path(tmp_path, monkeypatch):
+    """dagster-dbt starts dbt in the project folder: a relative warehouse folder (as in
+    `make dev`'s data/warehouse.duckdb) must still name the wrapper absolutely."""
+    from orchestration.runlock import dbt_executable
+
+    monkeypatch.chdir(tmp_path)
+    path = Path(dbt_executable(Path("data") / "bin"))
+    assert path.is_absolute() and path.is_file() and os.access(path, os.X_OK)
