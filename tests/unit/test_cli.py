@@ -17,3 +17,42 @@ def test_scorecard_says_when_nothing_is_published(monkeypatch, tmp_path, capsys)
     monkeypatch.setenv("CCHC_PUBLISH_DIR", str(tmp_path / "nowhere"))
     assert main(["scorecard"]) == 0
     assert "nothing published yet" in capsys.readouterr().err
+
+
+def test_scorecard_and_report_show_the_same_school_year(tmp_path, capsys):
+    """For a period, the command line and the report read the school year from one mart
+    (marts.period_school_years): 2024 shows 2024-2025 here, begun in September 2024."""
+    import duckdb
+
+    from orchestration.reports.data import kpi_rows
+    from orchestration.scorecard import print_scorecard
+    from orchestration.settings import Settings
+
+    (tmp_path / "published").mkdir()
+    path = tmp_path / "published" / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute("""create table marts.kpi_scorecard as select * from (values
+        ('school_year', '2023-2024', date '2023-09-01', date '2024-08-31', 'ALL', 'school_digital_level2_share',
+         1, 2, 0.5, null::double, null::boolean, 'ok', null::varchar, null::bigint, null::bigint, null::timestamp),
+        ('school_year', '2024-2025', date '2024-09-01', date '2025-08-31', 'ALL', 'school_digital_level2_share',
+         3, 4, 0.75, null, null, 'ok', null, null, null, null),
+        ('year', '2024', date '2024-01-01', date '2024-12-31', 'ALL', 'online_dossier_rate',
+         8, 10, 0.8, 0.8, true, 'ok', null, null, null, null))
+        as t(period_type, period_key, period_start, period_end, unit_code, kpi_code, numerator, denominator, value,
+             target, met, status, note, reported_numerator, reported_denominator, reported_at)""")
+    con.execute("""create table marts.period_school_years as
+                   select 'year' as period_type, '2024' as period_key, '2024-2025' as school_year""")
+    con.execute("""create table marts.dim_kpis as select * from (values
+        ('school_digital_level2_share', 'II.6.a', 'Tỷ lệ trường CĐS'), ('online_dossier_rate', 'I.2.c', 'Tỷ lệ trực tuyến'))
+        as t(kpi_code, plan_item, name_vi)""")
+    con.execute(
+        "create table marts.quarantine (record_key varchar, reason_vi varchar, record varchar, source_name varchar)"
+    )
+    con.execute("create table marts.reconciliation (source_file varchar, rows_read bigint)")
+    report = {r[2]: r[1] for r in kpi_rows(con, "year", "2024")}
+    con.close()
+    assert report["school_digital_level2_share"].endswith("(năm học 2024-2025)")
+    print_scorecard(Settings(publish_dir=tmp_path / "published"), "year", "ALL", "2024")
+    printed = capsys.readouterr().out
+    assert "2024-2025  school_digital_level2_share" in printed and "2023-2024" not in printed
