@@ -11,6 +11,15 @@
     json_extract_string({{ column }}, '$."{{ key }}"')
 {%- endmacro %}
 
+{# A JSON object's member as text only when it is text (a number, object or list reads as
+   null, never as its JSON text): for sources without row rules, the procedure catalogue. #}
+{% macro json_string(column, key) -%}
+    {{ return(adapter.dispatch('json_string', 'cchc')(column, key)) }}
+{%- endmacro %}
+{% macro default__json_string(column, key) -%}
+    case when json_type({{ column }}, '$."{{ key }}"') = 'VARCHAR' then {{ json_text(column, key) }} end
+{%- endmacro %}
+
 {# The elements of a JSON array held as text, one row each (use in a select list). #}
 {% macro json_array_elements(column) -%}
     {{ return(adapter.dispatch('json_array_elements', 'cchc')(column)) }}

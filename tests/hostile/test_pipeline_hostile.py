@@ -114,7 +114,8 @@ class Capture(logging.Handler):
 def hostile_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     state = HostileState()
-    state.records.update({"thu-tuc": PROCEDURES, "ho-so": hostile_dossiers(), "danh-gia": []})
+    odd_procedure = {**PROCEDURES[0], "MaTTHC": "9.000001", "MucDo": 4, "CoQuanThucHien": {"ma": U1}}
+    state.records.update({"thu-tuc": [*PROCEDURES, odd_procedure], "ho-so": hostile_dossiers(), "danh-gia": []})
     portal = HostilePortal(state).start()
     moet, payments = hostile_drop_folders(root)
     settings = Settings(
@@ -190,6 +191,12 @@ def test_fields_that_are_not_text_are_quarantined(hostile_run):
     # a record that is not an object is quarantined by its shape
     shapes = published(settings, "select reason_code from marts.quarantine where record like '[%'")
     assert shapes and {r for (r,) in shapes} == {"record_not_object"}
+
+
+def test_a_catalogue_field_that_is_not_text_reads_as_missing(hostile_run):
+    settings, _, _, _ = hostile_run
+    rows = published(settings, "select muc_do, unit_code from marts.dim_procedures where ma_tthc = '9.000001'")
+    assert rows == [(None, "UNKNOWN")]  # not MucDo '4', not a unit named {"ma": …}
 
 
 def _all_text_of(settings, root: Path) -> str:
