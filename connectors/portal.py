@@ -339,19 +339,17 @@ class PortalClient:
                     f"portal {endpoint}: {pages_read} pages read for {announced} records announced; "
                     "stopped (the server's pages do not end)"
                 )
-            last = None
+            # the last well-formed NgayCapNhat of the page (14 digits sort as time)
+            last_text = None
             if keyset:
-                last = next(
-                    (
-                        t
-                        for t in (parse_ts(r.get("NgayCapNhat")) for r in reversed(rows) if isinstance(r, dict))
-                        if t is not None
-                    ),
+                last_text = next(
+                    (v for r in reversed(rows) if isinstance(r, dict) and parse_ts(v := r.get("NgayCapNhat"))),
                     None,
                 )
+            last = parse_ts(last_text) if last_text else None
             if last is not None and last > lo:
                 # the records before `last` are done; those at `last` are read again
-                at_last = sum(1 for r in rows if isinstance(r, dict) and parse_ts(r.get("NgayCapNhat")) == last)
+                at_last = sum(1 for r in rows if isinstance(r, dict) and r.get("NgayCapNhat") == last_text)
                 consumed += window_rows - at_last
                 lo, page, window_rows = last, 1, 0
             else:

@@ -39,7 +39,7 @@ def cmd_run(args) -> int:
     # keep the secrets as EnvVars that Dagster resolves (orchestration/resources.py)
     for name, value in load_dotenv(Path.cwd() / ".env").items():
         os.environ.setdefault(name, value)
-    settings = Settings.from_env()
+    settings = Settings.from_env(dict(os.environ))
     if not settings.hash_key:
         print(
             "cchc run: CCHC_HASH_KEY is not set. It keys the pseudonyms of personal data and must stay "

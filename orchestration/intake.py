@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from connectors.exports import LAYOUTS, UnreadableFile, plan_csv, sha256_of
+from connectors.exports import LAYOUTS, UnreadableFile, file_kind, plan_csv, sha256_of
 from connectors.personal import hash_key
 from connectors.workbooks import WorkbookLimits, read_xlsx_bounded
 from orchestration.escaping import quoted
@@ -38,9 +38,9 @@ from orchestration.warehouse import forget_rejected_file, known_file, land_file,
 
 log = logging.getLogger(__name__)
 
-FOLDERS = ("moet", "payments")
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-CSV_SUFFIXES = (".csv", ".txt")
+# The drop folders, in the order the layouts name them (connectors.exports.LAYOUTS); each is
+# configured as CCHC_<FOLDER>_DIR (Settings field ``<folder>_dir``).
+FOLDERS = tuple(dict.fromkeys(layout.folder for layout in LAYOUTS))
 
 
 @dataclass
@@ -66,18 +66,17 @@ class IntakeResult:
 
 
 def folder_dir(settings: Settings, folder: str) -> Path | None:
-    return {"moet": settings.moet_dir, "payments": settings.payments_dir}[folder]
+    return getattr(settings, f"{folder}_dir")
+
+
+def folder_env(folder: str) -> str:
+    """The environment variable that configures a drop folder."""
+    return Settings.ENV[f"{folder}_dir"]
 
 
 def work_dir(settings: Settings) -> Path:
     """Where transcoded or cut copies of CSVs go (never the input folder)."""
     return Path(settings.warehouse).parent / "work"
-
-
-def file_kind(path: Path) -> str:
-    """How a file is read: ``xlsx``, ``csv`` or ``other`` (rejected as unsupported)."""
-    suffix = path.suffix.lower()
-    return "xlsx" if suffix in EXCEL_SUFFIXES else "csv" if suffix in CSV_SUFFIXES else "other"
 
 
 @dataclass(frozen=True)
@@ -145,10 +144,10 @@ def intake_folder(con, settings: Settings, folder: str) -> IntakeResult:
     base = folder_dir(settings, folder)
     result = IntakeResult(folder, str(base) if base else None)
     if base is None:
-        log.info("%s: no input folder configured (CCHC_%s_DIR); nothing to read", folder, folder.upper())
+        log.info("%s: no input folder configured (%s); nothing to read", folder, folder_env(folder))
         return result
     if not base.is_dir():
-        raise FileNotFoundError(f"input folder {base} (CCHC_{folder.upper()}_DIR) does not exist")
+        raise FileNotFoundError(f"input folder {base} ({folder_env(folder)}) does not exist")
     key = hash_key(settings.hash_key)
     layouts = tuple(layout for layout in LAYOUTS if layout.folder == folder)
     scan = scan_folder(base, settings.file_stable_seconds)
@@ -237,14 +236,13 @@ def _load(
     meta: dict,
     started: datetime,
 ) -> int:
-    suffix = path.suffix.lower()
     label = quoted(f"{folder}/{rel}")
     plan = None
     try:
-        if suffix in EXCEL_SUFFIXES:
+        if meta["kind"] == "xlsx":
             data, read = read_xlsx_bounded(path, folder, key, label, work_dir(settings), workbook_limits(settings))
             select, params, registered = "select * from _xlsx_rows", [], {"_xlsx_rows": data}
-        elif suffix in CSV_SUFFIXES:
+        elif meta["kind"] == "csv":
             plan = plan_csv(path, layouts, work_dir(settings), label)
             read = plan.read
             con.execute(plan.stage_sql())
@@ -254,6 +252,7 @@ def _load(
             select, params = plan.select_sql(exact_lines=exact), []
             registered = {} if exact else {"_csv_lines": plan.line_numbers()}
         else:
+            suffix = path.suffix.lower()
             raise UnreadableFile(
                 "file_type_unsupported",
                 f"định dạng tệp {quoted(suffix) if suffix else '(không có đuôi)'} không được hỗ trợ (chỉ .xlsx, .csv)",

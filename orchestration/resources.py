@@ -35,7 +35,9 @@ from orchestration.settings import Settings
 # whose limit is 1 (dagster.yaml).
 WAREHOUSE_POOL = "warehouse"
 
-SECRETS = ("portal_client_secret", "hash_key")
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+# the secrets are the fields Settings keeps out of its repr
+SECRETS = tuple(name for name, f in _FIELDS.items() if not f.repr)
 
 RESOURCE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "warehouse": (
@@ -94,8 +96,6 @@ RESOURCE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 
-_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
-
 
 def _config_type(name: str):
     """The config type of a Settings field: paths and dates as text, optional when unset."""
@@ -108,9 +108,7 @@ def _config_type(name: str):
 
 
 def _config_value(name: str, value) -> Any:
-    if isinstance(value, (Path, date)):
-        return str(value) if not isinstance(value, date) else value.isoformat()
-    return value
+    return str(value) if isinstance(value, (Path, date)) else value  # str(date) is ISO
 
 
 def _settings_value(name: str, value) -> Any:

@@ -7,6 +7,7 @@ past data that is not committed.
 
 from __future__ import annotations
 
+import re
 import uuid
 from contextlib import contextmanager
 from datetime import datetime
@@ -15,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from connectors.exports import LAYOUTS
+from connectors.exports import FILE_KINDS, LAYOUTS
 
 RAW_TABLES = ("portal_procedures", "portal_dossiers", "portal_ratings")
 FILE_TABLES = {layout.table: layout for layout in LAYOUTS}
@@ -167,8 +168,14 @@ def _migrate_files_kind(con: duckdb.DuckDBPyConnection) -> None:
         raise
 
 
-_KIND_SQL = r"""case when regexp_matches(lower(path), '\.(xlsx|xlsm)$') then 'xlsx'
-                   when regexp_matches(lower(path), '\.(csv|txt)$') then 'csv' else 'other' end"""
+_KIND_SQL = (
+    "case "
+    + " ".join(
+        f"when regexp_matches(lower(path), '({'|'.join(re.escape(x) for x in suffixes)})$') then '{kind}'"
+        for kind, suffixes in FILE_KINDS.items()
+    )
+    + " else 'other' end"
+)
 
 
 def get_cursor(con: duckdb.DuckDBPyConnection, source: str) -> datetime | None:

@@ -22,7 +22,7 @@ a ``CsvPlan`` whose ``select_sql`` the caller runs inside its own DuckDB transac
 """
 
 from connectors.exports.csv_plan import CsvPlan, detect_encoding, plan_csv
-from connectors.exports.files import FileRead, UnreadableFile, sha256_of
+from connectors.exports.files import FILE_KINDS, FileRead, UnreadableFile, file_kind, sha256_of
 from connectors.exports.headers import (
     HEADER_SCAN_ROWS,
     as_of_from_titles,
@@ -35,6 +35,7 @@ from connectors.exports.layouts import LAYOUTS, Field, Layout
 from connectors.exports.xlsx import read_xlsx
 
 __all__ = [
+    "FILE_KINDS",
     "HEADER_SCAN_ROWS",
     "LAYOUTS",
     "CsvPlan",
@@ -44,6 +45,7 @@ __all__ = [
     "UnreadableFile",
     "as_of_from_titles",
     "detect_encoding",
+    "file_kind",
     "footer_start",
     "is_footer_row",
     "match_header",

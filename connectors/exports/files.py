@@ -36,6 +36,16 @@ class FileRead:
     notes: list[str] = field(default_factory=list)
 
 
+# How a dropped file is read, by its suffix; anything else is a rejected file ("other").
+FILE_KINDS = {"xlsx": (".xlsx", ".xlsm"), "csv": (".csv", ".txt")}
+
+
+def file_kind(path: Path) -> str:
+    """``xlsx``, ``csv`` or ``other``: with its content hash, what a dropped file is known by."""
+    suffix = path.suffix.lower()
+    return next((kind for kind, suffixes in FILE_KINDS.items() if suffix in suffixes), "other")
+
+
 def sha256_of(path: Path, chunk: int = 1 << 22) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:

@@ -103,3 +103,36 @@ def test_every_setting_belongs_to_one_resource_and_secrets_stay_env_vars(monkeyp
 def test_full_refresh_reaches_dbt():
     assert dbt_build_args(Settings(), full_refresh=True)[-1] == "--full-refresh"
     assert "--full-refresh" not in dbt_build_args(Settings())
+
+
+def test_a_file_register_without_kind_is_migrated_in_place(tmp_path):
+    """Warehouses made before files were known by content and kind keep every file row; the
+    kind comes from the path's suffix (connectors.exports.FILE_KINDS)."""
+    import duckdb
+
+    from orchestration.warehouse import ensure_raw
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("create schema raw")
+    con.execute(
+        "create table raw.files (folder varchar not null, file_id varchar not null, path varchar not null, "
+        "size_bytes bigint not null, modified_at timestamp, seen_at timestamp not null, status varchar not null, "
+        "source varchar, reason_code varchar, reason varchar, batch_id varchar, rows_read bigint, rows_blank bigint, "
+        "rows_footer bigint, header_row integer, sheets varchar, encoding varchar, delimiter varchar, "
+        "as_of_date date, notes varchar, primary key (folder, file_id))"
+    )
+    for path in ("a/Thu.XLSX", "b.csv", "c.txt", "d.xls"):
+        con.execute(
+            "insert into raw.files (folder, file_id, path, size_bytes, seen_at, status) "
+            "values ('payments', ?, ?, 0, now(), 'rejected')",
+            [path, path],
+        )
+    ensure_raw(con)
+    kinds = dict(con.execute("select path, kind from raw.files").fetchall())
+    assert kinds == {"a/Thu.XLSX": "xlsx", "b.csv": "csv", "c.txt": "csv", "d.xls": "other"}
+    # the same content as another kind is now another file
+    con.execute(
+        "insert into raw.files (folder, file_id, kind, path, size_bytes, seen_at, status) "
+        "values ('payments', 'b.csv', 'xlsx', 'b.xlsx', 0, now(), 'rejected')"
+    )
+    con.close()

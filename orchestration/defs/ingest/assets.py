@@ -7,7 +7,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, FreshnessPolicy,
 
 from connectors.exports import LAYOUTS
 from orchestration.ingest import client_from_settings, ingest_dossiers, ingest_procedures, ingest_ratings
-from orchestration.intake import intake_folder
+from orchestration.intake import FOLDERS, folder_env, intake_folder
 from orchestration.resources import (
     WAREHOUSE_POOL,
     DropFoldersResource,
@@ -90,20 +90,18 @@ file_register = AssetSpec(
 )
 
 
-def _intake_asset(folder: str, env_var: str, description: str):
+def _intake_asset(folder: str):
     """The intake of one drop folder: one asset per layout of the folder (connectors.exports.LAYOUTS)."""
-    specs = [
-        AssetSpec(AssetKey(["raw", layout.table]), description=layout.description)
-        for layout in LAYOUTS
-        if layout.folder == folder
-    ]
+    layouts = [layout for layout in LAYOUTS if layout.folder == folder]
+    specs = [AssetSpec(AssetKey(["raw", layout.table]), description=layout.description) for layout in layouts]
 
     @multi_asset(
         specs=specs,
         group_name=FILES_GROUP,
         pool=WAREHOUSE_POOL,
         name=f"{folder}_exports",
-        description=f"{description} Files dropped in {env_var}, known by content hash and kind.",
+        description=f"Files dropped in {folder_env(folder)}, known by content hash and kind: "
+        + "; ".join(layout.description for layout in layouts),
     )
     def _assets(context: AssetExecutionContext, warehouse: WarehouseResource, drop_folders: DropFoldersResource):
         settings = settings_from(warehouse, drop_folders)
@@ -121,9 +119,6 @@ def _intake_asset(folder: str, env_var: str, description: str):
     return _assets
 
 
-intake_assets = [
-    _intake_asset("moet", "CCHC_MOET_DIR", "The ministry's sector-database exports."),
-    _intake_asset("payments", "CCHC_PAYMENTS_DIR", "Payment exports."),
-]
+intake_assets = [_intake_asset(folder) for folder in FOLDERS]
 
 ingest_assets = [portal_procedures, portal_dossiers, portal_ratings, batch_register, file_register, *intake_assets]
