@@ -138,10 +138,11 @@ def read_xlsx_bounded(
         out.unlink(missing_ok=True)
 
 
-def _failure(stdout: bytes) -> tuple[str, str] | None:
+def _failure(stdout: bytes) -> tuple[str, str, dict] | None:
     try:
         info = json.loads(stdout)
-        return info["reason_code"], info["message"]
+        about = info.get("about") or {}
+        return info["reason_code"], info["message"], {k: v for k, v in about.items() if isinstance(v, str)}
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -157,7 +158,7 @@ def _child(argv: list[str]) -> int:
     try:
         table, read = read_xlsx(Path(path), layouts, key, label)
     except UnreadableFile as exc:
-        print(json.dumps({"reason_code": exc.reason_code, "message": str(exc)}, ensure_ascii=False))
+        print(json.dumps({"reason_code": exc.reason_code, "message": str(exc), "about": exc.about}, ensure_ascii=False))
         return 3
     except MemoryError:
         print(

@@ -6,6 +6,9 @@
                      non-zero when publication was blocked.
 - ``cchc scorecard`` prints the published scorecard.
 - ``cchc report``    writes the report of a reporting period (.xlsx and .html) again.
+- ``cchc forms``     writes the units' pre-filled report forms of a period into a folder,
+                     or (``--status``) prints who has sent the period's form, who is late
+                     and who is missing.
 - ``cchc portal``    serves the sample portal (for ``make dev`` and for trying a client).
 """
 
@@ -90,6 +93,43 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_forms(args) -> int:
+    import duckdb
+
+    from orchestration.forms import format_submissions, known_period, submissions, write_forms
+
+    settings = demo_settings(DEMO_DIR.resolve()) if args.demo else Settings.from_env()
+    args.period = args.period.strip().upper()
+    published = Path(settings.publish_dir) / "warehouse.duckdb"
+    if not published.exists():
+        print(f"cchc forms: nothing published yet at {published}; run cchc run (or cchc demo) first", file=sys.stderr)
+        return 1
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        if not known_period(con, args.period):
+            print(
+                f"cchc forms: {args.period!r} is not an official reporting period (e.g. 2024-BC-Q1, 2024-BC-6T, "
+                "2024-BC-Q3, 2024-BC-NAM; seed reporting_periods)",
+                file=sys.stderr,
+            )
+            return 2
+        if args.status:
+            label = con.execute(
+                "select label_vi from marts.dim_reporting_periods where period_key = ?", [args.period]
+            ).fetchone()[0]
+            print(format_submissions(args.period, label, submissions(con, args.period)))
+            return 0
+        out = Path(args.out) if args.out else Path("forms")
+        written = write_forms(con, out, settings.department_name, [args.period])
+    finally:
+        con.close()
+    if not written:
+        print(f"cchc forms: no unit is due for {args.period} in the publication; nothing written", file=sys.stderr)
+        return 1
+    print(f"{len(written)} pre-filled forms for {args.period} written under {out / args.period}")
+    return 0
+
+
 def cmd_portal(args) -> int:
     from sandbox.portal import main as portal_main
 
@@ -144,6 +184,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--demo", action="store_true", help="use the demo's publication")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "forms",
+        help="write the units' pre-filled report forms of a period, or print who has sent them (--status)",
+    )
+    p.add_argument("--period", required=True, help="an official reporting period, e.g. 2024-BC-Q1")
+    p.add_argument("--status", action="store_true", help="print the period's submission table (late, missing, …)")
+    p.add_argument(
+        "--out", default=None, help="folder to write the forms in (default ./forms); <out>/<period>/<unit>.xlsx"
+    )
+    p.add_argument("--demo", action="store_true", help="use the demo's publication")
+    p.set_defaults(func=cmd_forms)
 
     p = sub.add_parser("portal", help="serve the sample portal")
     p.add_argument("--port", type=int, default=8765)

@@ -60,6 +60,7 @@ def demo_settings(data_dir: Path, url: str | None = None, year: int = 2024) -> S
     return base.with_(
         moet_dir=exports / "moet" if (exports / "moet").is_dir() else None,
         payments_dir=exports / "payments" if (exports / "payments").is_dir() else None,
+        forms_dir=exports / "forms" if (exports / "forms").is_dir() else None,
         portal_url=url or base.portal_url,
         portal_client_id=DEMO_CLIENT_ID,
         portal_client_secret=DEMO_CLIENT_SECRET,
@@ -88,8 +89,58 @@ def run_demo(args, data_dir: Path) -> int:
     try:
         settings = demo_settings(data_dir, url, args.year)
         ok = run_pipeline(settings)
+        if ok:
+            # the office sends the pre-filled forms of the sample year; the units fill them
+            # in and send them back; the next run reads them (DOMAIN.md 7)
+            sent = _units_fill_their_forms(settings, data_dir, args.year)
+            print(f"cchc demo: the sample units sent back {sent} report forms; running again to read them")
+            settings = demo_settings(data_dir, url, args.year)
+            ok = run_pipeline(settings)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
     print_scorecard(settings, "year", "ALL", str(args.year))
+    if ok:
+        _print_submissions(settings, f"{args.year}-BC-Q1")
     return 0 if ok else 1
+
+
+def _units_fill_their_forms(settings: Settings, data_dir: Path, year: int) -> int:
+    import shutil
+
+    import duckdb
+
+    from orchestration.forms import write_forms
+    from sandbox.forms import fill_sample_forms
+
+    drop = sample_exports_dir(data_dir) / "forms"
+    blanks_dir = data_dir / "forms_sent"
+    for folder in (drop, blanks_dir):
+        shutil.rmtree(folder, ignore_errors=True)
+    con = duckdb.connect(str(Path(settings.publish_dir) / "warehouse.duckdb"), read_only=True)
+    try:
+        periods = dict(
+            con.execute(
+                "select period_key, due_date from marts.dim_reporting_periods where plan_year = ?", [year]
+            ).fetchall()
+        )
+        blanks = write_forms(con, blanks_dir, settings.department_name, sorted(periods))
+    finally:
+        con.close()
+    return len(fill_sample_forms(blanks, drop, periods))
+
+
+def _print_submissions(settings: Settings, period_key: str) -> None:
+    import duckdb
+
+    from orchestration.forms import format_submissions, submissions
+
+    con = duckdb.connect(str(Path(settings.publish_dir) / "warehouse.duckdb"), read_only=True)
+    try:
+        label = con.execute(
+            "select label_vi from marts.dim_reporting_periods where period_key = ?", [period_key]
+        ).fetchone()
+        print()
+        print(format_submissions(period_key, label[0] if label else None, submissions(con, period_key)))
+    finally:
+        con.close()

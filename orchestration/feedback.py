@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from orchestration.escaping import file_stem, inside, text_cell
+from orchestration.reports.vietnamese import STATUS_VI
 
 QUARANTINE_COLUMNS = [
     ("STT", None),
@@ -24,6 +25,17 @@ QUARANTINE_COLUMNS = [
     ("Tất cả mã lỗi", "reason_codes"),
     ("Vị trí trong nguồn", "source_location"),
     ("Bản ghi như đã nhận (đã loại dữ liệu cá nhân)", "record"),
+]
+SUBMISSION_COLUMNS = [
+    ("STT", None),
+    ("Kỳ báo cáo", "period_key"),
+    ("Hạn gửi", "strftime(due_date, '%d/%m/%Y')"),
+    ("Tình trạng", "status_vi"),
+    ("Ngày báo cáo", "strftime(report_date, '%d/%m/%Y')"),
+    ("Số ngày muộn", "days_late"),
+    ("Số bản đã nhận", "forms_received"),
+    ("Tệp được tính", "source_file"),
+    ("Ghi chú", "note"),
 ]
 WARNING_COLUMNS = [
     ("STT", None),
@@ -51,13 +63,17 @@ def _sheet(wb: Workbook, title: str, heading: str, columns, rows) -> None:
 
 
 def write_feedback(con: duckdb.DuckDBPyConnection, target: Path, department: str) -> dict[str, Path]:
-    """Write ``<target>/<unit_code>.xlsx`` for every unit with a quarantined or warned record."""
+    """Write ``<target>/<unit_code>.xlsx`` for every unit with a quarantined or warned record
+    or a report form due (its submission status per period: what the office chases)."""
     target.mkdir(parents=True, exist_ok=True)
     units = con.execute("""
         select u.unit_code, coalesce(d.unit_name, u.unit_code)
-        from (select unit_code from marts.quarantine union select unit_code from marts.data_warnings) as u
+        from (select unit_code from marts.quarantine union select unit_code from marts.data_warnings
+              union select unit_code from marts.form_submissions) as u
         left join marts.dim_units as d using (unit_code)
         order by 1""").fetchall()
+    status_vi = " ".join(f"when '{code}' then '{label}'" for code, label in STATUS_VI.items())
+    s_cols = ", ".join(c if c != "status_vi" else f"case status {status_vi} end" for _, c in SUBMISSION_COLUMNS if c)
     q_cols = ", ".join(c for _, c in QUARANTINE_COLUMNS if c)
     w_cols = ", ".join(c for _, c in WARNING_COLUMNS if c)
     today = datetime.now().strftime("%d/%m/%Y")
@@ -79,6 +95,17 @@ def write_feedback(con: duckdb.DuckDBPyConnection, target: Path, department: str
             f"{department} — DANH SÁCH BẢN GHI BỊ CÁCH LY CẦN ĐIỀU CHỈNH — {unit_name} ({unit_code}) — ngày {today}",
             QUARANTINE_COLUMNS,
             quarantined,
+        )
+        submitted = con.execute(
+            f"select {s_cols} from marts.form_submissions where unit_code = ? order by due_date desc, period_key",
+            [unit_code],
+        ).fetchall()
+        _sheet(
+            wb,
+            "Tình hình gửi báo cáo",
+            f"{department} — TÌNH HÌNH GỬI BÁO CÁO CCHC ĐỊNH KỲ — {unit_name} ({unit_code}) — ngày {today}",
+            SUBMISSION_COLUMNS,
+            submitted,
         )
         _sheet(
             wb,

@@ -1,5 +1,5 @@
-"""Intake of the files dropped in ``CCHC_MOET_DIR`` and ``CCHC_PAYMENTS_DIR`` (DOMAIN.md
-2.2 and 2.3).
+"""Intake of the files dropped in ``CCHC_MOET_DIR``, ``CCHC_PAYMENTS_DIR`` and
+``CCHC_FORMS_DIR`` (DOMAIN.md 2.2, 2.3 and 7).
 
 A file is known by its content hash: the same file dropped twice, or renamed, loads once;
 a changed file (same path, new content) loads as a new version, and dbt sets the older
@@ -202,6 +202,7 @@ def intake_folder(con, settings: Settings, folder: str) -> IntakeResult:
                 file_meta=meta,
                 reason_code=exc.reason_code,
                 reason=str(exc),
+                about=exc.about,
             )
             result.files_rejected += 1
             result.rejected.append(f"{quoted(rel)}: {exc}")
@@ -238,7 +239,15 @@ def _load(
 ) -> int:
     label = quoted(f"{folder}/{rel}")
     plan = None
+    kinds = tuple(dict.fromkeys(kind for layout in layouts for kind in layout.suffixes))
     try:
+        if meta["kind"] not in kinds:
+            suffix = path.suffix.lower()
+            raise UnreadableFile(
+                "file_type_unsupported",
+                f"định dạng tệp {quoted(suffix) if suffix else '(không có đuôi)'} không được hỗ trợ "
+                f"(chỉ {', '.join('.' + kind for kind in kinds)})",
+            )
         if meta["kind"] == "xlsx":
             data, read = read_xlsx_bounded(path, folder, key, label, work_dir(settings), workbook_limits(settings))
             select, params, registered = "select * from _xlsx_rows", [], {"_xlsx_rows": data}
@@ -251,12 +260,8 @@ def _load(
             exact = staged == plan.body_lines
             select, params = plan.select_sql(exact_lines=exact), []
             registered = {} if exact else {"_csv_lines": plan.line_numbers()}
-        else:
-            suffix = path.suffix.lower()
-            raise UnreadableFile(
-                "file_type_unsupported",
-                f"định dạng tệp {quoted(suffix) if suffix else '(không có đuôi)'} không được hỗ trợ (chỉ .xlsx, .csv)",
-            )
+        else:  # pragma: no cover - every kind a layout reads is handled above
+            raise AssertionError(meta["kind"])
         file_meta = {
             **meta,
             "header_row": read.header_row,

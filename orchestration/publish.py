@@ -8,10 +8,11 @@ Layout under ``$CCHC_PUBLISH_DIR``::
     releases/<release_id>/data_docs/index.html  Great Expectations Data Docs of this run
     releases/<release_id>/dbt_docs/index.html   dbt documentation of the models (one file)
     releases/<release_id>/reports/<period>.xlsx  the report of each official reporting period, and .html
+    releases/<release_id>/forms/<period>/<unit>.xlsx  the units' pre-filled report forms (DOMAIN.md 7)
     releases/<release_id>/release.json         what was published, when, row counts
     current  -> releases/<release_id>          switched with one rename (atomic)
     previous -> releases/<release_id before>   kept for rollback
-    warehouse.duckdb, parquet, feedback, data_docs, dbt_docs, reports -> current/...
+    warehouse.duckdb, parquet, feedback, data_docs, dbt_docs, reports, forms -> current/...
 
 Readers see the old or the new release, never a half: a release is complete before
 ``current`` points at it, and a reader holding the old file open keeps reading it.
@@ -30,11 +31,13 @@ from pathlib import Path
 import duckdb
 
 from orchestration.feedback import write_feedback
+from orchestration.forms import form_periods, write_forms
 from orchestration.reports import header_from, report_periods, write_report
 from orchestration.settings import Settings
 
 STABLE_LINKS = {
-    name: f"current/{name}" for name in ("warehouse.duckdb", "parquet", "feedback", "data_docs", "dbt_docs", "reports")
+    name: f"current/{name}"
+    for name in ("warehouse.duckdb", "parquet", "feedback", "data_docs", "dbt_docs", "reports", "forms")
 }
 KEEP_RELEASES = 3
 
@@ -96,8 +99,8 @@ def _text(value: str) -> str:
 def publish(
     settings: Settings, release_id: str | None = None, data_docs: Path | None = None, dbt_docs: Path | None = None
 ) -> Release:
-    """Write a complete release (marts, Parquet, unit feedback, Data Docs, dbt docs), then
-    switch to it."""
+    """Write a complete release (marts, Parquet, unit feedback, pre-filled forms, Data Docs,
+    dbt docs, reports), then switch to it."""
     publish_dir = Path(settings.publish_dir)
     releases = publish_dir / "releases"
     releases.mkdir(parents=True, exist_ok=True)
@@ -112,6 +115,7 @@ def publish(
         str(staging / "warehouse.duckdb"),
         config={"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads},
     )
+    con.execute("set enable_progress_bar = false")  # a long copy would draw bars into the run's log
     try:
         con.execute(f"attach {_literal(Path(settings.warehouse).resolve())} as working (read_only)")
         con.execute("create schema marts")
@@ -130,6 +134,7 @@ def publish(
             target = staging / "parquet" / f"{name}.parquet"
             con.execute(f'copy marts."{name}" to {_literal(target)} (format parquet, compression zstd)')
         feedback = write_feedback(con, staging / "feedback", settings.department_name)
+        forms = write_forms(con, staging / "forms", settings.department_name, form_periods(con))
         periods = report_periods(con)
         con.execute("checkpoint")
     finally:
@@ -150,6 +155,7 @@ def publish(
                 "agency_code": settings.agency_code,
                 "tables": tables,
                 "feedback_units": sorted(feedback),
+                "forms": len(forms),
             },
             ensure_ascii=False,
             indent=2,

@@ -29,7 +29,7 @@ from pydantic import Field as ConfigField
 
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.runlock import dbt_executable, run_lock
-from orchestration.settings import Settings
+from orchestration.settings import DROP_FOLDER_FIELDS, PATH_FIELDS, Settings
 
 # One writer at a time on the DuckDB file: every asset that writes it joins this pool,
 # whose limit is 1 (dagster.yaml).
@@ -70,11 +70,10 @@ RESOURCE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
     "drop_folders": (
-        "Thư mục nhận tệp — where the ministry and payment exports are dropped, and the bounds a dropped file is "
-        "read within.",
+        "Thư mục nhận tệp — where the ministry and payment exports and the units' report forms are dropped, and "
+        "the bounds a dropped file is read within.",
         (
-            "moet_dir",
-            "payments_dir",
+            *DROP_FOLDER_FIELDS,
             "file_stable_seconds",
             "xlsx_max_mb",
             "xlsx_max_cells",
@@ -100,7 +99,7 @@ RESOURCE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
 def _config_type(name: str):
     """The config type of a Settings field: paths and dates as text, optional when unset."""
     default = _FIELDS[name].default
-    if name in ("moet_dir", "payments_dir"):
+    if name in DROP_FOLDER_FIELDS:
         return str | None
     if isinstance(default, (Path, date)):
         return str
@@ -114,7 +113,7 @@ def _config_value(name: str, value) -> Any:
 def _settings_value(name: str, value) -> Any:
     if value is None:
         return None
-    if name in ("moet_dir", "payments_dir", "warehouse", "publish_dir"):
+    if name in PATH_FIELDS:
         return Path(value)
     if name == "start_date":
         return date.fromisoformat(value)

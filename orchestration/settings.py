@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from connectors.exports.layouts import LAYOUTS
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEMO_HASH_KEY = "cchc-demo-key-not-for-production"
 
@@ -42,6 +44,7 @@ class Settings:
     portal_response_seconds: float = 120.0
     moet_dir: Path | None = None
     payments_dir: Path | None = None
+    forms_dir: Path | None = None
     warehouse: Path = PROJECT_DIR / "data" / "warehouse.duckdb"
     publish_dir: Path = PROJECT_DIR / "data" / "published"
     hash_key: str = field(default="", repr=False)
@@ -75,6 +78,7 @@ class Settings:
         "portal_response_seconds": "CCHC_PORTAL_RESPONSE_SECONDS",
         "moet_dir": "CCHC_MOET_DIR",
         "payments_dir": "CCHC_PAYMENTS_DIR",
+        "forms_dir": "CCHC_FORMS_DIR",
         "warehouse": "CCHC_WAREHOUSE",
         "publish_dir": "CCHC_PUBLISH_DIR",
         "hash_key": "CCHC_HASH_KEY",
@@ -124,8 +128,14 @@ class Settings:
         return timedelta(minutes=self.portal_overlap_minutes)
 
 
+# The drop folders' settings, one per folder the layouts name (connectors.exports.LAYOUTS):
+# a folder ``x`` is configured by the field ``x_dir`` (environment CCHC_X_DIR).
+DROP_FOLDER_FIELDS = tuple(dict.fromkeys(f"{layout.folder}_dir" for layout in LAYOUTS))
+PATH_FIELDS = (*DROP_FOLDER_FIELDS, "warehouse", "publish_dir")
+
+
 def _convert(name: str, raw: str):
-    if name in ("moet_dir", "payments_dir", "warehouse", "publish_dir"):
+    if name in PATH_FIELDS:
         return Path(raw).expanduser()
     if name == "start_date":
         return date.fromisoformat(raw)

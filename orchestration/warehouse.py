@@ -89,6 +89,8 @@ DDL = [
         delimiter varchar,
         as_of_date date,
         notes varchar,
+        declared_unit varchar,
+        declared_period varchar,
         primary key (folder, file_id, kind)
     )""",
     *[
@@ -140,6 +142,9 @@ def ensure_raw(con: duckdb.DuckDBPyConnection) -> None:
     _migrate_files_kind(con)
     for stmt in DDL:
         con.execute(stmt)
+    # warehouses made before the report forms: what a rejected form still says of itself
+    for column in ("declared_unit", "declared_period"):
+        con.execute(f"alter table raw.files add column if not exists {column} varchar")
 
 
 def _migrate_files_kind(con: duckdb.DuckDBPyConnection) -> None:
@@ -159,7 +164,8 @@ def _migrate_files_kind(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("alter table raw.files rename to files_before_kind")
         con.execute(files_ddl)
         con.execute(f"""insert into raw.files ({", ".join(FILE_COLUMNS)}, seen_at)
-            select {", ".join(c if c != "kind" else _KIND_SQL for c in FILE_COLUMNS)}, seen_at
+            select {", ".join(_KIND_SQL if c == "kind" else c if c in columns else "null" for c in FILE_COLUMNS)},
+                   seen_at
             from raw.files_before_kind""")
         con.execute("drop table raw.files_before_kind")
         con.execute("commit")
@@ -298,12 +304,17 @@ def record_rejected_file(
     file_meta: dict,
     reason_code: str,
     reason: str,
+    about: dict | None = None,
 ) -> None:
-    """A file that cannot be read at all: kept in ``raw.files`` with the reason."""
+    """A file that cannot be read at all: kept in ``raw.files`` with the reason (and, for a
+    form, the unit and period it names, ``about``)."""
+    about = about or {}
     _insert_file_row(
         con,
         {
             **file_meta,
+            "declared_unit": about.get("ma_don_vi"),
+            "declared_period": about.get("ky_bao_cao"),
             "folder": folder,
             "file_id": file_id,
             "path": path,
@@ -335,6 +346,8 @@ FILE_COLUMNS = (
     "delimiter",
     "as_of_date",
     "notes",
+    "declared_unit",
+    "declared_period",
 )
 
 

@@ -15,9 +15,12 @@ from connectors.exports.layouts import Layout
 class UnreadableFile(Exception):
     """A file the readers cannot turn into rows; the message says why (for the quarantine)."""
 
-    def __init__(self, reason_code: str, message: str):
+    def __init__(self, reason_code: str, message: str, about: dict | None = None):
         super().__init__(message)
         self.reason_code = reason_code
+        # what could still be read of a rejected file (a form's unit and period), so that
+        # the file is counted where it belongs (DOMAIN.md 7: a rejected form)
+        self.about = about or {}
 
 
 @dataclass

@@ -30,7 +30,7 @@ class Layout:
 
     source: str  # e.g. "payments.collections"
     table: str  # raw table
-    folder: str  # "moet" or "payments"
+    folder: str  # "moet", "payments" or "forms"
     key: str  # the field whose emptiness marks a row that may be a footer
     fields: tuple[Field, ...]
     staging: str = ""  # dbt staging model
@@ -38,6 +38,12 @@ class Layout:
     unit_column: str = ""  # column of the checked model naming the unit a row belongs to
     nfd_warning: bool = True  # NFD text in the file is one warning per file and unit
     description: str = ""
+    reader: str = "table"  # "table": a header row and rows under it; "form": a unit's report form
+
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        """The file kinds this layout is read from (``files.FILE_KINDS``)."""
+        return ("xlsx",) if self.reader == "form" else ("xlsx", "csv")
 
     @property
     def columns(self) -> list[str]:
@@ -52,6 +58,7 @@ class Layout:
             "checked": self.checked,
             "unit": self.unit_column,
             "nfd_warning": self.nfd_warning,
+            "reader": self.reader,
         }
 
 
@@ -141,6 +148,35 @@ LAYOUTS: tuple[Layout, ...] = (
             F("hinh_thuc_thanh_toan", ("hình thức thanh toán", "hình thức thu", "phương thức thanh toán")),
             F("ngay_thu", ("ngày thu", "ngày nộp")),
             F("so_bien_lai", ("số biên lai", "số chứng từ", "số hóa đơn")),
+        ),
+    ),
+    # The units' periodic report forms (DOMAIN.md 7), read by connectors.exports.forms: one
+    # landed row per block label (Mã đơn vị, Kỳ báo cáo, Ngày báo cáo: ``label``/``value``)
+    # and per filled table row (Mã chỉ tiêu, Tử số, Mẫu số), each carrying the block's
+    # values. The preparer's name and phone are personal data and are never read.
+    Layout(
+        "forms",
+        "unit_forms",
+        "forms",
+        "ma_chi_tieu",
+        staging="stg_forms__rows",
+        checked="int_forms__rows_checked",
+        unit_column="unit_code",
+        nfd_warning=False,
+        reader="form",
+        description="Biểu mẫu báo cáo CCHC định kỳ của đơn vị: the units' filled report forms.",
+        fields=(
+            # the block: found by its labels (any column, value in the next non-empty cell)
+            F("ma_don_vi", ("mã đơn vị",), required=False),
+            F("ky_bao_cao", ("kỳ báo cáo",), required=False),
+            F("ngay_bao_cao", ("ngày báo cáo",), required=False),
+            F("label", (), required=False),
+            F("value", (), required=False),
+            # the table: found by its header row (Mã chỉ tiêu, Tử số, Mẫu số)
+            F("ma_chi_tieu", ("mã chỉ tiêu",)),
+            F("ten_chi_tieu", ("tên chỉ tiêu",), required=False),
+            F("tu_so", ("tử số",)),
+            F("mau_so", ("mẫu số",)),
         ),
     ),
 )

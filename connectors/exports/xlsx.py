@@ -43,9 +43,9 @@ def _fill_merged(rows: list[list], merged, upto: int) -> None:
         if r0 > upto:
             continue
         value = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else ""
-        for r in range(r0, min(r1, upto) + 1):
-            for c in range(c0, c1 + 1):
-                if r < len(rows) and c < len(rows[r]) and rows[r][c] == "":
+        for r in range(r0, min(r1, upto, len(rows) - 1) + 1):
+            for c in range(c0, min(c1, len(rows[r]) - 1) + 1):
+                if rows[r][c] == "":
                     rows[r][c] = value
 
 
@@ -56,6 +56,10 @@ def read_xlsx(
     text columns plus ``_sheet`` and ``_row`` (the Excel row number)."""
     from python_calamine import CalamineWorkbook
 
+    if layouts and layouts[0].reader == "form":
+        from connectors.exports.forms import read_form
+
+        return read_form(path, layouts[0], label)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:

@@ -99,18 +99,25 @@
 {%- endmacro %}
 
 {#- A VND amount (DOMAIN.md 2.3): optional minus, digits with . or , as thousands
-    separators, optional đ / VND / VNĐ suffix, no decimals. Null when it does not parse. -#}
+    separators, optional đ / VND / VNĐ suffix, no decimals. Null when it does not parse
+    (or does not fit a bigint: a value from a source never stops the build). -#}
 {% macro parse_vnd(expr) -%}
     {{ return(adapter.dispatch('parse_vnd', 'cchc')(expr)) }}
 {%- endmacro %}
 {% macro default__parse_vnd(expr) -%}
+    {{ parse_whole("regexp_replace(trim(nfc_normalize(" ~ expr ~ ")), '\\s*(đ|Đ|vnđ|VNĐ|vnd|VND|Vnđ|Vnd)$', '')") }}
+{%- endmacro %}
+
+{#- A whole number as DOMAIN.md 2.3 writes amounts, without the currency (the report
+    forms' counts, section 7): optional minus, digits with . or , as thousands separators
+    (1.250, 1,250, 1250). Null when it does not parse or does not fit a bigint. -#}
+{% macro parse_whole(expr) -%}
+    {{ return(adapter.dispatch('parse_whole', 'cchc')(expr)) }}
+{%- endmacro %}
+{% macro default__parse_whole(expr) -%}
     case
-        when regexp_full_match(
-            regexp_replace(trim(nfc_normalize({{ expr }})), '\s*(đ|Đ|vnđ|VNĐ|vnd|VND|Vnđ|Vnd)$', ''),
-            '-?([0-9]+|[0-9]{1,3}(\.[0-9]{3})+|[0-9]{1,3}(,[0-9]{3})+)')
-        then cast(regexp_replace(
-            regexp_replace(trim(nfc_normalize({{ expr }})), '\s*(đ|Đ|vnđ|VNĐ|vnd|VND|Vnđ|Vnd)$', ''),
-            '[.,]', '', 'g') as bigint)
+        when regexp_full_match(trim(nfc_normalize({{ expr }})), '-?([0-9]+|[0-9]{1,3}(\.[0-9]{3})+|[0-9]{1,3}(,[0-9]{3})+)')
+        then try_cast(regexp_replace(trim(nfc_normalize({{ expr }})), '[.,]', '', 'g') as bigint)
     end
 {%- endmacro %}
 
@@ -269,4 +276,13 @@
 {% macro default__version_on(relation, alias, key, fact_key, from_column, date_expr) -%}
     asof left join {{ relation }} as {{ alias }}
         on {{ fact_key }} = {{ alias }}.{{ key }} and {{ date_expr }} >= {{ alias }}.{{ from_column }}
+{%- endmacro %}
+
+{# Today in Viet Nam's local time (UTC+7, DOMAIN.md 2): what "the due date has passed"
+   is judged against at the run (DOMAIN.md 7). #}
+{% macro local_today() -%}
+    {{ return(adapter.dispatch('local_today', 'cchc')()) }}
+{%- endmacro %}
+{% macro default__local_today() -%}
+    cast(timezone('Asia/Ho_Chi_Minh', current_timestamp) as date)
 {%- endmacro %}

@@ -27,5 +27,5 @@ def write_report(
     subtitle = f"(Số liệu từ ngày {vn_date(data.start)} đến ngày {vn_date(data.end)}; bản công bố {data.release[0]})"
     xlsx = write_workbook(data, header, title, subtitle, today, target_dir / f"{period_key}.xlsx")
     page = target_dir / f"{period_key}.html"
-    page.write_text(render_page(header, title, subtitle, data.kpis, data.monthly), encoding="utf-8")
+    page.write_text(render_page(header, title, subtitle, data.kpis, data.monthly, data.submissions), encoding="utf-8")
     return xlsx, page

@@ -10,6 +10,10 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.reports.vietnamese import STATUS_VI
+
+STATUS_SQL = " ".join(f"when '{code}' then '{label}'" for code, label in STATUS_VI.items())
+
 
 @dataclass(frozen=True)
 class ReportData:
@@ -28,6 +32,7 @@ class ReportData:
     withheld: list[tuple]
     monthly: list[tuple]
     release: tuple
+    submissions: list[tuple]  # the units' report forms of an official reporting period (DOMAIN.md 7)
 
 
 def report_periods(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -60,7 +65,8 @@ def kpi_rows(con, period_type: str, period_key: str) -> list[tuple]:
     return con.execute(
         """
         select k.plan_item,
-               k.name_vi || case when s.period_type = 'school_year' then ' (năm học ' || s.period_key || ')' else '' end,
+               k.name_vi || case when s.period_type = 'school_year' then ' (năm học ' || s.period_key || ')' else '' end
+                         || case when k.is_self_reported then ' (đơn vị tự báo cáo)' else '' end,
                s.kpi_code, s.numerator, s.denominator, s.value, s.target, s.met,
                s.reported_numerator, s.reported_denominator, s.reported_at
         from marts.kpi_scorecard s join marts.dim_kpis k using (kpi_code)
@@ -133,6 +139,14 @@ def load(published: Path, period_key: str) -> ReportData:
             [end, start],
         ).fetchall()
         release = con.execute("select release_id, published_at from marts.release_info").fetchone()
+        submissions = con.execute(
+            f"""select unit_code, unit_name, due_date, case status {STATUS_SQL} end, report_date, days_late,
+                       forms_received, note
+                from marts.form_submissions where period_key = ?
+                order by case status when 'missing' then 0 when 'rejected' then 1 when 'late' then 2
+                                     when 'not_due' then 3 else 4 end, unit_code""",
+            [period_key],
+        ).fetchall()
     finally:
         con.close()
 
@@ -152,4 +166,5 @@ def load(published: Path, period_key: str) -> ReportData:
         withheld,
         monthly,
         release,
+        submissions,
     )

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import date, datetime
 
-from orchestration.reports.vietnamese import ReportHeader, vn_number, vn_percent
+from orchestration.reports.vietnamese import ReportHeader, vn_date, vn_number, vn_percent
 
 
 def trend_svg(points: list[tuple[str, float | None]], target: float | None) -> str:
@@ -46,7 +46,34 @@ def trend_svg(points: list[tuple[str, float | None]], target: float | None) -> s
     return "".join(parts)
 
 
-def render_page(header: ReportHeader, title: str, subtitle: str, kpis: list[tuple], monthly: list[tuple]) -> str:
+def submissions_table(rows: list[tuple]) -> str:
+    """The units' report forms of the period (DOMAIN.md 7): who sent, who is late or missing."""
+    if not rows:
+        return ""
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(vn_date(v) if isinstance(v, date) else ('' if v is None else str(v)))}</td>"
+            for v in (code, name, due, status, report_date, note)
+        )
+        + "</tr>"
+        for code, name, due, status, report_date, _days, _n, note in rows
+    )
+    return (
+        '<section class="submissions"><h2>Tình hình báo cáo của đơn vị</h2><table>'
+        "<tr><th>Mã đơn vị</th><th>Tên đơn vị</th><th>Hạn gửi</th><th>Tình trạng</th><th>Ngày báo cáo</th>"
+        f"<th>Ghi chú</th></tr>{body}</table></section>"
+    )
+
+
+def render_page(
+    header: ReportHeader,
+    title: str,
+    subtitle: str,
+    kpis: list[tuple],
+    monthly: list[tuple],
+    submissions: list[tuple] = (),
+) -> str:
     series: dict[str, dict] = {}
     for kpi, name, period_key, value, target in monthly:
         entry = series.setdefault(kpi, {"name": name, "points": [], "target": target})
@@ -68,6 +95,7 @@ body {{ font-family: "Times New Roman", serif; margin: 2em; color: #222; }}
 header {{ display: flex; justify-content: space-between; text-align: center; }}
 section.kpi {{ display: inline-block; vertical-align: top; margin: 1em; padding: 0.5em; border: 1px solid #ccc; }}
 h2 {{ font-size: 1em; max-width: 560px; }}
+table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #999; padding: 0.2em 0.5em; }}
 </style></head>
 <body>
 <header><div>{html.escape(header.parent_body.upper())}<br><b>{html.escape(header.department.upper())}</b></div>
@@ -76,5 +104,6 @@ h2 {{ font-size: 1em; max-width: 560px; }}
 <p>{html.escape(subtitle)}. Đường nét đứt: chỉ tiêu kế hoạch; đường liền: kết quả theo tháng (toàn Sở).
 Generated {datetime.now():%d/%m/%Y %H:%M}.</p>
 {"".join(cards)}
+{submissions_table(list(submissions))}
 </body></html>
 """

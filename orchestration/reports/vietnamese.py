@@ -16,6 +16,16 @@ class ReportHeader:
     number: str
 
 
+# The statuses of a unit's report form (marts.form_submissions, DOMAIN.md 7) as printed.
+STATUS_VI = {
+    "on_time": "Đúng hạn",
+    "late": "Muộn",
+    "missing": "Chưa gửi (quá hạn)",
+    "not_due": "Chưa đến hạn",
+    "rejected": "Bị loại",
+}
+
+
 def vn_number(value: float | int | None, decimals: int = 0) -> str:
     """1234567.5 -> '1.234.567,5' (Vietnamese separators)."""
     if value is None:

@@ -154,6 +154,28 @@ def write_workbook(data: ReportData, header: ReportHeader, title: str, subtitle:
         [None, None, None] + [INTEGER] * 9,
     )
 
+    if data.period_type == "report":
+        ws = wb.create_sheet("Tình hình báo cáo của đơn vị")
+        row = _write_header(ws, header, "Tình hình gửi báo cáo CCHC định kỳ của các đơn vị", subtitle, today, 9)
+        _table(
+            ws,
+            row,
+            [
+                "Mã đơn vị",
+                "Tên đơn vị",
+                "Hạn gửi",
+                "Tình trạng",
+                "Ngày báo cáo",
+                "Số ngày muộn",
+                "Số bản đã nhận",
+                "Ghi chú",
+            ],
+            [list(r) for r in data.submissions] or [["–", "Không có đơn vị phải gửi báo cáo", *[None] * 6]],
+            [None, None, DATE, None, DATE, "0", "0", None],
+        )
+        for col, width in zip(range(1, 9), (16, 44, 12, 18, 13, 10, 10, 44)):
+            ws.column_dimensions[get_column_letter(col)].width = width
+
     ws = wb.create_sheet("Chất lượng dữ liệu")
     row = _write_header(ws, header, "Tình hình chất lượng dữ liệu (toàn bộ bản công bố)", subtitle, today, 6)
     row = _table(

@@ -44,8 +44,9 @@ def test_scorecard_and_report_show_the_same_school_year(tmp_path, capsys):
     con.execute("""create table marts.period_school_years as
                    select 'year' as period_type, '2024' as period_key, '2024-2025' as school_year""")
     con.execute("""create table marts.dim_kpis as select * from (values
-        ('school_digital_level2_share', 'II.6.a', 'Tỷ lệ trường CĐS'), ('online_dossier_rate', 'I.2.c', 'Tỷ lệ trực tuyến'))
-        as t(kpi_code, plan_item, name_vi)""")
+        ('school_digital_level2_share', 'II.6.a', 'Tỷ lệ trường CĐS', false),
+        ('online_dossier_rate', 'I.2.c', 'Tỷ lệ trực tuyến', false))
+        as t(kpi_code, plan_item, name_vi, is_self_reported)""")
     con.execute(
         "create table marts.quarantine (record_key varchar, reason_vi varchar, record varchar, source_name varchar)"
     )

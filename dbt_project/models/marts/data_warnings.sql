@@ -78,6 +78,38 @@ file_warnings as (
     {%- endfor %}
 ),
 
+-- a report form's row whose Mã chỉ tiêu the form does not have (DOMAIN.md 7)
+form_codes as (
+    select
+        'forms',
+        {{ file_record_key('f') }},
+        {{ unit_or_unknown('f.unit_code') }},
+        'form_indicator_unknown',
+        f.file_label,
+        cast(null as integer),
+        cast(f._row as integer)
+    from {{ ref('int_forms__rows_checked') }} as f
+    where f.is_indicator_unknown and {{ kept() }}
+),
+
+-- a declared count past the tolerance against the portal's figure (form_crosschecks); the
+-- record key says the period, the count and both figures
+form_mismatches as (
+    select
+        'forms',
+        c.period_key || ' ' || c.check_code || ': kê khai ' || cast(c.declared as varchar)
+        || ', hệ thống ' || cast(c.computed as varchar),
+        c.unit_code,
+        'declared_vs_portal_mismatch',
+        i.source_file,
+        cast(null as integer),
+        i.source_row
+    from {{ ref('form_crosschecks') }} as c
+    inner join {{ ref('fct_form_indicators') }} as i
+        on c.period_key = i.period_key and c.unit_code = i.unit_code and c.check_code = i.indicator_code
+    where c.mismatch
+),
+
 all_warnings as (
     select * from dossiers
     union all
@@ -88,6 +120,10 @@ all_warnings as (
     select * from statuses
     union all
     select * from file_warnings
+    union all
+    select * from form_codes
+    union all
+    select * from form_mismatches
 )
 
 select

@@ -94,10 +94,48 @@ school_kpis as (
     group by y.school_year, y.period_start, y.period_end, y.plan_year, a.school_code
 ),
 
+-- the six self-reported rates (DOMAIN.md 7), by official reporting period: each unit
+-- whose counted form has both numbers of the rate; ALL sums them like any unit's figures
+form_kpis as (
+    select
+        'report' as period_type,
+        period_key,
+        period_start,
+        period_end,
+        plan_year,
+        unit_code,
+        kpi_code,
+        numerator,
+        denominator
+    from {{ ref('fct_form_indicators') }}
+    where kind = 'rate' and numerator is not null and denominator is not null
+),
+
 unit_figures as (
     select * from dossier_kpis
     union all
     select * from school_kpis
+    union all
+    select * from form_kpis
+),
+
+-- form_on_time_rate (plan III.3), ALL only: units on time / units due whose due date has
+-- passed (form_submissions)
+form_timeliness as (
+    select
+        'report' as period_type,
+        p.period_key,
+        p.period_start,
+        p.period_end,
+        p.plan_year,
+        'ALL' as unit_code,
+        'form_on_time_rate' as kpi_code,
+        count(*) filter (where s.status = 'on_time' and s.due_date < {{ local_today() }}) as numerator,
+        count(*) filter (where s.due_date < {{ local_today() }}) as denominator
+    from {{ ref('form_submissions') }} as s
+    inner join {{ ref('dim_reporting_periods') }} as p on s.period_key = p.period_key
+    group by p.period_key, p.period_start, p.period_end, p.plan_year
+    having count(*) filter (where s.due_date < {{ local_today() }}) > 0
 ),
 
 -- ALL: the whole department, every valid record (withheld units' included)
@@ -122,6 +160,8 @@ figures as (
     select * from all_figures
     union all
     select * from procedure_kpis
+    union all
+    select * from form_timeliness
 ),
 
 targets as (

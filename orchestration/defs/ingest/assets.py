@@ -1,5 +1,5 @@
-"""Raw landing assets: the portal (DOMAIN.md 2.1) and the files dropped in the ministry and
-payment folders (2.2, 2.3)."""
+"""Raw landing assets: the portal (DOMAIN.md 2.1) and the files dropped in the drop folders
+(the ministry's and payment exports, 2.2 and 2.3; the units' report forms, 7)."""
 
 from datetime import timedelta
 
@@ -81,11 +81,11 @@ batch_register = AssetSpec(
 )
 
 FILES_GROUP = "files_raw"
-# Every file seen in an input folder (loaded or rejected), written by the two intake assets.
+# Every file seen in an input folder (loaded or rejected), written by the intake assets.
 file_register = AssetSpec(
     key=AssetKey(["raw", "files"]),
     group_name=FILES_GROUP,
-    description="Sổ tệp nhận: every file seen in CCHC_MOET_DIR / CCHC_PAYMENTS_DIR, by content "
+    description=f"Sổ tệp nhận: every file seen in {' / '.join(folder_env(f) for f in FOLDERS)}, by content "
     "hash; loaded, or rejected with the reason.",
 )
 

@@ -11,7 +11,7 @@ import hashlib
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
-from orchestration.intake import FOLDERS, folder_dir, scan_folder
+from orchestration.intake import FOLDERS, folder_dir, folder_env, scan_folder
 from orchestration.settings import Settings
 
 
@@ -43,7 +43,7 @@ def build_export_sensor(settings: Settings, job_name: str):
     def export_files_sensor(context: SensorEvaluationContext):
         fingerprint = folder_fingerprint(settings)
         if fingerprint is None:
-            return SkipReason("no input folder configured (CCHC_MOET_DIR, CCHC_PAYMENTS_DIR)")
+            return SkipReason(f"no input folder configured ({', '.join(folder_env(f) for f in FOLDERS)})")
         if fingerprint == context.cursor:
             return SkipReason("no file changed in the input folders")
         context.update_cursor(fingerprint)

@@ -42,6 +42,9 @@ select
     coalesce(s.as_of_date, cast(s.modified_at as date)) as as_of_date,
     s.as_of_date is null as as_of_from_file_date,
     s.notes,
+    -- what a rejected report form still says of itself (DOMAIN.md 7), as typed
+    s.declared_unit,
+    s.declared_period,
     coalesce(l.version_rank = 1, false) as is_current,
     -- a rejected file whose path has since been loaded is no longer outstanding
     s.status = 'rejected' and not exists (
