@@ -42,7 +42,7 @@ dev: setup  ## the Dagster UI on the sample sources (sample portal on :8765, sam
 	  trap 'kill $$(cat data/portal.pid)' EXIT && \
 	  DAGSTER_HOME=$$PWD/data/dagster_home $(UV) run --frozen --no-sync dagster dev -w workspace.yaml
 
-bench: setup  ## benchmark: 50,000 and 1,000,000 dossiers end to end; 5 and 20 million school-collection rows
+bench: setup  ## benchmark: 50,000 and 1,000,000 dossiers end to end; 5 and 20 million school-collection rows; 500 forms
 	$(UV) run --frozen --no-sync python -m bench.bench
 
 clean:

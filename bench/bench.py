@@ -1,5 +1,6 @@
-"""Benchmark: the sample portal at 50,000 and 1,000,000 dossiers, end to end; and the
-school-collection exports at 5 million and 20 million rows, loaded and transformed.
+"""Benchmark: the sample portal at 50,000 and 1,000,000 dossiers, end to end; the
+school-collection exports at 5 million and 20 million rows, loaded and transformed; and 500
+units' filled report forms of a period, read.
 
 Each phase runs in its own process so its wall time and peak memory (max RSS, from
 ``wait4``) are its own: ingest (portal -> raw), dbt build (models and dbt tests), quality (GX suites), publish
@@ -10,6 +11,7 @@ as a real server would. Prints a table; nothing here is a test.
     make bench                                   # both benchmarks at their default sizes
     python -m bench.bench 50000                  # chosen dossier counts only
     python -m bench.bench --collections 5000000  # chosen collection rows only
+    python -m bench.bench --forms 500            # chosen numbers of units' forms only
 """
 
 from __future__ import annotations
@@ -43,6 +45,13 @@ if cfg["phase"] == "intake":
     with open_warehouse(settings) as con:
         rows = sum(intake_folder(con, settings, f).rows for f in ("moet", "payments"))
     print(json.dumps({"rows": rows}))
+elif cfg["phase"] == "forms":
+    from orchestration.intake import intake_folder
+    from orchestration.warehouse import open_warehouse
+    settings = settings.with_(forms_dir=Path(cfg["forms"]))
+    with open_warehouse(settings) as con:
+        result = intake_folder(con, settings, "forms")
+    print(json.dumps({"rows": result.rows, "files": result.files_loaded}))
 elif cfg["phase"] == "ingest":
     from orchestration.ingest import client_from_settings, ingest_dossiers, ingest_procedures, ingest_ratings
     from orchestration.warehouse import open_warehouse
@@ -72,6 +81,49 @@ writer = ExportWriter(Path(cfg["out"]), collection_rows=cfg["rows"])
 writer.write_school_lists()
 writer.write_collections()
 """
+
+
+GENERATE_FORMS = """
+import csv, json, sys
+from datetime import date, timedelta
+from pathlib import Path
+from orchestration.forms import Indicator, UnitDue, write_form
+from sandbox.forms import fill_form
+cfg = json.loads(sys.argv[1])
+out = Path(cfg["out"])
+names = {r["kpi_code"]: r["name_vi"] for r in csv.DictReader(open("dbt_project/seeds/kpi_definitions.csv"))}
+indicators = [Indicator(r["indicator_code"], r["kind"], r["name_vi"] or names[r["kpi_code"]], r["numerator_vi"],
+                        r["denominator_vi"]) for r in csv.DictReader(open("dbt_project/seeds/form_indicators.csv"))]
+for i in range(cfg["forms"]):
+    unit = UnitDue("2024-BC-Q1", "Báo cáo quý I năm 2024", date(2023, 12, 15), date(2024, 3, 9), date(2024, 3, 10),
+                   f"000.{i // 100:02d}.{i % 100:02d}.H12", f"Đơn vị {i}", {"declared_received": 120})
+    blank = write_form(out / "blank" / f"{i}.xlsx", unit, indicators, "Sở Giáo dục và Đào tạo")
+    figures = {"legal_docs_timely_rate": (3, 4), "work_records_online_rate": (40, 52), "declared_received": (120, None),
+               "declared_received_online": (90, None), "declared_ended": (100, None)}
+    fill_form(blank, figures, date(2024, 3, 1) + timedelta(days=i % 15), out=out / "forms" / f"{i}" / "q1.xlsx")
+"""
+
+
+def bench_forms(forms: int, workdir: Path) -> list[tuple]:
+    """Units' report forms: ``forms`` pre-filled forms written and filled as units would,
+    then read by the intake (small workbooks many to a bounded child) and landed."""
+    wall, _, _ = _measure(
+        [sys.executable, "-c", GENERATE_FORMS, json.dumps({"out": str(workdir), "forms": forms})], cwd=Path.cwd()
+    )
+    print(f"  {forms:>11,} filled forms generated in {wall:.1f} s", flush=True)
+    cfg = {
+        "url": "",
+        "warehouse": str(workdir / "warehouse.duckdb"),
+        "publish": str(workdir / "published"),
+        "forms": str(workdir / "forms"),
+        "phase": "forms",
+    }
+    wall, rss, text = _measure([sys.executable, "-c", PHASE, json.dumps(cfg)])
+    got = json.loads(text.strip().splitlines()[-1])
+    print(
+        f"  {forms:>11,} forms read and landed   {wall:8.1f} s {rss:8.2f} GiB ({got['files']} files, {got['rows']} rows)"
+    )
+    return [(forms, "intake (read, land)", wall, rss, got["rows"])]
 
 
 def _measure(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, float, str]:
@@ -175,10 +227,11 @@ def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.bench", description=__doc__.splitlines()[0])
     ap.add_argument("dossiers", type=int, nargs="*", help="dossier counts (default 50000 1000000)")
     ap.add_argument("--collections", type=int, nargs="+", default=[], help="school-collection rows")
+    ap.add_argument("--forms", type=int, nargs="+", default=[], help="units' filled report forms of one period")
     args = ap.parse_args(argv)
-    sizes, collections = args.dossiers, args.collections
+    sizes, collections, forms = args.dossiers, args.collections, args.forms
     if not argv:
-        sizes, collections = [50_000, 1_000_000], [5_000_000, 20_000_000]
+        sizes, collections, forms = [50_000, 1_000_000], [5_000_000, 20_000_000], [500]
     ensure_manifest()
     print(f"benchmark on {os.cpu_count()} cores; dossiers {sizes}; collection rows {collections}")
     results, coll_results = [], []
@@ -188,6 +241,10 @@ def main(argv: list[str]) -> None:
     for n in collections:
         with tempfile.TemporaryDirectory(prefix=f"cchc-bench-coll-{n}-") as tmp:
             coll_results += bench_collections(n, Path(tmp))
+    form_results = []
+    for n in forms:
+        with tempfile.TemporaryDirectory(prefix=f"cchc-bench-forms-{n}-") as tmp:
+            form_results += bench_forms(n, Path(tmp))
     if results:
         print("\n| dossiers | phase | wall (s) | peak RSS (GiB) | rows |")
         print("|---:|---|---:|---:|---:|")
@@ -205,6 +262,11 @@ def main(argv: list[str]) -> None:
         for n, name, wall, rss, count in coll_results:
             rate = f"{count / wall / 1e6:.2f} M rows/s" if count else ""
             print(f"| {n:,} | {name} | {wall:.1f} | {rss:.2f} | {count} | {rate} |")
+    if form_results:
+        print("\n| forms | phase | wall (s) | peak RSS (GiB) | rows landed |")
+        print("|---:|---|---:|---:|---:|")
+        for n, name, wall, rss, count in form_results:
+            print(f"| {n:,} | {name} | {wall:.1f} | {rss:.2f} | {count} |")
 
 
 if __name__ == "__main__":

@@ -129,13 +129,101 @@ def read_xlsx_bounded(
         info = json.loads(done.stdout)
         with pa.memory_map(str(out)) as source:
             table = pa.ipc.open_file(source).read_all()
-        layout = next(lay for lay in LAYOUTS if lay.source == info["layout"])
-        read = FileRead(layout, **{k: v for k, v in info["read"].items() if k != "layout"})
-        if read.as_of is not None:
-            read.as_of = date.fromisoformat(read.as_of)
-        return table, read
+        return table, _file_read(info)
     finally:
         out.unlink(missing_ok=True)
+
+
+# Workbooks up to this size are read many to a child (a unit's form is ~10 KB: one child per
+# file would cost more than the reading); a batch's child gets the same bounds as one file.
+BATCH_MAX_BYTES = 1 << 20
+BATCH_FILES = 200
+
+
+def read_xlsx_batch(
+    jobs: list[tuple[Path, str]], folder: str, key: bytes, work_dir: Path, limits: WorkbookLimits = WorkbookLimits()
+) -> dict[Path, tuple[pa.Table, FileRead] | UnreadableFile]:
+    """``read_xlsx_bounded`` of many small workbooks, in one bounded child per ``BATCH_FILES``.
+
+    Each file is checked first, as alone. If a child dies or passes its time, the files it
+    did not answer for are read again one to a child, so the file that killed it is the only
+    one rejected for it."""
+    results: dict[Path, tuple[pa.Table, FileRead] | UnreadableFile] = {}
+    pending: list[tuple[Path, str]] = []
+    for path, label in jobs:
+        try:
+            check_workbook(path, limits, label)
+            pending.append((path, label))
+        except UnreadableFile as exc:
+            results[path] = exc
+    work_dir.mkdir(parents=True, exist_ok=True)
+    for start in range(0, len(pending), BATCH_FILES):
+        chunk = pending[start : start + BATCH_FILES]
+        out_dir = Path(tempfile.mkdtemp(dir=work_dir, prefix="batch-"))
+        try:
+            answered = _run_batch(chunk, folder, key, out_dir, limits)
+            for (path, label), answer in zip(chunk, answered):
+                if answer is None:  # the child died before it: read alone, within bounds
+                    try:
+                        results[path] = read_xlsx_bounded(path, folder, key, label, work_dir, limits)
+                    except UnreadableFile as exc:
+                        results[path] = exc
+                else:
+                    results[path] = answer
+        finally:
+            for leftover in out_dir.glob("*"):
+                leftover.unlink(missing_ok=True)
+            out_dir.rmdir()
+    return results
+
+
+def _run_batch(chunk, folder: str, key: bytes, out_dir: Path, limits: WorkbookLimits) -> list:
+    request = json.dumps({"key": key.hex(), "files": [[str(p), label] for p, label in chunk]})
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "connectors.workbooks",
+                "--batch",
+                folder,
+                str(out_dir),
+                str(limits.max_memory_bytes),
+            ],
+            input=request.encode(),
+            capture_output=True,
+            timeout=limits.max_seconds,
+            check=False,
+        )
+        stdout = done.stdout
+    except subprocess.TimeoutExpired as exc:
+        stdout = exc.stdout or b""
+    answers: list = [None] * len(chunk)
+    for line in stdout.decode("utf-8", "replace").splitlines():
+        try:
+            info = json.loads(line)
+            index = int(info["index"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        if not 0 <= index < len(chunk):
+            continue
+        if "reason_code" in info:
+            answers[index] = UnreadableFile(info["reason_code"], info["message"], info.get("about") or {})
+        else:
+            arrow = out_dir / f"{index}.arrow"
+            with pa.memory_map(str(arrow)) as source:
+                table = pa.ipc.open_file(source).read_all()
+            arrow.unlink()
+            answers[index] = (table, _file_read(info))
+    return answers
+
+
+def _file_read(info: dict) -> FileRead:
+    layout = next(lay for lay in LAYOUTS if lay.source == info["layout"])
+    read = FileRead(layout, **{k: v for k, v in info["read"].items() if k != "layout"})
+    if read.as_of is not None:
+        read.as_of = date.fromisoformat(read.as_of)
+    return read
 
 
 def _failure(stdout: bytes) -> tuple[str, str, dict] | None:
@@ -147,37 +235,45 @@ def _failure(stdout: bytes) -> tuple[str, str, dict] | None:
         return None
 
 
-def _child(argv: list[str]) -> int:
-    import resource
-
-    path, folder, label, out, memory = argv
-    limit = int(memory)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    key = sys.stdin.buffer.read()
+def _read_one(path: str, folder: str, label: str, out: str, key: bytes, limit: int) -> tuple[dict, int]:
+    """Read one workbook into ``out`` (Arrow IPC); what to print of it, and the exit code."""
     layouts = tuple(layout for layout in LAYOUTS if layout.folder == folder)
     try:
         table, read = read_xlsx(Path(path), layouts, key, label)
     except UnreadableFile as exc:
-        print(json.dumps({"reason_code": exc.reason_code, "message": str(exc), "about": exc.about}, ensure_ascii=False))
-        return 3
+        return {"reason_code": exc.reason_code, "message": str(exc), "about": exc.about}, 3
     except MemoryError:
-        print(
-            json.dumps(
-                {
-                    "reason_code": "workbook_too_large",
-                    "message": f"tệp {label} cần quá {limit >> 20} MiB bộ nhớ (CCHC_XLSX_MAX_MEMORY_MB)",
-                },
-                ensure_ascii=False,
-            )
-        )
-        return 4
+        message = f"tệp {label} cần quá {limit >> 20} MiB bộ nhớ (CCHC_XLSX_MAX_MEMORY_MB)"
+        return {"reason_code": "workbook_too_large", "message": message}, 4
     with pa.OSFile(out, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
     fields = asdict(read)
     fields["layout"] = read.layout.source
     fields["as_of"] = read.as_of.isoformat() if read.as_of else None
-    print(json.dumps({"layout": read.layout.source, "read": fields}, ensure_ascii=False, default=str))
-    return 0
+    return {"layout": read.layout.source, "read": fields}, 0
+
+
+def _child(argv: list[str]) -> int:
+    import resource
+
+    if argv and argv[0] == "--batch":
+        # many small workbooks: a JSON request on standard input, one JSON line per file
+        folder, out_dir, memory = argv[1:]
+        limit = int(memory)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        request = json.loads(sys.stdin.buffer.read())
+        key = bytes.fromhex(request["key"])
+        for index, (path, label) in enumerate(request["files"]):
+            info, _ = _read_one(path, folder, label, str(Path(out_dir) / f"{index}.arrow"), key, limit)
+            print(json.dumps({"index": index, **info}, ensure_ascii=False, default=str), flush=True)
+        return 0
+    path, folder, label, out, memory = argv
+    limit = int(memory)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    key = sys.stdin.buffer.read()
+    info, code = _read_one(path, folder, label, out, key, limit)
+    print(json.dumps(info, ensure_ascii=False, default=str))
+    return code
 
 
 if __name__ == "__main__":

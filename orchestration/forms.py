@@ -42,7 +42,7 @@ TABLE_HEADINGS = (
     "Số liệu trên Hệ thống (tham khảo)",
     "Ghi chú",
 )
-WIDTHS = (5, 25, 46, 11, 11, 14, 12)
+WIDTHS = (5, 29, 46, 11, 11, 14, 12)
 BLOCK_ROW = 10  # Mã đơn vị; then Kỳ báo cáo, Ngày báo cáo, Người lập biểu, Điện thoại
 HEADER_ROW = 16
 THIN = Side(style="thin")
@@ -191,6 +191,7 @@ def write_form(path: Path, unit: UnitDue, indicators: list[Indicator], departmen
         cell.font = Font(bold=True)
         cell.border = BOX
         cell.alignment = centre
+    ws.row_dimensions[HEADER_ROW].height = 44
     counts = DataValidation(
         type="whole",
         operator="greaterThanOrEqual",
@@ -226,7 +227,7 @@ def write_form(path: Path, unit: UnitDue, indicators: list[Indicator], departmen
             else:
                 cell.fill = NOT_USED
         ws.cell(row, 7).protection = OPEN
-        ws.row_dimensions[row].height = 64 if indicator.kind == "rate" else 32
+        ws.row_dimensions[row].height = 80 if indicator.kind == "rate" else 32
     last = HEADER_ROW + len(indicators)
     ws.merge_cells(start_row=last + 2, start_column=1, end_row=last + 2, end_column=7)
     note = put(

@@ -31,7 +31,7 @@ import duckdb
 
 from connectors.exports import LAYOUTS, UnreadableFile, file_kind, plan_csv, sha256_of
 from connectors.personal import hash_key
-from connectors.workbooks import WorkbookLimits, read_xlsx_bounded
+from connectors.workbooks import BATCH_FILES, BATCH_MAX_BYTES, WorkbookLimits, read_xlsx_batch, read_xlsx_bounded
 from orchestration.escaping import quoted
 from orchestration.settings import Settings
 from orchestration.warehouse import forget_rejected_file, known_file, land_file, record_rejected_file
@@ -162,6 +162,7 @@ def intake_folder(con, settings: Settings, folder: str) -> IntakeResult:
         )
     result.files_waiting = len(scan.waiting)
     result.files_skipped = len(scan.skipped)
+    new_files = []
     for dropped in scan.ready:
         path, rel, kind = dropped.path, dropped.rel, file_kind(dropped.path)
         result.files_seen += 1
@@ -185,6 +186,22 @@ def intake_folder(con, settings: Settings, folder: str) -> IntakeResult:
             result.files_already_loaded += 1
             log.info("%s/%s: same content as %s (%s); not loaded again", folder, quoted(rel), quoted(seen[0]), seen[1])
             continue
+        if any(file_id == other[1] and kind == other[2] for other in new_files):
+            result.files_already_loaded += 1  # the same new file twice in this drop: read once
+            log.info("%s/%s: same content as another file of this run; not loaded again", folder, quoted(rel))
+            continue
+        new_files.append((dropped, file_id, kind))
+    # small workbooks (a unit's form) are read many to a bounded child, not one each
+    small = [
+        (d.path, quoted(f"{folder}/{d.rel}"))
+        for d, _, kind in new_files
+        if kind == "xlsx" and d.size <= BATCH_MAX_BYTES
+    ]
+    prefetched = read_xlsx_batch(small, folder, key, work_dir(settings), workbook_limits(settings)) if small else {}
+    if small:
+        log.info("%s: %d small workbooks read in %d batch(es)", folder, len(small), -(-len(small) // BATCH_FILES))
+    for dropped, file_id, kind in new_files:
+        path, rel = dropped.path, dropped.rel
         meta = {
             "size_bytes": dropped.size,
             "kind": kind,
@@ -192,7 +209,9 @@ def intake_folder(con, settings: Settings, folder: str) -> IntakeResult:
         }
         started = datetime.now()
         try:
-            batch_rows = _load(con, path, rel, folder, file_id, layouts, key, settings, meta, started)
+            batch_rows = _load(
+                con, path, rel, folder, file_id, layouts, key, settings, meta, started, prefetched.get(path)
+            )
         except UnreadableFile as exc:
             record_rejected_file(
                 con,
@@ -236,6 +255,7 @@ def _load(
     settings: Settings,
     meta: dict,
     started: datetime,
+    prefetched=None,
 ) -> int:
     label = quoted(f"{folder}/{rel}")
     plan = None
@@ -248,8 +268,12 @@ def _load(
                 f"định dạng tệp {quoted(suffix) if suffix else '(không có đuôi)'} không được hỗ trợ "
                 f"(chỉ {', '.join('.' + kind for kind in kinds)})",
             )
+        if isinstance(prefetched, UnreadableFile):
+            raise prefetched
         if meta["kind"] == "xlsx":
-            data, read = read_xlsx_bounded(path, folder, key, label, work_dir(settings), workbook_limits(settings))
+            data, read = prefetched or read_xlsx_bounded(
+                path, folder, key, label, work_dir(settings), workbook_limits(settings)
+            )
             select, params, registered = "select * from _xlsx_rows", [], {"_xlsx_rows": data}
         elif meta["kind"] == "csv":
             plan = plan_csv(path, layouts, work_dir(settings), label)

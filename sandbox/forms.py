@@ -65,6 +65,7 @@ def fill_form(
         if denominator is not None:
             ws.cell(row, denominator_col).value = denominator
     target = out or path
+    target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
     return target
 

@@ -8,6 +8,7 @@ from expectations.suites import (
     fct_school_assessments,
     fct_school_collections,
     file_sources,
+    forms,
     kpi_scorecard,
     portal_sources,
     quarantine,
@@ -24,6 +25,7 @@ ALL_SUITES = [
     *fct_school_assessments.SUITES,
     *dim_schools.SUITES,
     *kpi_scorecard.SUITES,
+    *forms.SUITES,
     *quarantine.SUITES,
     *reconciliation.SUITES,
 ]

@@ -175,6 +175,10 @@ def write_workbook(data: ReportData, header: ReportHeader, title: str, subtitle:
         )
         for col, width in zip(range(1, 9), (16, 44, 12, 18, 13, 10, 10, 44)):
             ws.column_dimensions[get_column_letter(col)].width = width
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape"
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
 
     ws = wb.create_sheet("Chất lượng dữ liệu")
     row = _write_header(ws, header, "Tình hình chất lượng dữ liệu (toàn bộ bản công bố)", subtitle, today, 6)
