@@ -86,7 +86,12 @@ def render_page(
             f'<section class="kpi" data-kpi="{html.escape(kpi)}"><h2>{html.escape(name)}</h2>'
             f"<p>Kết quả kỳ: <b>{vn_percent(value)}</b> ({vn_number(num)}/{vn_number(den)}) — "
             f"chỉ tiêu {vn_percent(target)} — <b>{verdict}</b></p>"
-            f"{trend_svg(s['points'], target)}</section>"
+            + (
+                trend_svg(s["points"], target)
+                if s["points"]
+                else "<p><i>Chỉ tiêu tính theo kỳ báo cáo, không có số liệu theo tháng.</i></p>"
+            )
+            + "</section>"
         )
     return f"""<!DOCTYPE html>
 <html lang="vi"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
