@@ -4,6 +4,7 @@ demo hashing key, said so)."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import sys
@@ -78,6 +79,8 @@ def run_demo(args, data_dir: Path) -> int:
         # warehouse afresh so two samples never mix (the publication keeps its releases).
         for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
             (data_dir / name).unlink(missing_ok=True)
+        # the units' forms of an earlier demo answered that demo's figures: sent afresh below
+        shutil.rmtree(sample_exports_dir(data_dir) / "forms", ignore_errors=True)
     print(f"cchc demo: sample portal with {args.dossiers} dossiers for {args.year}; data under {data_dir}")
     from sandbox.exports import write_sample_exports
 
@@ -106,8 +109,6 @@ def run_demo(args, data_dir: Path) -> int:
 
 
 def _units_fill_their_forms(settings: Settings, data_dir: Path, year: int) -> int:
-    import shutil
-
     import duckdb
 
     from orchestration.forms import write_forms

@@ -10,7 +10,9 @@ due 10/03/2024) the portal has, for A, 15 dossiers received (11 online), 5 of th
 
 from __future__ import annotations
 
+import logging
 import shutil
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -99,6 +101,11 @@ def forms_department(tmp_path_factory):
 
     # what the units send back
     q1 = lambda unit: _blank(release, "2024-BC-Q1", unit)
+    # D sends a valid form on time, then saves a broken one over it (same path, a date that
+    # does not exist): the first is still a form that was sent, and the only valid one
+    fill_form(q1(D), {"legal_docs_timely_rate": (1, 1)}, "07/03/2024", out=drop / "D" / "q1.xlsx")
+    with open_warehouse(settings) as con:
+        assert intake_folder(con, settings, "forms").files_loaded == 1
     fill_form(
         q1(A),
         {
@@ -165,15 +172,33 @@ def forms_department(tmp_path_factory):
         con.close()
     fill_form(early, {"legal_docs_timely_rate": (1, 1)}, "01/03/2030", out=drop / "A" / "2030-q1.xlsx")
 
-    with open_warehouse(settings) as con:
-        result = intake_folder(con, settings, "forms")
-    second = run_dbt(settings)
-    assert second.returncode == 0, second.stdout[-4000:]
-    yield settings, result, release
+    logged = _Lines()
+    for name in ("orchestration", "connectors"):
+        logging.getLogger(name).addHandler(logged)
+    try:
+        with open_warehouse(settings) as con:
+            result = intake_folder(con, settings, "forms")
+        second = run_dbt(settings)
+        assert second.returncode == 0, second.stdout[-4000:]
+        logged.lines.append(second.stdout)
+        after = publish(settings).path
+    finally:
+        for name in ("orchestration", "connectors"):
+            logging.getLogger(name).removeHandler(logged)
+    yield settings, result, release, after, logged.lines
+
+
+class _Lines(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
 
 
 def test_the_publication_writes_a_prefilled_form_for_each_unit_due(forms_department):
-    _, _, release = forms_department
+    _, _, release, _, _ = forms_department
     written = sorted(p.relative_to(release / "forms").as_posix() for p in (release / "forms").rglob("*.xlsx"))
     periods = ("2024-BC-6T", "2024-BC-NAM", "2024-BC-Q1", "2024-BC-Q3")
     assert written == [f"{p}/{u}.xlsx" for p in periods for u in (A, B, C, D)]
@@ -198,7 +223,7 @@ def test_the_publication_writes_a_prefilled_form_for_each_unit_due(forms_departm
 
 
 def test_the_intake_reads_every_form_and_rejects_what_is_not_one(forms_department):
-    _, result, _ = forms_department
+    _, result, _, _, _ = forms_department
     assert result.files_already_loaded == 1  # A's form again, under another name
     assert result.files_loaded == 10 and result.files_rejected == 3
     rejected = " ".join(result.rejected)
@@ -206,7 +231,7 @@ def test_the_intake_reads_every_form_and_rejects_what_is_not_one(forms_departmen
 
 
 def test_filled_forms_read_back_exactly_what_was_typed(forms_department):
-    settings, _, _ = forms_department
+    settings, _, _, _, _ = forms_department
     rows = query(
         settings,
         """select unit_code, indicator_code, numerator, denominator, report_date, source_file
@@ -225,11 +250,13 @@ def test_filled_forms_read_back_exactly_what_was_typed(forms_department):
         # C resent: the later form counts whole, the earlier one is set aside
         (C, "declared_received", 2, None, date(2024, 3, 20), "C/q1b.xlsx"),
         (C, "legal_docs_timely_rate", 2, 2, date(2024, 3, 20), "C/q1b.xlsx"),
+        (D, "legal_docs_timely_rate", 1, 1, date(2024, 3, 7), rows[-1][5]),
     ]
+    assert rows[-1][5].startswith("D/q1.xlsx@")  # the earlier version of a path is named by its hash
 
 
 def test_every_status_of_the_submission_table(forms_department):
-    settings, _, _ = forms_department
+    settings, _, _, _, _ = forms_department
     rows = query(
         settings,
         """select period_key, unit_code, status, report_date, days_late, forms_received, source_file
@@ -247,7 +274,14 @@ def test_every_status_of_the_submission_table(forms_department):
     assert got[("2024-BC-Q1", B)] == ("late", date(2024, 3, 15), 5, 1, "B/q1.xlsx")
     # the earliest valid form decides timeliness; the latest one counts
     assert got[("2024-BC-Q1", C)] == ("on_time", date(2024, 3, 20), None, 2, "C/q1b.xlsx")
-    assert got[("2024-BC-Q1", D)] == ("rejected", None, None, 1, None)
+    # D: its first version (saved over since) is the only valid form; the broken one is quarantined
+    [(d_file,)] = query(
+        settings,
+        "select source_file from marts.form_submissions where unit_code = ? and period_key = '2024-BC-Q1'",
+        [D],
+    )
+    assert d_file.startswith("D/q1.xlsx@")
+    assert got[("2024-BC-Q1", D)] == ("on_time", date(2024, 3, 7), None, 2, d_file)
     assert got[("2024-BC-6T", A)] == ("missing", None, None, 0, None)
     assert got[("2024-BC-Q3", A)] == ("rejected", None, None, 1, None)  # e3: no Ngày báo cáo (e2 names no period)
     assert got[("2024-BC-Q3", B)] == ("on_time", date(2024, 9, 5), None, 1, "B/q3.xlsx")
@@ -259,7 +293,7 @@ def test_every_status_of_the_submission_table(forms_department):
 
 
 def test_self_reported_rates_and_timeliness_in_the_scorecard(forms_department):
-    settings, _, _ = forms_department
+    settings, _, _, _, _ = forms_department
     rows = query(
         settings,
         """select unit_code, kpi_code, numerator, denominator, target, met from marts.kpi_scorecard
@@ -269,23 +303,24 @@ def test_self_reported_rates_and_timeliness_in_the_scorecard(forms_department):
     assert rows == [
         (A, "digital_inspection_rate", 2, 5, 0.4, True),
         ("ALL", "digital_inspection_rate", 2, 5, 0.4, True),
-        ("ALL", "form_on_time_rate", 2, 4, 1.0, False),  # A and C on time; B late, D rejected
+        ("ALL", "form_on_time_rate", 3, 4, 1.0, False),  # A, C and D on time; B late
         (A, "legal_docs_timely_rate", 3, 4, 1.0, False),
         (B, "legal_docs_timely_rate", 1, 1, 1.0, True),
         (C, "legal_docs_timely_rate", 2, 2, 1.0, True),
-        ("ALL", "legal_docs_timely_rate", 6, 7, 1.0, False),
+        (D, "legal_docs_timely_rate", 1, 1, 1.0, True),
+        ("ALL", "legal_docs_timely_rate", 7, 8, 1.0, False),
     ]
     timeliness = dict(
         query(settings, "select period_key, value from marts.kpi_scorecard where kpi_code = 'form_on_time_rate'")
     )
-    assert timeliness == {"2024-BC-Q1": 0.5, "2024-BC-6T": 0.0, "2024-BC-Q3": 0.25, "2024-BC-NAM": 0.0}
+    assert timeliness == {"2024-BC-Q1": 0.75, "2024-BC-6T": 0.0, "2024-BC-Q3": 0.25, "2024-BC-NAM": 0.0}
     assert query(settings, "select is_self_reported from marts.dim_kpis where kpi_code = 'online_dossier_rate'") == [
         (False,)
     ]
 
 
 def test_declared_counts_are_checked_against_the_portal_on_both_sides_of_the_tolerance(forms_department):
-    settings, _, _ = forms_department
+    settings, _, _, _, _ = forms_department
     rows = query(
         settings,
         """select unit_code, check_code, declared, computed, difference, mismatch from marts.form_crosschecks
@@ -309,7 +344,7 @@ def test_declared_counts_are_checked_against_the_portal_on_both_sides_of_the_tol
 
 
 def test_every_row_rule_of_the_form_is_caught(forms_department):
-    settings, _, _ = forms_department
+    settings, _, _, _, _ = forms_department
     rows = query(
         settings,
         "select source_location, reason_codes, unit_code from marts.quarantine where source_name = 'forms' order by 1",
@@ -344,7 +379,7 @@ def test_every_row_rule_of_the_form_is_caught(forms_department):
 
 
 def test_every_form_row_is_kept_quarantined_or_set_aside(forms_department):
-    settings, _, _ = forms_department
+    settings, _, _, _, _ = forms_department
     rows = query(
         settings,
         """select bool_and(is_balanced), sum(rows_read), sum(rows_kept), sum(rows_quarantined), sum(rows_set_aside)
@@ -365,8 +400,8 @@ def test_every_form_row_is_kept_quarantined_or_set_aside(forms_department):
 
 
 def test_no_preparer_name_or_phone_lands_anywhere(forms_department):
-    settings, _, release = forms_department
-    for database in (Path(settings.warehouse), release / "warehouse.duckdb"):
+    settings, _, release, after, logged = forms_department
+    for database in (Path(settings.warehouse), release / "warehouse.duckdb", after / "warehouse.duckdb"):
         con = duckdb.connect(str(database), read_only=True)
         try:
             columns = con.execute(
@@ -381,3 +416,14 @@ def test_no_preparer_name_or_phone_lands_anywhere(forms_department):
                 assert found == 0, f"{schema}.{table}.{column} holds the preparer's name or phone"
         finally:
             con.close()
+    # nor in any file of the publication (feedback, reports, forms, Parquet) or the run's log
+    for path in after.rglob("*"):
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as book:
+                text = " ".join(book.read(n).decode("utf-8", "replace") for n in book.namelist())
+        elif path.is_file():
+            text = path.read_bytes().decode("utf-8", "replace")
+        else:
+            continue
+        assert PREPARER not in text and "987 654" not in text, path
+    assert logged and not any(PREPARER in line or "987 654" in line for line in logged)

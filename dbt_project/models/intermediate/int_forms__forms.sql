@@ -3,8 +3,10 @@
     file of the forms folder with what it still said of its unit and period. Among the
     valid forms of a unit and period, the one with the latest Ngày báo cáo counts, and among
     equal dates the one the warehouse saw last; the others are superseded. A changed file
-    at the same path is a new form like any other (its earlier version stays a form that
-    was sent: it may be the one that was on time). -#}
+    at the same path is a new form like any other (DOMAIN.md 7 knows forms, not paths): its
+    earlier version stays a form that was sent, and may be the one that was on time or
+    the one that counts. An earlier version is named path@<start of its hash> wherever a
+    row of it is listed, so that two versions of a path never share a location. -#}
 with rows as (
     select * from {{ ref('stg_forms__rows') }}
 ),
@@ -45,9 +47,10 @@ landed as (
         b._batch_id,
         b._batch_seq,
         f.file_id,
-        f.path as source_file,
+        case when f.is_current then f.path else f.path || '@' || left(f.file_id, 12) end as source_file,
         f.file_label,
         f.seen_at,
+        f.is_current,
         'loaded' as file_status,
         b.unit_code,
         b.period_key,
@@ -74,6 +77,7 @@ rejected as (
         f.path,
         f.file_label,
         f.seen_at,
+        false,
         'rejected',
         upper(nullif(trim(nfc_normalize(f.declared_unit)), '')),
         upper(nullif(trim(nfc_normalize(f.declared_period)), '')),
