@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from orchestration.escaping import file_stem, inside, text_cell
 from orchestration.reports.vietnamese import STATUS_VI
@@ -55,6 +56,15 @@ def _bold(ws, value):
 
 def _sheet(wb: Workbook, title: str, heading: str, columns, rows) -> None:
     ws = wb.create_sheet(title)
+    # widths set before the rows (a write-only sheet): each column as wide as its longest
+    # value, within bounds, so that the sheet reads without resizing
+    for j, (label, _) in enumerate(columns):
+        longest = max([len(label), *(len(str(r[j - 1])) for r in rows if j and r[j - 1] is not None)])
+        ws.column_dimensions[get_column_letter(j + 1)].width = 6 if j == 0 else min(max(longest + 2, 10), 60)
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.append([_bold(ws, heading)])
     ws.append([])
     ws.append([_bold(ws, label) for label, _ in columns])
