@@ -12,6 +12,7 @@ as a real server would. Prints a table; nothing here is a test.
     python -m bench.bench 50000                  # chosen dossier counts only
     python -m bench.bench --collections 5000000  # chosen collection rows only
     python -m bench.bench --forms 500            # chosen numbers of units' forms only
+    python -m bench.bench --serving-release data/published/current   # a release into PostgreSQL
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ if cfg["phase"] == "intake":
     with open_warehouse(settings) as con:
         rows = sum(intake_folder(con, settings, f).rows for f in ("moet", "payments"))
     print(json.dumps({"rows": rows}))
+elif cfg["phase"] == "serving":
+    from orchestration.defs.dbt.project import manifest_path
+    from orchestration.serving import load_release
+    loaded = load_release(cfg["serving_url"], (Path(cfg["publish"]) / "current").resolve(), manifest_path())
+    for table, rows in sorted(loaded.tables.items(), key=lambda kv: -kv[1])[:6]:
+        seconds = loaded.table_seconds[table]
+        print(f"    {table:<28} {rows:>10,} rows {seconds:6.2f} s {rows / max(seconds, 1e-6) / 1e3:8.0f} k rows/s")
+    print(json.dumps({"rows": sum(loaded.tables.values())}))
 elif cfg["phase"] == "forms":
     from orchestration.intake import intake_folder
     from orchestration.warehouse import open_warehouse
@@ -161,20 +170,60 @@ def bench(dossiers: int, workdir: Path) -> list[tuple]:
 
         def phase(name, cmd, **kw):
             wall, rss, out = _measure(cmd, **kw)
-            info = json.loads(out.strip().splitlines()[-1]) if name.endswith(("ingest", "quality", "publish")) else {}
+            lines = out.rstrip().splitlines()
+            info = json.loads(lines[-1]) if name.endswith(("ingest", "quality", "publish", "PostgreSQL")) else {}
             rows.append((dossiers, name, wall, rss, info.get("rows", "")))
             print(f"  {dossiers:>9,} {name:<22} {wall:8.1f} s {rss:8.2f} GiB", flush=True)
+            for line in lines[:-1] if info else []:
+                print(line, flush=True)
 
         phase("ingest", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "ingest"})])
         phase("dbt build", dbt, env=env, cwd=DBT_DIR)
         phase("quality", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "quality"})])
         phase("publish", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "publish"})])
+        serving_url = _postgres(workdir)
+        phase(
+            "load PostgreSQL",
+            [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "serving", "serving_url": serving_url})],
+        )
         phase("rerun: ingest", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "ingest"})])
         phase("rerun: dbt build", dbt, env=env, cwd=DBT_DIR)
     finally:
         portal.terminate()
         portal.wait(timeout=10)
     return rows
+
+
+def _postgres(workdir: Path) -> str:
+    """A PostgreSQL server for the serving load (the pgserver wheel of the dev dependencies)."""
+    import pgserver
+
+    return pgserver.get_server(workdir / "pg", cleanup_mode="stop").get_uri()
+
+
+def bench_serving_release(release: Path, workdir: Path) -> list[tuple]:
+    """Load an existing release (e.g. the demo's: ``data/published/current``, the sample
+    year with 2.5 million school-collection rows) into a fresh PostgreSQL."""
+    cfg = {
+        "url": "",
+        "warehouse": "",
+        "publish": str(release.parent if release.name == "current" else release),
+        "phase": "serving",
+        "serving_url": _postgres(workdir),
+    }
+    if release.name != "current":
+        (workdir / "pub").mkdir()
+        (workdir / "pub" / "current").symlink_to(release.resolve())
+        cfg["publish"] = str(workdir / "pub")
+    wall, rss, out = _measure([sys.executable, "-c", PHASE, json.dumps(cfg)])
+    lines = out.rstrip().splitlines()
+    rows = json.loads(lines[-1])["rows"]
+    print(
+        f"  release {release}: {rows:,} rows loaded into PostgreSQL in {wall:.1f} s ({rows / wall / 1e3:.0f} k rows/s)"
+    )
+    for line in lines[:-1]:
+        print(line)
+    return [(rows, "load PostgreSQL", wall, rss, rows)]
 
 
 def bench_collections(rows: int, workdir: Path) -> list[tuple]:
@@ -228,10 +277,19 @@ def main(argv: list[str]) -> None:
     ap.add_argument("dossiers", type=int, nargs="*", help="dossier counts (default 50000 1000000)")
     ap.add_argument("--collections", type=int, nargs="+", default=[], help="school-collection rows")
     ap.add_argument("--forms", type=int, nargs="+", default=[], help="units' filled report forms of one period")
+    ap.add_argument(
+        "--serving-release",
+        default=None,
+        help="a published release to load into PostgreSQL (default with no arguments: data/published/current "
+        "when make demo has written it)",
+    )
     args = ap.parse_args(argv)
     sizes, collections, forms = args.dossiers, args.collections, args.forms
+    serving_release = Path(args.serving_release) if args.serving_release else None
     if not argv:
         sizes, collections, forms = [50_000, 1_000_000], [5_000_000, 20_000_000], [500]
+        demo = Path("data/published/current")
+        serving_release = demo if demo.exists() else None
     ensure_manifest()
     print(f"benchmark on {os.cpu_count()} cores; dossiers {sizes}; collection rows {collections}")
     results, coll_results = [], []
@@ -241,6 +299,9 @@ def main(argv: list[str]) -> None:
     for n in collections:
         with tempfile.TemporaryDirectory(prefix=f"cchc-bench-coll-{n}-") as tmp:
             coll_results += bench_collections(n, Path(tmp))
+    if serving_release is not None:
+        with tempfile.TemporaryDirectory(prefix="cchc-bench-serving-") as tmp:
+            bench_serving_release(serving_release, Path(tmp))
     form_results = []
     for n in forms:
         with tempfile.TemporaryDirectory(prefix=f"cchc-bench-forms-{n}-") as tmp:

@@ -9,6 +9,9 @@
 - ``cchc forms``     writes the units' pre-filled report forms of a period into a folder,
                      or (``--status``) prints who has sent the period's form, who is late
                      and who is missing.
+- ``cchc rollback``  switches the publication back to the previous release (files and the
+                     serving database together).
+- ``cchc serving init`` creates the serving database's read-only role for BI tools.
 - ``cchc portal``    serves the sample portal (for ``make dev`` and for trying a client).
 """
 
@@ -22,13 +25,14 @@ from pathlib import Path
 
 from orchestration.demo import DEMO_DIR, demo_settings, run_demo
 from orchestration.runlock import RunLocked, run_lock
-from orchestration.runner import run_pipeline
+from orchestration.runner import BLOCKED, PUBLISHED, SERVING_FAILED, run_pipeline, run_pipeline_outcome
 from orchestration.scorecard import print_scorecard
 from orchestration.settings import Settings, load_dotenv
 
 log = logging.getLogger("cchc")
 
 EXIT_LOCKED = 3  # another run holds the warehouse; nothing was written
+EXIT_SERVING = 4  # the files were published; the serving database keeps its previous release
 
 
 def cmd_demo(args) -> int:
@@ -51,10 +55,10 @@ def cmd_run(args) -> int:
         )
         return 2
     run_config = {"ops": {"cchc_dbt": {"config": {"full_refresh": True}}}} if args.full_refresh else None
-    ok = run_pipeline(settings, run_config=run_config)
-    if ok:
+    outcome = run_pipeline_outcome(settings, run_config=run_config)
+    if outcome != BLOCKED:
         print_scorecard(settings)
-    return 0 if ok else 1
+    return {PUBLISHED: 0, SERVING_FAILED: EXIT_SERVING}.get(outcome, 1)
 
 
 def cmd_scorecard(args) -> int:
@@ -130,6 +134,60 @@ def cmd_forms(args) -> int:
     return 0
 
 
+def cmd_rollback(args) -> int:
+    """Switch the publication back to the previous release: the files, and the serving
+    database with them when one is configured."""
+    from orchestration.publish import rollback_files
+    from orchestration.serving import ServingError, rollback
+
+    settings = Settings.from_env()
+    try:
+        release_id = rollback_files(Path(settings.publish_dir))
+    except FileNotFoundError as exc:
+        print(f"cchc rollback: {exc}", file=sys.stderr)
+        return 1
+    print(f"the files now publish release {release_id} (the release before is kept as previous)")
+    if settings.serving_url:
+        try:
+            served = rollback(settings.serving_url, settings.serving_timeout_seconds)
+        except ServingError as exc:
+            print(f"cchc rollback: the files were switched back, the serving database was not: {exc}", file=sys.stderr)
+            return EXIT_SERVING
+        print(f"the serving database now serves release {served}")
+    return 0
+
+
+def cmd_serving(args) -> int:
+    from orchestration.serving import ServingError, init_roles, safe_target
+
+    settings = Settings.from_env()
+    if not settings.serving_url:
+        print("cchc serving init: CCHC_SERVING_URL is not set (a libpq URL of the pipeline's role)", file=sys.stderr)
+        return 2
+    if not settings.serving_reader_password:
+        print(
+            "cchc serving init: CCHC_SERVING_READER_PASSWORD is not set (the password BI tools log in with as "
+            f"{settings.serving_reader_role})",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        init_roles(
+            settings.serving_url,
+            settings.serving_reader_role,
+            settings.serving_reader_password,
+            settings.serving_timeout_seconds,
+        )
+    except ServingError as exc:
+        print(f"cchc serving init: {exc}", file=sys.stderr)
+        return EXIT_SERVING
+    print(
+        f"read-only role {settings.serving_reader_role} ready on {safe_target(settings.serving_url)}: it may select "
+        "from schema marts (and every later release), and write nothing"
+    )
+    return 0
+
+
 def cmd_portal(args) -> int:
     from sandbox.portal import main as portal_main
 
@@ -196,6 +254,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--demo", action="store_true", help="use the demo's publication")
     p.set_defaults(func=cmd_forms)
+
+    p = sub.add_parser(
+        "rollback", help="switch the publication back to the previous release (files and serving database together)"
+    )
+    p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("serving", help="the PostgreSQL serving database (CCHC_SERVING_URL)")
+    p.add_argument(
+        "action",
+        choices=["init"],
+        help="init: create the read-only role BI tools use (CCHC_SERVING_READER_ROLE, default cchc_reader; "
+        "password from CCHC_SERVING_READER_PASSWORD)",
+    )
+    p.set_defaults(func=cmd_serving)
 
     p = sub.add_parser("portal", help="serve the sample portal")
     p.add_argument("--port", type=int, default=8765)

@@ -20,7 +20,7 @@ from orchestration.defs.dbt.assets import build_dbt_assets, mart_names
 from orchestration.defs.dbt.project import ensure_manifest
 from orchestration.defs.ingest.assets import ingest_assets
 from orchestration.defs.ingest.sensors import build_export_sensor
-from orchestration.defs.publish.assets import build_publish_asset
+from orchestration.defs.publish.assets import build_publish_asset, serving_marts, serving_matches_release
 from orchestration.defs.quality.checks import build_quality_checks
 from orchestration.defs.reports.assets import FINALS_KEY, report_finals
 from orchestration.resources import build_resources
@@ -60,8 +60,11 @@ def build_definitions(settings: Settings | None = None, suites=None) -> Definiti
         default_status=DefaultScheduleStatus.RUNNING,
     )
     return Definitions(
-        assets=[*ingest_assets, dbt_assets_def, publish_asset, report_finals],
-        asset_checks=[build_quality_checks() if suites is None else build_quality_checks(suites)],
+        assets=[*ingest_assets, dbt_assets_def, publish_asset, serving_marts, report_finals],
+        asset_checks=[
+            build_quality_checks() if suites is None else build_quality_checks(suites),
+            serving_matches_release,
+        ],
         jobs=[pipeline, finalize],
         schedules=[daily],
         sensors=[build_export_sensor(settings, PIPELINE_JOB)],

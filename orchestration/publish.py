@@ -177,6 +177,20 @@ def publish(
     return Release(release_id, final, tables)
 
 
+def rollback_files(publish_dir: Path) -> str:
+    """Point ``current`` back at the previous release and ``previous`` at the one it left
+    (each switch one atomic rename); returns the release id now published."""
+    current, previous = publish_dir / "current", publish_dir / "previous"
+    if not (current.is_symlink() and previous.is_symlink()):
+        raise FileNotFoundError(f"no previous release to switch back to under {publish_dir}")
+    now, before = os.readlink(current), os.readlink(previous)
+    if not (publish_dir / before).is_dir():
+        raise FileNotFoundError(f"the previous release {before} is no longer under {publish_dir}")
+    _swap_link(current, before)
+    _swap_link(previous, now)
+    return Path(before).name
+
+
 def _prune(releases: Path, keep: set[str]) -> None:
     """Drop all but the newest releases (current and previous always stay)."""
     done = sorted((p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)

@@ -82,7 +82,8 @@ RESOURCE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
     "publication": (
-        "Bản công bố — where releases are published and how the reports name the department.",
+        "Bản công bố — where releases are published (and the PostgreSQL serving database, when set) and how the "
+        "reports name the department.",
         (
             "publish_dir",
             "department_name",
@@ -91,6 +92,9 @@ RESOURCE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
             "parent_body",
             "report_place",
             "report_number",
+            "serving_url",
+            "serving_reader_role",
+            "serving_timeout_seconds",
         ),
     ),
 }

@@ -15,9 +15,22 @@ from orchestration.settings import Settings
 log = logging.getLogger("cchc")
 
 
+PUBLISHED, SERVING_FAILED, BLOCKED = "published", "serving_failed", "blocked"
+SERVING_STEP = "serving__marts"
+
+
 def run_pipeline(settings: Settings, suites=None, job_name: str | None = None, run_config: dict | None = None) -> bool:
     """Run the pipeline job (or another job) in process; print why when it failed. True
-    when published."""
+    when the release's files were published (the serving database may have failed: see
+    ``run_pipeline_outcome``)."""
+    return run_pipeline_outcome(settings, suites, job_name, run_config) != BLOCKED
+
+
+def run_pipeline_outcome(
+    settings: Settings, suites=None, job_name: str | None = None, run_config: dict | None = None
+) -> str:
+    """``published``; ``serving_failed`` (the files are published, the serving database
+    keeps its previous release); or ``blocked`` (nothing published)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     from dagster import DagsterInstance
 
@@ -37,7 +50,18 @@ def run_pipeline(settings: Settings, suites=None, job_name: str | None = None, r
     elapsed = time.monotonic() - started
     if result.success:
         log.info("pipeline finished in %.1fs; publication at %s", elapsed, settings.publish_dir)
-        return True
+        return PUBLISHED
+    failed_steps = [event.step_key for event in result.get_step_failure_events()]
+    if failed_steps == [SERVING_STEP]:
+        error = result.get_step_failure_events()[0].step_failure_data.error
+        cause = (error.message.strip().splitlines() or ["unknown error"])[0] if error else "unknown error"
+        cause = cause.split(": ", 1)[1] if cause.startswith("dagster._core.definitions.events.Failure") else cause
+        print(
+            f"\nPUBLISHED the files at {settings.publish_dir}, but the serving database was not updated "
+            f"(it keeps its previous release; the next run loads it again): {cause}",
+            file=sys.stderr,
+        )
+        return SERVING_FAILED
     print("\nPUBLICATION BLOCKED: the previous publication stays in place.", file=sys.stderr)
     for check in result.get_asset_check_evaluations():
         if check.passed:
@@ -61,7 +85,7 @@ def run_pipeline(settings: Settings, suites=None, job_name: str | None = None, r
         error = event.step_failure_data.error
         message = error.message.strip().splitlines()[0] if error else "unknown error"
         print(f"  step {event.step_key} failed: {message}", file=sys.stderr)
-    return False
+    return BLOCKED
 
 
 def dbt_failure_examples(settings: Settings, test_name: str, limit: int = 3) -> list[tuple]:

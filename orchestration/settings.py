@@ -47,6 +47,10 @@ class Settings:
     forms_dir: Path | None = None
     warehouse: Path = PROJECT_DIR / "data" / "warehouse.duckdb"
     publish_dir: Path = PROJECT_DIR / "data" / "published"
+    serving_url: str = field(default="", repr=False)  # may hold the writer's password
+    serving_reader_role: str = "cchc_reader"
+    serving_reader_password: str = field(default="", repr=False)
+    serving_timeout_seconds: float = 10.0
     hash_key: str = field(default="", repr=False)
     start_date: date = date(2020, 1, 1)
     department_name: str = "Sở Giáo dục và Đào tạo"
@@ -81,6 +85,10 @@ class Settings:
         "forms_dir": "CCHC_FORMS_DIR",
         "warehouse": "CCHC_WAREHOUSE",
         "publish_dir": "CCHC_PUBLISH_DIR",
+        "serving_url": "CCHC_SERVING_URL",
+        "serving_reader_role": "CCHC_SERVING_READER_ROLE",
+        "serving_reader_password": "CCHC_SERVING_READER_PASSWORD",
+        "serving_timeout_seconds": "CCHC_SERVING_TIMEOUT_SECONDS",
         "hash_key": "CCHC_HASH_KEY",
         "start_date": "CCHC_START_DATE",
         "department_name": "CCHC_DEPARTMENT_NAME",
@@ -155,7 +163,13 @@ def _convert(name: str, raw: str):
         return _whole(name, raw)
     if name in ("file_stable_seconds", "run_lock_wait_seconds"):
         return _seconds(name, raw, zero_ok=True)
-    if name in ("portal_time_budget_seconds", "portal_stall_seconds", "portal_response_seconds", "xlsx_max_seconds"):
+    if name in (
+        "portal_time_budget_seconds",
+        "portal_stall_seconds",
+        "portal_response_seconds",
+        "xlsx_max_seconds",
+        "serving_timeout_seconds",
+    ):
         return _seconds(name, raw, zero_ok=False)
     if name in ("unit_quarantine_threshold", "source_quarantine_threshold"):
         value = float(raw)

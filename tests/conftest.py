@@ -67,3 +67,30 @@ def crafted_warehouse(tmp_path_factory):
     )
     build(settings)
     return settings
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """A real PostgreSQL server for the serving tests (the ``pgserver`` wheel: the server's
+    own binaries, started in a temporary folder); ``new_database()`` gives each test its own
+    database and returns its URL (the server's superuser)."""
+    import itertools
+
+    import pgserver
+    import psycopg
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    base = server.get_uri()
+    counter = itertools.count()
+
+    class Postgres:
+        uri = base
+
+        @staticmethod
+        def new_database() -> str:
+            name = f"cchc_{next(counter)}"
+            with psycopg.connect(base, autocommit=True) as con:
+                con.execute(f"create database {name}")
+            return base.replace("/postgres?", f"/{name}?", 1)
+
+    yield Postgres

@@ -362,3 +362,41 @@ def test_data_docs_are_published(run):
     index = run["settings"].publish_dir / "data_docs" / "index.html"
     assert index.is_file()
     assert "mart_kpi_scorecard" in index.read_text(encoding="utf-8")
+
+
+def test_the_serving_database_follows_the_files_and_never_half_loads(run, postgres, capsys):
+    """Database down: the files are published, the database keeps what it had, the run says
+    so in one line and ``cchc run`` exits 4; the next run catches up; a blocked publication
+    leaves the database byte for byte as it was."""
+    import subprocess
+
+    import pgserver
+
+    from orchestration.runner import BLOCKED, PUBLISHED, SERVING_FAILED, run_pipeline_outcome
+    from orchestration.serving import served_release
+
+    url = postgres.new_database()
+    settings = run["settings"]
+    assert run_pipeline_outcome(settings.with_(serving_url=url)) == PUBLISHED
+    served = served_release(url)
+    assert served == (settings.publish_dir / "current").resolve().name
+
+    down = "postgresql://postgres@127.0.0.1:9/nowhere?connect_timeout=2"
+    assert run_pipeline_outcome(settings.with_(serving_url=down)) == SERVING_FAILED
+    err = capsys.readouterr().err
+    line = next(line for line in err.splitlines() if line.startswith("PUBLISHED"))
+    assert "cannot reach the serving database at 127.0.0.1:9/nowhere" in line and "Traceback" not in err
+    assert (settings.publish_dir / "current").resolve().name != served  # the files moved on
+    assert served_release(url) == served  # the database did not
+
+    assert run_pipeline_outcome(settings.with_(serving_url=url)) == PUBLISHED  # the next run catches up
+    assert served_release(url) == (settings.publish_dir / "current").resolve().name
+
+    pg_dump = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pg_dump"
+
+    def dump() -> str:
+        return subprocess.run([str(pg_dump), "--dbname", url], capture_output=True, text=True, check=True).stdout
+
+    before = dump()
+    assert run_pipeline_outcome(settings.with_(serving_url=url, source_quarantine_threshold=0.0001)) == BLOCKED
+    assert dump() == before

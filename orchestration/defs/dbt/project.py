@@ -87,11 +87,16 @@ def _newest_source_mtime() -> float:
     return newest
 
 
+def manifest_path() -> Path:
+    """Where dbt's manifest is (``ensure_manifest`` keeps it current): the marts' keys are read from it."""
+    return DBT_DIR / "target" / "manifest.json"
+
+
 def ensure_manifest(settings: Settings | None = None) -> Path:
     """Parse the dbt project when its manifest is missing, older than its files, or parsed
     for other settings. Parsing with the vars and profile environment the build will use
     lets the build reuse dbt's partial parse instead of parsing the project again."""
-    manifest = DBT_DIR / "target" / "manifest.json"
+    manifest = manifest_path()
     stamp = DBT_DIR / "target" / ".cchc_parse_settings.json"
     env = (
         dbt_env(settings)

@@ -1,11 +1,15 @@
-"""The publication asset: downstream of every mart, so a failed check stops it."""
+"""The publication asset, downstream of every mart (a failed check stops it), and the
+serving database loaded from the release it wrote."""
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from pathlib import Path
+
+from dagster import AssetCheckResult, AssetExecutionContext, AssetKey, Failure, MaterializeResult, asset, asset_check
 
 from expectations.runner import data_docs_dir
-from orchestration.defs.dbt.project import dbt_docs_path
+from orchestration.defs.dbt.project import dbt_docs_path, manifest_path
 from orchestration.publish import publish
 from orchestration.resources import WAREHOUSE_POOL, PublicationResource, WarehouseResource, settings_from
+from orchestration.serving import ServingError, compare_with_release, load_release, safe_target
 
 
 def build_publish_asset(mart_keys: list[AssetKey]):
@@ -31,3 +35,62 @@ def build_publish_asset(mart_keys: list[AssetKey]):
         )
 
     return published_release
+
+
+SERVING_KEY = AssetKey(["serving", "marts"])
+
+
+@asset(
+    key=SERVING_KEY,
+    group_name="publish",
+    deps=[AssetKey(["published", "release"])],
+    description="Cơ sở dữ liệu phục vụ BI: the release loaded into PostgreSQL (CCHC_SERVING_URL) and switched in "
+    "atomically; nothing to do when it is not set.",
+)
+def serving_marts(context: AssetExecutionContext, publication: PublicationResource):
+    settings = settings_from(publication)
+    if not settings.serving_url:
+        context.log.info("no serving database configured (CCHC_SERVING_URL); the files are the publication")
+        return MaterializeResult(metadata={"configured": False})
+    release = (Path(settings.publish_dir) / "current").resolve()
+    try:
+        loaded = load_release(
+            settings.serving_url,
+            release,
+            manifest_path(),
+            settings.serving_reader_role,
+            settings.serving_timeout_seconds,
+            work_dir=Path(settings.publish_dir) / "releases",
+        )
+    except ServingError as exc:
+        raise Failure(description=str(exc), metadata={"database": safe_target(settings.serving_url)}) from None
+    rows = sum(loaded.tables.values())
+    context.log.info(
+        f"serving database {safe_target(settings.serving_url)}: release {loaded.release_id} loaded and switched in "
+        f"({len(loaded.tables)} tables, {rows:,} rows, {loaded.seconds:.1f} s)"
+    )
+    return MaterializeResult(
+        metadata={
+            "configured": True,
+            "release_id": loaded.release_id,
+            "seconds": round(loaded.seconds, 1),
+            **{f"rows.{name}": count for name, count in loaded.tables.items()},
+        }
+    )
+
+
+@asset_check(
+    asset=SERVING_KEY, blocking=False, description="Each table's row count and key checksum equal the release's."
+)
+def serving_matches_release(publication: PublicationResource) -> AssetCheckResult:
+    settings = settings_from(publication)
+    if not settings.serving_url:
+        return AssetCheckResult(passed=True, metadata={"configured": False})
+    release = (Path(settings.publish_dir) / "current").resolve()
+    try:
+        differences = compare_with_release(
+            settings.serving_url, release, manifest_path(), settings.serving_timeout_seconds
+        )
+    except ServingError as exc:
+        return AssetCheckResult(passed=False, metadata={"error": str(exc)})
+    return AssetCheckResult(passed=not differences, metadata={"differences": "; ".join(differences) or "none"})
