@@ -94,6 +94,7 @@ RESOURCE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
             "report_number",
             "serving_url",
             "serving_reader_role",
+            "serving_reader_password",
             "serving_timeout_seconds",
         ),
     ),
