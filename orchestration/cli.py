@@ -195,12 +195,28 @@ def cmd_portal(args) -> int:
     return 0
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Log lines to whatever ``sys.stderr`` is when a line is written (not the stream it was
+    when the handler was made, which a caller may have replaced and closed since)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
-    handler = logging.StreamHandler()
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     for name in ("cchc", "orchestration", "connectors", "expectations"):
-        logging.getLogger(name).addHandler(handler)
-        logging.getLogger(name).setLevel(logging.INFO)
+        logger = logging.getLogger(name)
+        # once per process: a second call (tests, an embedding program) adds no second handler
+        if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+            logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
     ap = argparse.ArgumentParser(prog="cchc", description="CCHC KPI warehouse of a Sở GD&ĐT")
     sub = ap.add_subparsers(dest="command", required=True)
 
