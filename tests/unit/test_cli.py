@@ -57,3 +57,20 @@ def test_scorecard_and_report_show_the_same_school_year(tmp_path, capsys):
     print_scorecard(Settings(publish_dir=tmp_path / "published"), "year", "ALL", "2024")
     printed = capsys.readouterr().out
     assert "2024-2025  school_digital_level2_share" in printed and "2023-2024" not in printed
+
+
+def test_run_exit_codes_say_what_was_published(monkeypatch, tmp_path):
+    """0 published; 1 blocked (nothing published); 4 the files published, the serving
+    database behind (README "Runs and exit codes")."""
+    import orchestration.cli as cli
+    from orchestration.runner import BLOCKED, PUBLISHED, SERVING_FAILED
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CCHC_HASH_KEY", "k")
+    monkeypatch.setenv("CCHC_PUBLISH_DIR", str(tmp_path / "published"))
+    monkeypatch.setattr(cli, "print_scorecard", lambda *a, **k: None)
+    codes = {}
+    for outcome in (PUBLISHED, BLOCKED, SERVING_FAILED):
+        monkeypatch.setattr(cli, "run_pipeline_outcome", lambda *a, _o=outcome, **k: _o)
+        codes[outcome] = main(["run"])
+    assert codes == {PUBLISHED: 0, BLOCKED: 1, SERVING_FAILED: cli.EXIT_SERVING} and cli.EXIT_SERVING == 4
