@@ -26,7 +26,7 @@ from pathlib import Path
 from orchestration.demo import DEMO_DIR, demo_settings, run_demo
 from orchestration.runlock import RunLocked, run_lock
 from orchestration.runner import BLOCKED, PUBLISHED, SERVING_FAILED, run_pipeline, run_pipeline_outcome
-from orchestration.scorecard import print_scorecard
+from orchestration.scorecard import print_scorecard, unknown_choice
 from orchestration.settings import Settings, load_dotenv
 
 log = logging.getLogger("cchc")
@@ -65,6 +65,10 @@ def cmd_scorecard(args) -> int:
     settings = Settings.from_env()
     if args.demo:
         settings = settings.with_(publish_dir=DEMO_DIR / "published")
+    problem = unknown_choice(settings, args.period_type, args.unit, args.period)
+    if problem:
+        print(f"cchc scorecard: {problem}", file=sys.stderr)
+        return 2
     print_scorecard(settings, args.period_type, args.unit, args.period)
     return 0
 
@@ -219,12 +223,18 @@ def main(argv: list[str] | None = None) -> int:
         logger.setLevel(logging.INFO)
     ap = argparse.ArgumentParser(prog="cchc", description="CCHC KPI warehouse of a Sở GD&ĐT")
     sub = ap.add_subparsers(dest="command", required=True)
+    _add_parser = sub.add_parser
+
+    def add_parser(name, **kwargs):  # every command's help shows its options' defaults
+        return _add_parser(name, formatter_class=argparse.ArgumentDefaultsHelpFormatter, **kwargs)
+
+    sub.add_parser = add_parser
 
     p = sub.add_parser("demo", help="run everything on the bundled sample sources under ./data/")
-    p.add_argument("--dossiers", type=int, default=50_000)
-    p.add_argument("--year", type=int, default=2024)
+    p.add_argument("--dossiers", type=int, default=50_000, help="dossiers of the sample portal")
+    p.add_argument("--year", type=int, default=2024, help="the sample year")
     p.add_argument("--collections", type=int, default=2_500_000, help="school-collection rows in the sample CSVs")
-    p.add_argument("--data-dir", default=str(DEMO_DIR))
+    p.add_argument("--data-dir", default=str(DEMO_DIR), help="where the demo's warehouse and publication go")
     p.add_argument(
         "--keep", action="store_true", help="keep the working warehouse of the last demo (an incremental rerun)"
     )
@@ -239,8 +249,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("scorecard", help="print the published scorecard")
-    p.add_argument("--period-type", default="year", choices=["month", "quarter", "year", "report", "school_year"])
-    p.add_argument("--unit", default="ALL")
+    p.add_argument(
+        "--period-type",
+        default="year",
+        choices=["month", "quarter", "year", "report", "school_year"],
+        help="the kind of period",
+    )
+    p.add_argument("--unit", default="ALL", help="a unit code (Mã đơn vị or Mã trường), or ALL for the department")
     p.add_argument("--period", default=None, help="one period key, e.g. 2024-Q1 or 2024-BC-Q1")
     p.add_argument("--demo", action="store_true", help="read the demo's publication")
     p.set_defaults(func=cmd_scorecard)
@@ -286,9 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_serving)
 
     p = sub.add_parser("portal", help="serve the sample portal")
-    p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--dossiers", type=int, default=50_000)
-    p.add_argument("--year", type=int, default=2024)
+    p.add_argument("--port", type=int, default=8765, help="the port to listen on (127.0.0.1)")
+    p.add_argument("--dossiers", type=int, default=50_000, help="dossiers of the sample portal")
+    p.add_argument("--year", type=int, default=2024, help="the sample year")
     p.set_defaults(func=cmd_portal)
 
     args = ap.parse_args(argv)

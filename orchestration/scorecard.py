@@ -10,6 +10,38 @@ from pathlib import Path
 from orchestration.settings import Settings
 
 
+def unknown_choice(settings: Settings, period_type: str, unit: str, period_key: str | None) -> str | None:
+    """Why a unit or period asked for is not in the publication (naming the ones that are),
+    or None when both are there (or nothing is published yet)."""
+    import duckdb
+
+    path = Path(settings.publish_dir) / "warehouse.duckdb"
+    if not path.exists():
+        return None
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        units = [u for (u,) in con.execute("select distinct unit_code from marts.kpi_scorecard order by 1").fetchall()]
+        periods = [
+            p
+            for (p,) in con.execute(
+                "select distinct period_key from marts.kpi_scorecard where period_type = ? order by 1", [period_type]
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+
+    def some(values: list[str]) -> str:
+        return ", ".join(values[:12]) + (f", … ({len(values)} in all)" if len(values) > 12 else "")
+
+    if unit not in units:
+        return f"unit {unit!r} is not in the published scorecard; units: {some(units)}"
+    if period_key is not None and period_key not in periods:
+        return (
+            f"no {period_type} period {period_key!r} in the published scorecard; {period_type} periods: {some(periods)}"
+        )
+    return None
+
+
 def print_scorecard(
     settings: Settings, period_type: str = "year", unit: str = "ALL", period_key: str | None = None
 ) -> None:

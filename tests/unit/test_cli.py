@@ -74,3 +74,20 @@ def test_run_exit_codes_say_what_was_published(monkeypatch, tmp_path):
         monkeypatch.setattr(cli, "run_pipeline_outcome", lambda *a, _o=outcome, **k: _o)
         codes[outcome] = main(["run"])
     assert codes == {PUBLISHED: 0, BLOCKED: 1, SERVING_FAILED: cli.EXIT_SERVING} and cli.EXIT_SERVING == 4
+
+
+def test_an_unknown_unit_or_period_is_an_error_naming_the_known_ones(monkeypatch, tmp_path, capsys):
+    import duckdb
+
+    (tmp_path / "published").mkdir()
+    con = duckdb.connect(str(tmp_path / "published" / "warehouse.duckdb"))
+    con.execute("create schema marts")
+    con.execute("""create table marts.kpi_scorecard as select * from (values
+        ('year', '2024', 'ALL'), ('year', '2024', '000.01.20.H12')) as t(period_type, period_key, unit_code)""")
+    con.close()
+    monkeypatch.setenv("CCHC_PUBLISH_DIR", str(tmp_path / "published"))
+    assert main(["scorecard", "--unit", "000.09.20.H12"]) == 2
+    err = capsys.readouterr().err
+    assert "'000.09.20.H12' is not in the published scorecard" in err and "000.01.20.H12" in err
+    assert main(["scorecard", "--period", "2031"]) == 2
+    assert "year periods: 2024" in capsys.readouterr().err
