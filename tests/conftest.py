@@ -76,6 +76,8 @@ def postgres(tmp_path_factory):
     database and returns its URL (the server's superuser)."""
     import itertools
 
+    # pgserver asks platformdirs for a runtime folder; a CI machine has none set
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(tmp_path_factory.mktemp("runtime")))
     import pgserver
     import psycopg
 
