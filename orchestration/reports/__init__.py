@@ -23,7 +23,8 @@ def write_report(
     today = today or date.today()
     data = load(published, period_key)
     target_dir.mkdir(parents=True, exist_ok=True)
-    title = f"Kết quả thực hiện công tác cải cách hành chính kỳ {period_key}"
+    # an official period by its Vietnamese label ("Báo cáo quý I năm 2024"), else its key
+    title = f"Kết quả thực hiện công tác cải cách hành chính — {data.label or 'kỳ ' + period_key}"
     subtitle = f"(Số liệu từ ngày {vn_date(data.start)} đến ngày {vn_date(data.end)}; bản công bố {data.release[0]})"
     xlsx = write_workbook(data, header, title, subtitle, today, target_dir / f"{period_key}.xlsx")
     page = target_dir / f"{period_key}.html"

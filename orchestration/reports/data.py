@@ -33,6 +33,7 @@ class ReportData:
     monthly: list[tuple]
     release: tuple
     submissions: list[tuple]  # the units' report forms of an official reporting period (DOMAIN.md 7)
+    label: str | None = None  # an official period's Vietnamese label
 
 
 def report_periods(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -139,6 +140,9 @@ def load(published: Path, period_key: str) -> ReportData:
             [end, start],
         ).fetchall()
         release = con.execute("select release_id, published_at from marts.release_info").fetchone()
+        label = con.execute(
+            "select label_vi from marts.dim_reporting_periods where period_key = ?", [period_key]
+        ).fetchone()
         submissions = con.execute(
             f"""select unit_code, unit_name, due_date, case status {STATUS_SQL} end, report_date, days_late,
                        forms_received, note
@@ -167,4 +171,5 @@ def load(published: Path, period_key: str) -> ReportData:
         monthly,
         release,
         submissions,
+        label[0] if label else None,
     )

@@ -4,9 +4,14 @@
 from __future__ import annotations
 
 import html
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
 from orchestration.reports.vietnamese import ReportHeader, vn_date, vn_number, vn_percent
+
+
+def vn_now() -> datetime:
+    """Now in Viet Nam's local time (UTC+7), whatever the machine's clock zone."""
+    return datetime.now(timezone(timedelta(hours=7))).replace(tzinfo=None)
 
 
 def trend_svg(points: list[tuple[str, float | None]], target: float | None) -> str:
@@ -85,7 +90,7 @@ def render_page(
         cards.append(
             f'<section class="kpi" data-kpi="{html.escape(kpi)}"><h2>{html.escape(name)}</h2>'
             f"<p>Kết quả kỳ: <b>{vn_percent(value)}</b> ({vn_number(num)}/{vn_number(den)}) — "
-            f"chỉ tiêu {vn_percent(target)} — <b>{verdict}</b></p>"
+            f"chỉ tiêu {vn_percent(target) if target is not None else 'chưa đặt chỉ tiêu'} — <b>{verdict}</b></p>"
             + (
                 trend_svg(s["points"], target)
                 if s["points"]
@@ -107,7 +112,7 @@ table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #999; padding
 <div><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br><u>Độc lập - Tự do - Hạnh phúc</u></div></header>
 <h1>{html.escape(title)}</h1>
 <p>{html.escape(subtitle)}. Đường nét đứt: chỉ tiêu kế hoạch; đường liền: kết quả theo tháng (toàn Sở).
-Generated {datetime.now():%d/%m/%Y %H:%M}.</p>
+Lập lúc {vn_now():%H:%M} ngày {vn_now():%d/%m/%Y} (giờ Việt Nam).</p>
 {"".join(cards)}
 {submissions_table(list(submissions))}
 </body></html>
