@@ -15,7 +15,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from orchestration.escaping import file_stem, inside, text_cell
-from orchestration.reports.vietnamese import STATUS_VI
+from orchestration.reports.vietnamese import status_label_sql
+from orchestration.reports.workbook import print_on_a4
 
 QUARANTINE_COLUMNS = [
     ("STT", None),
@@ -61,10 +62,7 @@ def _sheet(wb: Workbook, title: str, heading: str, columns, rows) -> None:
     for j, (label, _) in enumerate(columns):
         longest = max([len(label), *(len(str(r[j - 1])) for r in rows if j and r[j - 1] is not None)])
         ws.column_dimensions[get_column_letter(j + 1)].width = 6 if j == 0 else min(max(longest + 2, 10), 60)
-    ws.page_setup.paperSize = "9"  # A4
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    print_on_a4(ws, "landscape")
     ws.append([_bold(ws, heading)])
     ws.append([])
     ws.append([_bold(ws, label) for label, _ in columns])
@@ -82,8 +80,7 @@ def write_feedback(con: duckdb.DuckDBPyConnection, target: Path, department: str
               union select unit_code from marts.form_submissions) as u
         left join marts.dim_units as d using (unit_code)
         order by 1""").fetchall()
-    status_vi = " ".join(f"when '{code}' then '{label}'" for code, label in STATUS_VI.items())
-    s_cols = ", ".join(c if c != "status_vi" else f"case status {status_vi} end" for _, c in SUBMISSION_COLUMNS if c)
+    s_cols = ", ".join(c if c != "status_vi" else status_label_sql() for _, c in SUBMISSION_COLUMNS if c)
     q_cols = ", ".join(c for _, c in QUARANTINE_COLUMNS if c)
     w_cols = ", ".join(c for _, c in WARNING_COLUMNS if c)
     today = datetime.now().strftime("%d/%m/%Y")

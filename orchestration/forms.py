@@ -11,7 +11,7 @@ reference. The sheet is protected: only the cells to fill are open, and they acc
 numbers ≥ 0. It prints on one A4 page.
 
 Everything is read from a published warehouse (``marts.form_units_due``,
-``marts.dim_form_indicators``, ``marts.form_submissions``): the office sends out exactly
+``marts.form_portal_figures``, ``marts.dim_form_indicators``, ``marts.form_submissions``): the office sends out exactly
 what was published.
 """
 
@@ -28,7 +28,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from orchestration.escaping import file_stem, inside, put
-from orchestration.reports.vietnamese import STATUS_VI, vn_date
+from orchestration.reports.vietnamese import STATUS_VI, status_order_sql, vn_date
+from orchestration.reports.workbook import print_on_a4
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +51,6 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 OPEN = Protection(locked=False)
 TO_FILL = PatternFill("solid", fgColor="FFF2CC")  # the cells a unit fills
 NOT_USED = PatternFill("solid", fgColor="D9D9D9")
-# The portal's figure printed beside each declared count (marts.form_units_due).
-PORTAL_FIGURE = {
-    "declared_received": "portal_received",
-    "declared_received_online": "portal_received_online",
-    "declared_ended": "portal_ended",
-    "declared_ended_on_time": "portal_ended_on_time",
-}
 
 
 @dataclass(frozen=True)
@@ -104,13 +98,19 @@ def _indicators(con) -> list[Indicator]:
 
 
 def units_due(con, period_key: str) -> list[UnitDue]:
+    """The units due for a period, each with the portal's figures behind its declared counts
+    (``marts.form_portal_figures``, by the form's check code; none means zero)."""
+    figures: dict[str, dict[str, int]] = {}
+    for unit_code, check_code, computed in con.execute(
+        "select unit_code, check_code, computed from marts.form_portal_figures where period_key = ?", [period_key]
+    ).fetchall():
+        figures.setdefault(unit_code, {})[check_code] = computed
     rows = con.execute(
-        f"""select period_key, period_label, period_start, period_end, due_date, unit_code, unit_name,
-                   {", ".join(PORTAL_FIGURE.values())}
-            from marts.form_units_due where period_key = ? order by unit_code""",
+        """select period_key, period_label, period_start, period_end, due_date, unit_code, unit_name
+           from marts.form_units_due where period_key = ? order by unit_code""",
         [period_key],
     ).fetchall()
-    return [UnitDue(*r[:7], dict(zip(PORTAL_FIGURE, r[7:]))) for r in rows]
+    return [UnitDue(*r, figures.get(r[5], {})) for r in rows]
 
 
 def known_period(con, period_key: str) -> bool:
@@ -210,7 +210,7 @@ def write_form(path: Path, unit: UnitDue, indicators: list[Indicator], departmen
             name = f"{indicator.name} (chỉ ghi cột Tử số)"
         values = [i, indicator.code, name, None, None, None, None]
         if indicator.kind == "declared":
-            values[5] = unit.figures.get(indicator.code)
+            values[5] = unit.figures.get(indicator.code, 0)
         for col, value in enumerate(values, start=1):
             cell = put(ws, row, col, value)
             cell.border = BOX
@@ -250,11 +250,7 @@ def write_form(path: Path, unit: UnitDue, indicators: list[Indicator], departmen
     put(ws, last + 5, 5, "(Ký, ghi rõ họ tên, đóng dấu)").alignment = Alignment(horizontal="center")
 
     ws.protection.sheet = True  # only the cells to fill are open; no password: this is guidance
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1
+    print_on_a4(ws, "portrait", pages_high=1)
     ws.print_area = f"A1:G{last + 9}"
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.print_options.horizontalCentered = True
@@ -280,10 +276,9 @@ def write_forms(con: duckdb.DuckDBPyConnection, target: Path, department: str, p
 def submissions(con: duckdb.DuckDBPyConnection, period_key: str) -> list[tuple]:
     """The period's submission table (marts.form_submissions): late and missing first."""
     return con.execute(
-        """select unit_code, unit_name, status, report_date, days_late, forms_received, note, due_date
+        f"""select unit_code, unit_name, status, report_date, days_late, forms_received, note, due_date
            from marts.form_submissions where period_key = ?
-           order by case status when 'missing' then 0 when 'rejected' then 1 when 'late' then 2
-                                when 'not_due' then 3 else 4 end, unit_code""",
+           order by {status_order_sql()}, unit_code""",
         [period_key],
     ).fetchall()
 

@@ -162,7 +162,7 @@ def intake_folder(con, settings: Settings, folder: str) -> IntakeResult:
         )
     result.files_waiting = len(scan.waiting)
     result.files_skipped = len(scan.skipped)
-    new_files = []
+    new_files, new_identities = [], set()
     for dropped in scan.ready:
         path, rel, kind = dropped.path, dropped.rel, file_kind(dropped.path)
         result.files_seen += 1
@@ -186,11 +186,12 @@ def intake_folder(con, settings: Settings, folder: str) -> IntakeResult:
             result.files_already_loaded += 1
             log.info("%s/%s: same content as %s (%s); not loaded again", folder, quoted(rel), quoted(seen[0]), seen[1])
             continue
-        if any(file_id == other[1] and kind == other[2] for other in new_files):
+        if (file_id, kind) in new_identities:
             result.files_already_loaded += 1  # the same new file twice in this drop: read once
             log.info("%s/%s: same content as another file of this run; not loaded again", folder, quoted(rel))
             continue
         new_files.append((dropped, file_id, kind))
+        new_identities.add((file_id, kind))
     # small workbooks (a unit's form) are read many to a bounded child, not one each
     small = [
         (d.path, quoted(f"{folder}/{d.rel}"))

@@ -10,9 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.reports.vietnamese import STATUS_VI
-
-STATUS_SQL = " ".join(f"when '{code}' then '{label}'" for code, label in STATUS_VI.items())
+from orchestration.reports.vietnamese import status_label_sql, status_order_sql
 
 
 @dataclass(frozen=True)
@@ -144,11 +142,10 @@ def load(published: Path, period_key: str) -> ReportData:
             "select label_vi from marts.dim_reporting_periods where period_key = ?", [period_key]
         ).fetchone()
         submissions = con.execute(
-            f"""select unit_code, unit_name, due_date, case status {STATUS_SQL} end, report_date, days_late,
+            f"""select unit_code, unit_name, due_date, {status_label_sql()}, report_date, days_late,
                        forms_received, note
                 from marts.form_submissions where period_key = ?
-                order by case status when 'missing' then 0 when 'rejected' then 1 when 'late' then 2
-                                     when 'not_due' then 3 else 4 end, unit_code""",
+                order by {status_order_sql()}, unit_code""",
             [period_key],
         ).fetchall()
     finally:

@@ -17,13 +17,24 @@ class ReportHeader:
 
 
 # The statuses of a unit's report form (marts.form_submissions, DOMAIN.md 7) as printed.
+# In the order the office chases them: what needs a call first.
 STATUS_VI = {
-    "on_time": "Đúng hạn",
-    "late": "Muộn",
     "missing": "Chưa gửi (quá hạn)",
-    "not_due": "Chưa đến hạn",
     "rejected": "Bị loại",
+    "late": "Muộn",
+    "not_due": "Chưa đến hạn",
+    "on_time": "Đúng hạn",
 }
+
+
+def status_label_sql(column: str = "status") -> str:
+    """A form status as printed (STATUS_VI), in SQL."""
+    return f"case {column} " + " ".join(f"when '{k}' then '{v}'" for k, v in STATUS_VI.items()) + " end"
+
+
+def status_order_sql(column: str = "status") -> str:
+    """A form status's place in the chase order (STATUS_VI), in SQL."""
+    return f"case {column} " + " ".join(f"when '{k}' then {i}" for i, k in enumerate(STATUS_VI)) + " end"
 
 
 def vn_number(value: float | int | None, decimals: int = 0) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestration.escaping import put
 from orchestration.reports.data import ReportData
@@ -20,6 +21,15 @@ INTEGER = "#,##0"
 DATE = "dd/mm/yyyy"
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+def print_on_a4(ws, orientation: str, pages_high: int = 0) -> None:
+    """A4, the table fitted to the page's width (``pages_high`` 0: as many pages down as it
+    takes); for the report's, the forms' and the feedback's sheets (write-only ones too)."""
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = orientation
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, pages_high
 
 
 def _write_header(ws, header: ReportHeader, title: str, subtitle: str, today: date, width: int) -> int:
@@ -175,10 +185,7 @@ def write_workbook(data: ReportData, header: ReportHeader, title: str, subtitle:
         )
         for col, width in zip(range(1, 9), (16, 44, 12, 18, 13, 10, 10, 44)):
             ws.column_dimensions[get_column_letter(col)].width = width
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.orientation = "landscape"
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        print_on_a4(ws, "landscape")
 
     ws = wb.create_sheet("Chất lượng dữ liệu")
     row = _write_header(ws, header, "Tình hình chất lượng dữ liệu (toàn bộ bản công bố)", subtitle, today, 6)

@@ -57,12 +57,10 @@ landed as (
         b.report_date_raw,
         b.report_date,
         b.indicator_rows,
-        nullif(concat_ws(
-            ';',
-            case when u.unit_code is null then 'form_unit_unknown' end,
-            case when p.period_key is null then 'form_period_unknown' end,
-            case when b.report_date is null then 'form_report_date_invalid' end
-        ), '') as reason_codes
+        -- the rule each block label breaks (int_forms__rows_checked quarantines that label's row)
+        case when u.unit_code is null then 'form_unit_unknown' end as unit_reason,
+        case when p.period_key is null then 'form_period_unknown' end as period_reason,
+        case when b.report_date is null then 'form_report_date_invalid' end as date_reason
     from blocks as b
     inner join files as f on b._batch_id = f.batch_id
     left join known_units as u on b.unit_code = u.unit_code
@@ -84,13 +82,19 @@ rejected as (
         cast(null as varchar),
         cast(null as date),
         0,
+        cast(null as varchar),
+        cast(null as varchar),
+        cast(null as varchar),
         f.reason_code
     from files as f
     where f.status = 'rejected'
 ),
 
 forms as (
-    select * from landed
+    select
+        *,
+        nullif(concat_ws(';', unit_reason, period_reason, date_reason), '') as reason_codes
+    from landed
     union all
     select * from rejected
 ),

@@ -34,14 +34,10 @@ judged as (
         f.is_counted as form_is_counted,
         f.reason_codes as form_reason_codes,
         i.kind as indicator_kind,
-        case
-            when r.row_kind = 'block' and r.block_field = 'ma_don_vi' and f.reason_codes like '%form_unit_unknown%'
-                then 'form_unit_unknown'
-            when r.row_kind = 'block' and r.block_field = 'ky_bao_cao' and f.reason_codes like '%form_period_unknown%'
-                then 'form_period_unknown'
-            when r.row_kind = 'block' and r.block_field = 'ngay_bao_cao'
-                and f.reason_codes like '%form_report_date_invalid%'
-                then 'form_report_date_invalid'
+        case r.block_field
+            when 'ma_don_vi' then f.unit_reason
+            when 'ky_bao_cao' then f.period_reason
+            when 'ngay_bao_cao' then f.date_reason
         end as block_reason,
         r.row_kind = 'indicator' and r.indicator_code is not null
         and count(*) over (partition by r._batch_id, r.row_kind, r.indicator_code) > 1 as is_repeated

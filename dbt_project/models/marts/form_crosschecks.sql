@@ -22,7 +22,7 @@ computed as (
         d.declared,
         coalesce(f.computed, 0) as computed
     from declared as d
-    left join {{ ref('int_forms__portal_figures') }} as f
+    left join {{ ref('form_portal_figures') }} as f
         on d.period_key = f.period_key and d.unit_code = f.unit_code and d.check_code = f.check_code
 )
 

@@ -1,7 +1,8 @@
-{#- The portal's own figures behind each declared count of the report form (DOMAIN.md 7),
-    per official reporting period and unit: received, received online, ended, ended on
+{#- Số liệu trên Hệ thống (tham khảo): the portal's own figures behind each declared count
+    of the report form (DOMAIN.md 7), per official reporting period and unit: received, received online, ended, ended on
     time as DOMAIN.md 3 defines them (the numerator or denominator of the KPI the seed
-    form_indicators names). A unit and period without dossiers has no row (zero). -#}
+    form_indicators names). A unit and period without dossiers has no row (zero). The pre-filled
+    forms print them beside the declared counts; form_crosschecks compares against them. -#}
 with checks as (
     select
         indicator_code,
