@@ -66,6 +66,7 @@ class _Transient:
 
     why: str
     response: requests.Response | None = None
+    unreachable: bool = False  # no connection at all (refused, no such host, timed out connecting)
 
 
 T = TypeVar("T")
@@ -143,15 +144,50 @@ class PortalClient:
 
     # ------------------------------------------------------------------ transport
     def _retrying(self, url: str, attempt: Callable[[], _Transient | T]) -> T:
-        """Run ``attempt`` until it returns a result, backing off after transient faults."""
-        last = "no answer"
+        """Run ``attempt`` until it returns a result, backing off after transient faults;
+        past the last attempt (or the time budget) one ``PortalError`` says what kept failing."""
+        started = time.monotonic()
         for n in range(1, self.max_attempts + 1):
             outcome = attempt()
             if not isinstance(outcome, _Transient):
                 return outcome
-            last = outcome.why
-            self._backoff(n, outcome.response, url, outcome.why)
-        raise PortalError(f"portal request to {safe_url(url)} failed after {self.max_attempts} attempts: last {last}")
+            if n == self.max_attempts:
+                raise PortalError(self._gave_up(url, outcome, n, started, ""))
+            delay = self._delay(n, outcome.response)
+            if delay >= self._remaining():
+                raise PortalError(
+                    self._gave_up(
+                        url,
+                        outcome,
+                        n,
+                        started,
+                        f"; the time budget of {self.time_budget:g} s (CCHC_PORTAL_TIME_BUDGET_SECONDS) leaves no "
+                        f"time for the retry in {delay:.0f} s",
+                    )
+                )
+            self.retries += 1
+            log.info(  # the run log has each retry; the error at the end counts them
+                "portal: %s on %s; retry %d/%d in %.2fs", outcome.why, safe_url(url), n, self.max_attempts - 1, delay
+            )
+            self.sleep(delay)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _gave_up(self, url: str, fault: _Transient, attempts: int, started: float, budget: str) -> str:
+        tried = f"{attempts} attempt{'s' * (attempts > 1)} over {time.monotonic() - started:.0f} s"
+        if fault.unreachable:
+            return (
+                f"cannot reach the portal at {safe_url(self.base_url)} (CCHC_PORTAL_URL): {fault.why}, {tried}{budget}"
+            )
+        return f"the portal at {safe_url(url)} kept failing: {fault.why}, {tried}{budget}"
+
+    def _delay(self, attempt: int, resp: requests.Response | None) -> float:
+        """Seconds before the next attempt: the server's ``Retry-After`` on 429 (capped),
+        else exponential backoff with full jitter."""
+        if resp is not None and resp.status_code == 429:
+            delay = _retry_after_seconds(resp.headers.get("Retry-After"))
+            if delay is not None:
+                return min(delay, self.retry_after_max)
+        return random.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
 
     def _call(
         self, send: Callable[..., requests.Response], url: str, **kwargs
@@ -165,7 +201,10 @@ class PortalClient:
         try:
             resp = send(url, timeout=(min(10.0, stall), stall), allow_redirects=False, stream=True, **kwargs)
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-            return _Transient(type(exc).__name__)
+            unreachable = isinstance(exc, requests.ConnectionError) and not isinstance(
+                exc, requests.exceptions.ReadTimeout
+            )
+            return _Transient(_connection_fault(exc), unreachable=unreachable)
         try:
             if resp.is_redirect or 300 <= resp.status_code < 400:
                 raise PortalError(
@@ -196,27 +235,6 @@ class PortalClient:
             return _Transient(f"HTTP {resp.status_code}", resp)
         return resp, body
 
-    def _backoff(self, attempt: int, resp: requests.Response | None, url: str, why: str) -> None:
-        if attempt >= self.max_attempts:
-            return
-        delay = None
-        if resp is not None and resp.status_code == 429:
-            delay = _retry_after_seconds(resp.headers.get("Retry-After"))
-            if delay is not None:
-                delay = min(delay, self.retry_after_max)
-        if delay is None:
-            delay = random.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
-        remaining = self._remaining()
-        if delay >= remaining:
-            raise PortalError(
-                f"portal {self._budget_for}: {why} on {safe_url(url)} and the time budget of "
-                f"{self.time_budget:g} s (CCHC_PORTAL_TIME_BUDGET_SECONDS) leaves no time for the "
-                f"retry in {delay:.0f} s"
-            )
-        self.retries += 1
-        log.warning("portal: %s on %s; retry %d/%d in %.2fs", why, safe_url(url), attempt, self.max_attempts - 1, delay)
-        self.sleep(delay)
-
     def _excerpt(self, body: bytes) -> str:
         return excerpt(body, secrets=(self.client_secret, self.client_id, self._token or ""))
 
@@ -230,10 +248,15 @@ class PortalClient:
             if isinstance(answer, _Transient):
                 return answer
             resp, body = answer
+            if resp.status_code in (400, 401, 403):
+                raise PortalError(
+                    f"the portal refused the client credentials (HTTP {resp.status_code} from {safe_url(url)}): "
+                    "check CCHC_PORTAL_CLIENT_ID and CCHC_PORTAL_CLIENT_SECRET"
+                )
             if resp.status_code != 200:
                 raise PortalError(
-                    f"portal token request to {safe_url(url)} refused (HTTP {resp.status_code}); "
-                    "check CCHC_PORTAL_CLIENT_ID and CCHC_PORTAL_CLIENT_SECRET"
+                    f"the portal's token endpoint {safe_url(url)} answered HTTP {resp.status_code}: "
+                    f"{self._excerpt(body)!r}"
                 )
             try:
                 token = json.loads(body)["access_token"]
@@ -417,6 +440,29 @@ _SECRET_TEXT = re.compile(
     r"|((?:access_|refresh_)?token|client_secret|secret|password|authorization|api[_-]?key)"
     r"([\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|basic)\s+)?[^\s\"',;&}]+"
 )
+
+
+def _connection_fault(exc: Exception) -> str:
+    """A failed connection in the words an operator searches for."""
+    text = str(exc).lower()
+    if isinstance(exc, requests.ConnectTimeout):
+        return "connection timed out"
+    if isinstance(exc, requests.Timeout):
+        return "no answer in time"
+    for marker, words in (
+        ("connection refused", "connection refused"),
+        ("name or service not known", "no such host (DNS)"),
+        ("nodename nor servname", "no such host (DNS)"),
+        ("temporary failure in name resolution", "no such host (DNS)"),
+        ("network is unreachable", "network unreachable"),
+        ("no route to host", "no route to host"),
+        ("certificate verify failed", "TLS certificate not trusted"),
+        ("connection reset", "connection reset"),
+        ("remotedisconnected", "connection closed without an answer"),
+    ):
+        if marker in text:
+            return words
+    return type(exc).__name__
 
 
 def safe_url(url: str) -> str:

@@ -25,20 +25,40 @@ from pathlib import Path
 
 from orchestration.demo import DEMO_DIR, demo_settings, run_demo
 from orchestration.runlock import RunLocked, run_lock
-from orchestration.runner import BLOCKED, PUBLISHED, SERVING_FAILED, run_pipeline, run_pipeline_outcome
+from orchestration.runlog import setup_console
+from orchestration.runner import BLOCKED, PUBLISHED, SERVING_FAILED, SOURCE_FAILED, run_pipeline, run_pipeline_outcome
 from orchestration.scorecard import print_scorecard, unknown_choice
 from orchestration.settings import Settings, load_dotenv
 
 log = logging.getLogger("cchc")
 
+# The exit codes of ``cchc run`` and ``cchc demo`` (README "Runs and exit codes", --help)
+EXIT_PUBLISHED = 0
+EXIT_BLOCKED = 1  # a blocking rule or a build step failed; nothing was published
+EXIT_CONFIG = 2  # configuration missing or wrong; nothing was started
 EXIT_LOCKED = 3  # another run holds the warehouse; nothing was written
 EXIT_SERVING = 4  # the files were published; the serving database keeps its previous release
+EXIT_SOURCE = 5  # a source could not be read (portal refused or unreachable, …); nothing was published
+OUTCOME_EXIT = {
+    PUBLISHED: EXIT_PUBLISHED,
+    SERVING_FAILED: EXIT_SERVING,
+    BLOCKED: EXIT_BLOCKED,
+    SOURCE_FAILED: EXIT_SOURCE,
+}
+EXIT_CODES_HELP = """exit codes of run and demo:
+  0  published
+  1  not published: a blocking rule or a build step failed (printed); the previous publication stays
+  2  configuration missing or wrong (CCHC_HASH_KEY, the portal's client id and secret, a bad value)
+  3  another run holds the warehouse; nothing was written
+  4  the files were published, the serving database (CCHC_SERVING_URL) was not: it keeps its previous release
+  5  a source could not be read (the portal refused the credentials or could not be reached); nothing published
+"""
 
 
 def cmd_demo(args) -> int:
     data_dir = Path(args.data_dir).resolve()
     with run_lock(data_dir / "warehouse.duckdb"):
-        return run_demo(args, data_dir)
+        return OUTCOME_EXIT[run_demo(args, data_dir)]
 
 
 def cmd_run(args) -> int:
@@ -46,19 +66,44 @@ def cmd_run(args) -> int:
     # keep the secrets as EnvVars that Dagster resolves (orchestration/resources.py)
     for name, value in load_dotenv(Path.cwd() / ".env").items():
         os.environ.setdefault(name, value)
-    settings = Settings.from_env(dict(os.environ))
-    if not settings.hash_key:
-        print(
-            "cchc run: CCHC_HASH_KEY is not set. It keys the pseudonyms of personal data and must stay "
-            "the same for the life of the warehouse; set it (e.g. in .env) and run again.",
-            file=sys.stderr,
-        )
-        return 2
+    try:
+        settings = Settings.from_env(dict(os.environ))
+    except ValueError as exc:
+        print(f"cchc run: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    problem = missing_configuration(settings)
+    if problem:
+        print(f"cchc run: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
     run_config = {"ops": {"cchc_dbt": {"config": {"full_refresh": True}}}} if args.full_refresh else None
     outcome = run_pipeline_outcome(settings, run_config=run_config)
-    if outcome != BLOCKED:
+    if outcome in (PUBLISHED, SERVING_FAILED):
         print_scorecard(settings)
-    return {PUBLISHED: 0, SERVING_FAILED: EXIT_SERVING}.get(outcome, 1)
+    return OUTCOME_EXIT[outcome]
+
+
+def missing_configuration(settings: Settings) -> str | None:
+    """What ``cchc run`` cannot start without, found before anything runs."""
+    if not settings.hash_key:
+        return (
+            "CCHC_HASH_KEY is not set. It keys the pseudonyms of personal data and must stay "
+            "the same for the life of the warehouse; set it (e.g. in .env) and run again."
+        )
+    missing = [
+        name
+        for name, value in (
+            ("CCHC_PORTAL_CLIENT_ID", settings.portal_client_id),
+            ("CCHC_PORTAL_CLIENT_SECRET", settings.portal_client_secret),
+        )
+        if not value
+    ]
+    if missing:
+        return (
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: the portal's client "
+            f"credentials (issued by the portal's operator for {settings.portal_url}); set them (e.g. in .env) "
+            "and run again."
+        )
+    return None
 
 
 def cmd_scorecard(args) -> int:
@@ -199,38 +244,31 @@ def cmd_portal(args) -> int:
     return 0
 
 
-class _StderrHandler(logging.StreamHandler):
-    """Log lines to whatever ``sys.stderr`` is when a line is written (not the stream it was
-    when the handler was made, which a caller may have replaced and closed since)."""
-
-    @property
-    def stream(self):
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value) -> None:
-        pass
-
-
 def main(argv: list[str] | None = None) -> int:
-    handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    for name in ("cchc", "orchestration", "connectors", "expectations"):
-        logger = logging.getLogger(name)
-        # once per process: a second call (tests, an embedding program) adds no second handler
-        if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
-            logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-    ap = argparse.ArgumentParser(prog="cchc", description="CCHC KPI warehouse of a Sở GD&ĐT")
+    ap = argparse.ArgumentParser(
+        prog="cchc",
+        description="CCHC KPI warehouse of a Sở GD&ĐT",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ap.add_argument(
+        "-v", "--verbose", action="store_true", help="print every detail line (dbt, Dagster, stack traces) as well"
+    )
     sub = ap.add_subparsers(dest="command", required=True)
     _add_parser = sub.add_parser
 
     def add_parser(name, **kwargs):  # every command's help shows its options' defaults
-        return _add_parser(name, formatter_class=argparse.ArgumentDefaultsHelpFormatter, **kwargs)
+        parser = _add_parser(name, formatter_class=_HelpFormatter, **kwargs)
+        parser.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="print every detail line as well"
+        )
+        return parser
 
     sub.add_parser = add_parser
 
-    p = sub.add_parser("demo", help="run everything on the bundled sample sources under ./data/")
+    p = sub.add_parser(
+        "demo", help="run everything on the bundled sample sources under ./data/", epilog=EXIT_CODES_HELP
+    )
     p.add_argument("--dossiers", type=int, default=50_000, help="dossiers of the sample portal")
     p.add_argument("--year", type=int, default=2024, help="the sample year")
     p.add_argument("--collections", type=int, default=2_500_000, help="school-collection rows in the sample CSVs")
@@ -240,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("run", help="run the whole pipeline once against the configured sources")
+    p = sub.add_parser("run", help="run the whole pipeline once against the configured sources", epilog=EXIT_CODES_HELP)
     p.add_argument(
         "--full-refresh",
         action="store_true",
@@ -307,11 +345,16 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_portal)
 
     args = ap.parse_args(argv)
+    setup_console(verbose=getattr(args, "verbose", False))
     try:
         return args.func(args)
     except RunLocked as exc:
         print(f"cchc {args.command}: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Options with their defaults; the exit codes' table as written."""
 
 
 if __name__ == "__main__":

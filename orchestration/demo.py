@@ -12,7 +12,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from orchestration.runner import run_pipeline
+from orchestration.runlog import progress
+from orchestration.runner import PUBLISHED, SERVING_FAILED, run_pipeline_outcome
 from orchestration.scorecard import print_scorecard
 from orchestration.settings import DEMO_HASH_KEY, PROJECT_DIR, Settings
 
@@ -73,7 +74,8 @@ def demo_settings(data_dir: Path, url: str | None = None, year: int = 2024) -> S
     )
 
 
-def run_demo(args, data_dir: Path) -> int:
+def run_demo(args, data_dir: Path) -> str:
+    """The demo's run; returns the pipeline's outcome (``orchestration.runner``)."""
     if not args.keep:
         # The sample portal is regenerated with this run's size and year: start the working
         # warehouse afresh so two samples never mix (the publication keeps its releases).
@@ -81,31 +83,34 @@ def run_demo(args, data_dir: Path) -> int:
             (data_dir / name).unlink(missing_ok=True)
         # the units' forms of an earlier demo answered that demo's figures: sent afresh below
         shutil.rmtree(sample_exports_dir(data_dir) / "forms", ignore_errors=True)
-    print(f"cchc demo: sample portal with {args.dossiers} dossiers for {args.year}; data under {data_dir}")
     from sandbox.exports import write_sample_exports
 
     started = time.monotonic()
-    moet, payments = write_sample_exports(sample_exports_dir(data_dir), args.year, args.dossiers, args.collections)
-    print(f"cchc demo: sample exports in {moet} and {payments} ({time.monotonic() - started:.1f}s)")
-    print("cchc demo: using the DEMO hashing key (CCHC_HASH_KEY is ignored here; never use the demo key in production)")
+    write_sample_exports(sample_exports_dir(data_dir), args.year, args.dossiers, args.collections)
+    progress(
+        None,
+        f"demo: sample portal of {args.dossiers:,} dossiers for {args.year}, sample exports under "
+        f"{sample_exports_dir(data_dir)} ({time.monotonic() - started:.0f} s); the DEMO hashing key "
+        "(never use it in production)",
+    )
     proc, url = start_sample_portal(args.dossiers, args.year)
     try:
         settings = demo_settings(data_dir, url, args.year)
-        ok = run_pipeline(settings)
-        if ok:
+        outcome = run_pipeline_outcome(settings)
+        if outcome == PUBLISHED:
             # the office sends the pre-filled forms of the sample year; the units fill them
             # in and send them back; the next run reads them (DOMAIN.md 7)
             sent = _units_fill_their_forms(settings, data_dir, args.year)
-            print(f"cchc demo: the sample units sent back {sent} report forms; running again to read them")
+            progress(None, f"demo: the sample units sent back {sent} report forms; running again to read them")
             settings = demo_settings(data_dir, url, args.year)
-            ok = run_pipeline(settings)
+            outcome = run_pipeline_outcome(settings)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    print_scorecard(settings, "year", "ALL", str(args.year))
-    if ok:
+    if outcome in (PUBLISHED, SERVING_FAILED):
+        print_scorecard(settings, "year", "ALL", str(args.year))
         _print_submissions(settings, f"{args.year}-BC-Q1")
-    return 0 if ok else 1
+    return outcome
 
 
 def _units_fill_their_forms(settings: Settings, data_dir: Path, year: int) -> int:

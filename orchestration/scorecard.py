@@ -86,8 +86,9 @@ def print_scorecard(
             f"{key:<10} {kpi:<34} {num if num is not None else '-':>10} "
             f"{den if den is not None else '-':>12} {val:>8} {tgt:>7}  {flag:<4} {name or ''}"
         )
-    print(f"\nquarantined records (hồ sơ bị cách ly): {quarantined}")
-    print(f"files loaded (tệp đã nạp): {files[0]} with {files[1]} rows")
+    print(
+        f"quarantined records (hồ sơ bị cách ly): {quarantined:,}; files loaded (tệp đã nạp): {files[0]} "
+        f"with {files[1]:,} rows; published warehouse: {path}"
+    )
     for key, reason_vi, detail in rejected:
         print(f"REJECTED FILE (tệp bị từ chối): {key.rsplit('@', 1)[0]}: {reason_vi} ({detail})")
-    print(f"published warehouse: {path}")

@@ -61,19 +61,34 @@ def test_scorecard_and_report_show_the_same_school_year(tmp_path, capsys):
 
 def test_run_exit_codes_say_what_was_published(monkeypatch, tmp_path):
     """0 published; 1 blocked (nothing published); 4 the files published, the serving
-    database behind (README "Runs and exit codes")."""
+    database behind; 5 a source could not be read (README "Runs and exit codes")."""
     import orchestration.cli as cli
-    from orchestration.runner import BLOCKED, PUBLISHED, SERVING_FAILED
+    from orchestration.runner import BLOCKED, PUBLISHED, SERVING_FAILED, SOURCE_FAILED
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("CCHC_HASH_KEY", "k")
+    monkeypatch.setenv("CCHC_PORTAL_CLIENT_ID", "id")
+    monkeypatch.setenv("CCHC_PORTAL_CLIENT_SECRET", "secret")
     monkeypatch.setenv("CCHC_PUBLISH_DIR", str(tmp_path / "published"))
     monkeypatch.setattr(cli, "print_scorecard", lambda *a, **k: None)
     codes = {}
-    for outcome in (PUBLISHED, BLOCKED, SERVING_FAILED):
+    for outcome in (PUBLISHED, BLOCKED, SERVING_FAILED, SOURCE_FAILED):
         monkeypatch.setattr(cli, "run_pipeline_outcome", lambda *a, _o=outcome, **k: _o)
         codes[outcome] = main(["run"])
-    assert codes == {PUBLISHED: 0, BLOCKED: 1, SERVING_FAILED: cli.EXIT_SERVING} and cli.EXIT_SERVING == 4
+    assert codes == {PUBLISHED: 0, BLOCKED: 1, SERVING_FAILED: 4, SOURCE_FAILED: 5}
+
+
+def test_help_lists_the_exit_codes_and_every_option_has_a_default(capsys):
+    import pytest
+
+    for argv in (["--help"], ["run", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        out = capsys.readouterr().out
+        assert "exit codes of run and demo" in out and "5  a source could not be read" in out
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    assert "(default: 50000)" in capsys.readouterr().out
 
 
 def test_an_unknown_unit_or_period_is_an_error_naming_the_known_ones(monkeypatch, tmp_path, capsys):

@@ -65,6 +65,7 @@ def test_dbt_env_points_the_profile_at_the_warehouse(tmp_path):
         "CCHC_WAREHOUSE": str(tmp_path / "w.duckdb"),
         "CCHC_DUCKDB_MEMORY_LIMIT": "2GB",
         "CCHC_DUCKDB_THREADS": "1",
+        "DBT_USE_COLORS": "false",
     }
 
 

@@ -42,6 +42,8 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         "CCHC_WAREHOUSE": str(Path(settings.warehouse).resolve()),
         "CCHC_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
         "CCHC_DUCKDB_THREADS": str(settings.duckdb_threads),
+        # its output goes to the run log: plain text, no colour codes
+        "DBT_USE_COLORS": "false",
     }
 
 

@@ -1,6 +1,7 @@
 """Raw landing assets: the portal (DOMAIN.md 2.1) and the files dropped in the drop folders
 (the ministry's and payment exports, 2.2 and 2.3; the units' report forms, 7)."""
 
+import time
 from datetime import timedelta
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, FreshnessPolicy, MaterializeResult, asset, multi_asset
@@ -15,6 +16,7 @@ from orchestration.resources import (
     WarehouseResource,
     settings_from,
 )
+from orchestration.runlog import progress
 from orchestration.settings import Settings
 from orchestration.warehouse import open_warehouse
 
@@ -27,11 +29,13 @@ PORTAL_FRESHNESS = FreshnessPolicy.time_window(fail_window=timedelta(days=2), wa
 
 def _run(context: AssetExecutionContext, settings: Settings, ingest) -> MaterializeResult:
     client = client_from_settings(settings)
+    started = time.monotonic()
     with open_warehouse(settings) as con:
         result = ingest(con, client, settings)
-    context.log.info(
-        f"{result.source}: {result.rows} records in {result.batches} batches "
-        f"({client.requests_made} requests, {client.retries} retries)"
+    progress(
+        context,
+        f"{result.source}: {result.rows:,} records in {result.batches} batches "
+        f"({client.requests_made} requests, {client.retries} retries, {time.monotonic() - started:.0f} s)",
     )
     return MaterializeResult(
         metadata={**result.as_metadata(), "requests": client.requests_made, "retries": client.retries}
@@ -105,11 +109,15 @@ def _intake_asset(folder: str):
     )
     def _assets(context: AssetExecutionContext, warehouse: WarehouseResource, drop_folders: DropFoldersResource):
         settings = settings_from(warehouse, drop_folders)
+        started = time.monotonic()
         with open_warehouse(settings) as con:
             result = intake_folder(con, settings, folder)
-        context.log.info(
-            f"{folder}: {result.files_loaded} files loaded ({result.rows} rows), "
-            f"{result.files_already_loaded} already loaded, {result.files_rejected} rejected"
+        say = progress if result.directory else lambda ctx, line: ctx.log.info(line)  # no folder: nothing to say
+        say(
+            context,
+            f"{folder}: {result.files_loaded} files loaded ({result.rows:,} rows), "
+            f"{result.files_already_loaded} already loaded, {result.files_rejected} rejected "
+            f"({time.monotonic() - started:.0f} s)",
         )
         for line in result.rejected:
             context.log.warning(f"rejected: {line}")

@@ -1,6 +1,7 @@
 """The publication asset, downstream of every mart (a failed check stops it), and the
 serving database loaded from the release it wrote."""
 
+import time
 from pathlib import Path
 
 from dagster import AssetCheckResult, AssetExecutionContext, AssetKey, Failure, MaterializeResult, asset, asset_check
@@ -9,6 +10,7 @@ from expectations.runner import data_docs_dir
 from orchestration.defs.dbt.project import dbt_docs_path, manifest_path
 from orchestration.publish import publish
 from orchestration.resources import WAREHOUSE_POOL, PublicationResource, WarehouseResource, settings_from
+from orchestration.runlog import progress
 from orchestration.serving import ServingError, compare_with_release, load_release, safe_target
 
 
@@ -24,8 +26,13 @@ def build_publish_asset(mart_keys: list[AssetKey]):
         context: AssetExecutionContext, warehouse: WarehouseResource, publication: PublicationResource
     ):
         settings = settings_from(warehouse, publication)
+        started = time.monotonic()
+        progress(context, f"publishing: writing a new release under {settings.publish_dir} …")
         release = publish(settings, data_docs=data_docs_dir(settings.quality_dir), dbt_docs=dbt_docs_path(settings))
-        context.log.info(f"published release {release.release_id} to {settings.publish_dir}")
+        progress(
+            context,
+            f"published release {release.release_id} ({len(release.tables)} marts, {time.monotonic() - started:.0f} s)",
+        )
         return MaterializeResult(
             metadata={
                 "release_id": release.release_id,
@@ -65,9 +72,10 @@ def serving_marts(context: AssetExecutionContext, publication: PublicationResour
     except ServingError as exc:
         raise Failure(description=str(exc), metadata={"database": safe_target(settings.serving_url)}) from None
     rows = sum(loaded.tables.values())
-    context.log.info(
+    progress(
+        context,
         f"serving database {safe_target(settings.serving_url)}: release {loaded.release_id} loaded and switched in "
-        f"({len(loaded.tables)} tables, {rows:,} rows, {loaded.seconds:.1f} s)"
+        f"({len(loaded.tables)} tables, {rows:,} rows, {loaded.seconds:.1f} s)",
     )
     return MaterializeResult(
         metadata={

@@ -3,6 +3,8 @@
 A failed check of a blocking suite has severity ERROR and is blocking: the publish asset,
 downstream of the checked marts, does not run, and the previous publication stays."""
 
+import time
+
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -16,6 +18,7 @@ from dagster import (
 from expectations.runner import data_docs_dir, run_suites
 from expectations.suites import ALL_SUITES
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, settings_from
+from orchestration.runlog import progress
 
 
 def build_quality_checks(suites=ALL_SUITES):
@@ -33,6 +36,7 @@ def build_quality_checks(suites=ALL_SUITES):
     )
     def gx_suites(context: AssetCheckExecutionContext, warehouse: WarehouseResource):
         settings = settings_from(warehouse)
+        started = time.monotonic()
         selected = context.selected_asset_check_keys
         chosen = [s for s in suites if any(k.name == s.name and k.asset_key == AssetKey([s.asset]) for k in selected)]
         outcomes = run_suites(
@@ -44,10 +48,11 @@ def build_quality_checks(suites=ALL_SUITES):
         )
         docs = data_docs_dir(settings.quality_dir) / "index.html"
         failed_suites = [o.suite.name for o in outcomes if not o.passed]
-        context.log.info(
-            f"Great Expectations: {len(outcomes) - len(failed_suites)} of {len(outcomes)} suites passed"
+        progress(
+            context,
+            f"checks: Great Expectations {len(outcomes) - len(failed_suites)} of {len(outcomes)} suites passed"
             + (f"; failed: {', '.join(failed_suites)}" if failed_suites else "")
-            + f"; Data Docs: {docs}"
+            + f" ({time.monotonic() - started:.0f} s)",
         )
         for outcome in outcomes:
             suite = outcome.suite
