@@ -21,6 +21,7 @@ import argparse
 import logging
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from orchestration.demo import DEMO_DIR, demo_settings, run_demo
@@ -119,6 +120,7 @@ def cmd_scorecard(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from orchestration.publish import publish_report
     from orchestration.reports import header_from, write_report
 
     settings = demo_settings(DEMO_DIR.resolve()) if args.demo else Settings.from_env()
@@ -136,9 +138,23 @@ def cmd_report(args) -> int:
         ):
             return 1
         print(f"report {args.period} is final: its figures are kept as reported from now on")
-    target = (Path(settings.publish_dir) / "current").resolve() / "reports"
+        done = [Path(settings.publish_dir) / "reports" / f"{args.period}{suffix}" for suffix in (".xlsx", ".html")]
+        if all(path.exists() for path in done):  # the new release has the period's report already
+            print(f"report written: {done[0]}\ncharts written: {done[1]}")
+            return 0
     try:
-        xlsx, page = write_report(published, args.period, target, header_from(settings))
+        if args.out:
+            # into a folder the user names, whole files only (written aside, then renamed)
+            out = Path(args.out)
+            out.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=out, prefix=".report-") as tmp:
+                written = write_report(published, args.period, Path(tmp), header_from(settings))
+                xlsx, page = (out / path.name for path in written)
+                for path, target in zip(written, (xlsx, page), strict=True):
+                    os.replace(path, target)
+        else:
+            # never into a published release: a new release with the report, switched in
+            xlsx, page = publish_report(settings, args.period)
     except ValueError as exc:
         print(f"cchc report: {exc}", file=sys.stderr)
         return 1
@@ -308,6 +324,12 @@ def main(argv: list[str] | None = None) -> int:
         "--final",
         action="store_true",
         help="make the report final: keep its published figures as reported, rebuild and publish",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        help="write the report into this folder (default: into a new release of the publication; a published "
+        "release is never changed)",
     )
     p.add_argument("--demo", action="store_true", help="use the demo's publication")
     p.set_defaults(func=cmd_report)

@@ -163,7 +163,13 @@ def publish(
         encoding="utf-8",
     )
     os.rename(staging, final)
+    _switch_to(publish_dir, release_id)
+    return Release(release_id, final, tables)
 
+
+def _switch_to(publish_dir: Path, release_id: str) -> None:
+    """Make a complete release folder the current one (each link one atomic rename); the
+    release it replaces becomes ``previous``."""
     current = publish_dir / "current"
     previous_target = os.readlink(current) if current.is_symlink() else None
     _swap_link(current, f"releases/{release_id}")
@@ -173,8 +179,49 @@ def publish(
         link = publish_dir / name
         if not (link.is_symlink() and os.readlink(link) == target):
             _swap_link(link, target)
-    _prune(releases, keep={release_id, Path(previous_target).name if previous_target else ""})
-    return Release(release_id, final, tables)
+    _prune(publish_dir / "releases", keep={release_id, Path(previous_target).name if previous_target else ""})
+
+
+def publish_report(settings: Settings, period_key: str) -> tuple[Path, Path]:
+    """A report written on demand goes into a new release, never into a published one: the
+    current release's files are linked into it (hard links: a published file is never
+    written again, so sharing it is safe and costs no copy), the period's report is written
+    beside them, and the new release is switched in like any other. Returns the report's
+    paths through the stable ``reports`` link."""
+    publish_dir = Path(settings.publish_dir)
+    source = (publish_dir / "current").resolve()
+    if not (source / "warehouse.duckdb").exists():
+        raise FileNotFoundError(f"nothing published yet at {publish_dir}")
+    release_id = f"{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    staging = publish_dir / "releases" / f".{release_id}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(source, staging, copy_function=_link_or_copy, symlinks=True)
+    written = {staging / "reports" / f"{period_key}{suffix}" for suffix in (".xlsx", ".html")}
+    for path in written | {staging / "release.json"}:
+        path.unlink(missing_ok=True)  # a new file, never the linked one written over
+    try:
+        write_report(staging / "warehouse.duckdb", period_key, staging / "reports", header_from(settings))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    info = json.loads((source / "release.json").read_text(encoding="utf-8"))
+    info.update(
+        release_id=release_id,
+        published_at=datetime.now().isoformat(timespec="seconds"),
+        derived_from=source.name,
+        reports_written=sorted({*info.get("reports_written", []), period_key}),
+    )
+    (staging / "release.json").write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.rename(staging, publish_dir / "releases" / release_id)
+    _switch_to(publish_dir, release_id)
+    return tuple(publish_dir / "reports" / f"{period_key}{suffix}" for suffix in (".xlsx", ".html"))
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # another file system, or links not allowed: a copy
+        shutil.copy2(src, dst)
 
 
 def rollback_files(publish_dir: Path) -> str:

@@ -151,12 +151,31 @@ def test_vietnamese_number_formats():
     assert vn_percent(None) == "–"
 
 
-def test_a_calendar_quarter_on_demand(published, monkeypatch):
+def _contents(folder) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_calendar_quarter_on_demand(published, monkeypatch, tmp_path):
+    """A report on demand goes into a new release (or a folder named with --out): the
+    release that was published stays byte for byte as it was."""
     from orchestration.cli import main
 
     monkeypatch.setenv("CCHC_PUBLISH_DIR", str(published.publish_dir))
+    before = (published.publish_dir / "current").resolve()
+    files_before = _contents(before)
     assert main(["report", "--period", "2024-Q1"]) == 0
+    assert _contents(before) == files_before
+    after = (published.publish_dir / "current").resolve()
+    assert after != before and (after / "reports" / "2024-Q1.xlsx").exists()
+    assert not (before / "reports" / "2024-Q1.xlsx").exists()
+    assert set(_contents(after)) == set(files_before) | {"reports/2024-Q1.xlsx", "reports/2024-Q1.html"}
     assert main(["report", "--period", "2031-Q9"]) == 1
+    assert (published.publish_dir / "current").resolve() == after  # a failed report publishes nothing
+    assert not list((published.publish_dir / "releases").glob(".*"))
+    files_now = _contents(after)
+    assert main(["report", "--period", "2024-Q2", "--out", str(tmp_path / "out")]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["2024-Q2.html", "2024-Q2.xlsx"]
+    assert _contents(after) == files_now and (published.publish_dir / "current").resolve() == after
     ws = load_workbook(published.publish_dir / "reports" / "2024-Q1.xlsx")["Chỉ tiêu"]
     row = next(r for r in ws.iter_rows(values_only=True) if r[2] == "online_dossier_rate")
     assert row[3:5] == tuple(
