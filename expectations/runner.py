@@ -3,8 +3,8 @@
 GX's SQL data source does not work with DuckDB, so each suite's query is read through
 DuckDB's own Arrow reader ``batch_rows`` rows at a time and each batch is validated as a
 pandas DataFrame: memory stays bounded on a 20-million-row table. Per-batch results are
-added up into one outcome per suite. Results are kept in a GX file context, whose Data Docs
-(HTML) are rebuilt after every run.
+added up into one outcome per suite. Results are kept in a GX file context; the Data Docs
+are one self-contained page rendered from them after every run (``expectations/docs.py``).
 
 Plain library: no Dagster import (the orchestration turns outcomes into asset checks).
 """
@@ -25,6 +25,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 import duckdb
 
+from expectations.docs import render_data_docs
 from expectations.suite import Suite
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,8 @@ def run_suites(
     finally:
         con.close()
     escape_stored_results(gx_dir)
-    context.build_data_docs()
+    # the Data Docs: one self-contained page (GX's own site needs CDNs: expectations/docs.py)
+    render_data_docs(outcomes, data_docs_dir(gx_dir) / "index.html", key=_key)
     return outcomes
 
 
@@ -215,4 +217,4 @@ def _plain(value):
 
 
 def data_docs_dir(gx_dir: Path | str) -> Path:
-    return Path(gx_dir) / "gx" / "uncommitted" / "data_docs" / "local_site"
+    return Path(gx_dir) / "data_docs"

@@ -75,3 +75,37 @@ def test_chart_page_renders_every_kpi(crafted_warehouse, tmp_path):
         timeout=120,
     )
     assert shot_run.returncode == 0 and shot.stat().st_size > 20_000  # a rendered page, not a blank one
+
+
+# every request leaves for nowhere: a page that needs the network shows it
+OFFLINE_FLAGS = [
+    "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
+
+
+def test_data_docs_render_offline(crafted_warehouse, tmp_path):
+    """The published Data Docs show every suite and its results with the network blocked:
+    no script, no stylesheet or font from a CDN."""
+    from expectations.runner import data_docs_dir, run_suites
+    from expectations.suites import ALL_SUITES
+
+    chromium = shutil.which("chromium")
+    assert chromium, "chromium is installed by `make browser` (part of `make test`)"
+    outcomes = run_suites(crafted_warehouse.warehouse, ALL_SUITES, tmp_path / "quality", memory_limit="1GB")
+    page = data_docs_dir(tmp_path / "quality") / "index.html"
+    html = page.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), "nothing is fetched from another host"
+    assert "<script" not in html
+    run = subprocess.run(
+        [chromium, *CHROMIUM_FLAGS, *OFFLINE_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+         f"file://{page}"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    dom = run.stdout
+    for outcome in outcomes:
+        assert f'id="s-{outcome.suite.name}"' in dom, outcome.suite.name
+    assert dom.count("<tr>") > len(outcomes) * 2  # each suite's expectations, one row each
+    assert f"{sum(o.passed for o in outcomes)}/{len(outcomes)} bộ kiểm tra đạt" in dom
