@@ -513,8 +513,16 @@ def _retry_after_seconds(value: str | None) -> float | None:
         return None
 
 
+def source_location(url: str) -> str:
+    """Where a page came from, as it stays meaningful after the run: the path and query
+    (``/api/v1/ho-so?page=3&…``). The portal's base URL (a demo's port, a server that
+    moves) is not part of a record; the publication names it once (``release_info``)."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def page_to_arrow(page: Page, scrub: Callable[[dict], dict] | None = None):
-    """One page as an Arrow table: ``_source`` (URL), ``_page``, ``_row`` and the JSON payload.
+    """One page as an Arrow table: ``_source`` (path and query), ``_page``, ``_row`` and the JSON payload.
 
     Each record is serialised as received, after ``scrub`` (or, for sources without
     personal fields by contract, ``without_personal``) removed personal data wherever it
@@ -528,7 +536,7 @@ def page_to_arrow(page: Page, scrub: Callable[[dict], dict] | None = None):
     n = len(payloads)
     return pa.table(
         {
-            "_source": pa.array([page.url] * n, pa.string()),
+            "_source": pa.array([source_location(page.url)] * n, pa.string()),
             "_page": pa.array([page.page] * n, pa.int32()),
             "_row": pa.array(range(1, n + 1), pa.int32()),
             "payload": pa.array(payloads, pa.string()),

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import duckdb
 
+from connectors.portal import safe_url
 from orchestration.feedback import write_feedback
 from orchestration.forms import form_periods, write_forms
 from orchestration.reports import header_from, report_periods, write_report
@@ -127,8 +128,8 @@ def publish(
         # Which publication a reader is looking at: BI tools and analysts can select it.
         con.execute(
             "create table marts.release_info as select ? as release_id, current_localtimestamp() as published_at, "
-            "? as department, ? as agency_code",
-            [release_id, settings.department_name, settings.agency_code],
+            "? as department, ? as agency_code, ? as portal_base_url",
+            [release_id, settings.department_name, settings.agency_code, safe_url(settings.portal_url)],
         )
         for name in tables:
             target = staging / "parquet" / f"{name}.parquet"
@@ -153,6 +154,7 @@ def publish(
                 "published_at": datetime.now().isoformat(timespec="seconds"),
                 "department": settings.department_name,
                 "agency_code": settings.agency_code,
+                "portal_base_url": safe_url(settings.portal_url),
                 "tables": tables,
                 "feedback_units": sorted(feedback),
                 "forms": len(forms),
