@@ -105,6 +105,18 @@ def test_definitions_load(tmp_path):
         assert node.pools == {"warehouse"} or getattr(node, "pool", None) == "warehouse", key
 
 
+def test_source_locations_outlive_the_run(run):
+    """A record's source is the page's path and query: the sample portal's port (gone
+    after the run) is in no record; the publication names the base URL once."""
+    settings = run["settings"]
+    for table in ("fct_dossiers", "fct_ratings", "data_warnings"):
+        urls = _published(settings, f"select distinct source_url from marts.{table}")
+        assert urls and all(u.startswith("/api/v1/") and "://" not in u for (u,) in urls), (table, urls[:3])
+    portal = _published(settings, "select distinct source_url from marts.quarantine where source_name like 'portal.%'")
+    assert portal and all(u.startswith("/api/v1/") for (u,) in portal)
+    assert _published(settings, "select portal_base_url from marts.release_info") == [(settings.portal_url,)]
+
+
 def test_both_runs_publish(run):
     assert run["ok"] == (True, True)
     published = run["settings"].publish_dir

@@ -9,7 +9,13 @@ from dagster import AssetCheckResult, AssetExecutionContext, AssetKey, Failure, 
 from expectations.runner import data_docs_dir
 from orchestration.defs.dbt.project import dbt_docs_path, manifest_path
 from orchestration.publish import publish
-from orchestration.resources import WAREHOUSE_POOL, PublicationResource, WarehouseResource, settings_from
+from orchestration.resources import (
+    WAREHOUSE_POOL,
+    PortalResource,
+    PublicationResource,
+    WarehouseResource,
+    settings_from,
+)
 from orchestration.runlog import progress
 from orchestration.serving import ServingError, compare_with_release, load_release, safe_target
 
@@ -23,9 +29,12 @@ def build_publish_asset(mart_keys: list[AssetKey]):
         description="Bản công bố: a new release of the marts (DuckDB + Parquet), switched in atomically.",
     )
     def published_release(
-        context: AssetExecutionContext, warehouse: WarehouseResource, publication: PublicationResource
+        context: AssetExecutionContext,
+        warehouse: WarehouseResource,
+        publication: PublicationResource,
+        portal: PortalResource,
     ):
-        settings = settings_from(warehouse, publication)
+        settings = settings_from(warehouse, publication, portal)  # the portal's base URL goes in release_info
         started = time.monotonic()
         progress(context, f"publishing: writing a new release under {settings.publish_dir} …")
         release = publish(settings, data_docs=data_docs_dir(settings.quality_dir), dbt_docs=dbt_docs_path(settings))
