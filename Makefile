@@ -22,9 +22,10 @@ demo: setup  ## run the whole pipeline on the bundled sample sources, print the 
 run: setup  ## run the pipeline once against the sources configured in the environment / .env
 	$(UV) run --frozen --no-sync cchc run
 
-browser:  ## headless Chromium from Debian's packages, for the chart-page test
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
-	  || { echo "make browser: could not install chromium (apt-get as root)"; exit 1; }
+browser:  ## headless Chromium and LibreOffice Calc (with Times New Roman's metric twin) from Debian's packages, for the page and print tests
+	@{ command -v chromium && command -v soffice && fc-list | grep -q "Liberation Serif"; } >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium libreoffice-calc fonts-liberation2 >/dev/null; } \
+	  || { echo "make browser: could not install chromium, libreoffice-calc and fonts-liberation2 (apt-get as root)"; exit 1; }
 
 lint: setup  ## ruff (lint and format) on the Python, SQLFluff on the dbt SQL
 	$(UV) run --frozen --no-sync ruff check .

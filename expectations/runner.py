@@ -40,6 +40,14 @@ class ExpectationOutcome:
     success: bool
     unexpected_count: int = 0
     examples: list = field(default_factory=list)
+    # a ``mostly`` expectation holds over the whole table, not batch by batch (a small last
+    # batch must not fail on a share the table meets): its rows counted across batches
+    mostly: float | None = None
+    counted: int = 0
+
+    def settle(self) -> None:
+        if self.mostly is not None and self.counted:
+            self.success = self.unexpected_count <= (1 - self.mostly) * self.counted
 
 
 @dataclass
@@ -124,6 +132,8 @@ def run_suites(
                 )
                 for frame in _batches(con, suite.query, batch_rows):
                     _validate(validation, frame, outcome)
+                for seen in outcome.expectations.values():
+                    seen.settle()
             except Exception as exc:  # a suite that cannot run is a failed check, with its reason
                 log.exception("suite %s could not run", suite.name)
                 outcome.error = f"{type(exc).__name__}: {exc}"
@@ -191,6 +201,14 @@ def _validate(validation, frame, outcome: SuiteOutcome) -> None:
         info = r.result or {}
         seen.success = seen.success and bool(r.success)
         seen.unexpected_count += int(info.get("unexpected_count") or 0)
+        mostly = r.expectation_config.kwargs.get("mostly")
+        if mostly is not None and "element_count" in info:
+            # GX's share: of the non-missing values, except where missing is what is counted
+            missing = (
+                0 if r.expectation_config.type == "expect_column_values_to_not_be_null" else info.get("missing_count")
+            )
+            seen.mostly = float(mostly)
+            seen.counted += int(info["element_count"]) - int(missing or 0)
         if not r.success and len(seen.examples) < EXAMPLES:
             examples = info.get("partial_unexpected_list") or (
                 [info.get("observed_value")] if "observed_value" in info else []

@@ -122,6 +122,7 @@ def cmd_scorecard(args) -> int:
 def cmd_report(args) -> int:
     from orchestration.publish import publish_report
     from orchestration.reports import header_from, write_report
+    from orchestration.reports.data import UnknownPeriod
 
     settings = demo_settings(DEMO_DIR.resolve()) if args.demo else Settings.from_env()
     published = Path(settings.publish_dir) / "warehouse.duckdb"
@@ -155,9 +156,9 @@ def cmd_report(args) -> int:
         else:
             # never into a published release: a new release with the report, switched in
             xlsx, page = publish_report(settings, args.period)
-    except ValueError as exc:
+    except UnknownPeriod as exc:
         print(f"cchc report: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_CONFIG
     print(f"report written: {xlsx}\ncharts written: {page}")
     return 0
 
@@ -176,12 +177,15 @@ def cmd_forms(args) -> int:
     con = duckdb.connect(str(published), read_only=True)
     try:
         if not known_period(con, args.period):
+            periods = [
+                k for (k,) in con.execute("select period_key from marts.dim_reporting_periods order by 1").fetchall()
+            ]
             print(
-                f"cchc forms: {args.period!r} is not an official reporting period (e.g. 2024-BC-Q1, 2024-BC-6T, "
-                "2024-BC-Q3, 2024-BC-NAM; seed reporting_periods)",
+                f"cchc forms: {args.period!r} is not an official reporting period; the publication's: "
+                f"{', '.join(periods)} (seed reporting_periods)",
                 file=sys.stderr,
             )
-            return 2
+            return EXIT_CONFIG
         if args.status:
             label = con.execute(
                 "select label_vi from marts.dim_reporting_periods where period_key = ?", [args.period]

@@ -1,105 +1,188 @@
-"""Feedback to units: one workbook per unit listing its quarantined and warned records,
-with Vietnamese labels and the reason in Vietnamese beside its code (DESIGN.md:
-``feedback/<unit_code>.xlsx``; a code that is not a plain code gets a safe file name,
-``orchestration.escaping.file_stem``). Every value is written as text, never a formula. Written from a publication's own marts, so the office sends
-back exactly what was published."""
+"""Feedback to units: one workbook per unit (``feedback/<unit_code>.xlsx``; a code that is
+not a plain code gets a safe file name, ``orchestration.escaping.file_stem``) that a unit
+can act on without a developer beside it:
+
+- each sheet carries the department's header, the unit's name once, the date, one line on
+  what to do; column widths, a frozen header row and filters; it prints on A4 landscape
+  with the header row on every page;
+- *Hồ sơ bị cách ly*: one row per quarantined record with its key fields as columns (the
+  dossier's code, procedure and dates; the file and row of an export) and the reason in
+  Vietnamese; the record as received (personal data removed) in the last column;
+- *Tình hình gửi báo cáo*: the unit's report forms per period;
+- *Cảnh báo*: the warnings the unit can act on, one row each; what the warehouse already
+  corrected by itself (NFD text, seed ``quarantine_reasons.fixed_by_warehouse``) is a count
+  per file or source at the end, not thousands of rows.
+
+Every value is written as text, never a formula. Written from a publication's own marts,
+so the office sends back exactly what was published."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from orchestration.escaping import file_stem, inside, text_cell
 from orchestration.reports.vietnamese import status_label_sql
-from orchestration.reports.workbook import print_on_a4
+from orchestration.reports.workbook import FONT, print_on_a4, use_times_new_roman
+from orchestration.runlog import vietnam_time
 
+# A value of the record as received, by the names the sources use (portal, exports, forms)
+_DOSSIER = "coalesce(json_extract_string(record, '$.MaHoSo'), json_extract_string(record, '$.ma_ho_so'))"
+# a portal time (yyyyMMddHHmmss) as dd/mm/yyyy HH:MM; anything else (a bad date) as received
+_PORTAL_TIME = "coalesce(strftime(try_strptime({v}, '%Y%m%d%H%M%S'), '%d/%m/%Y %H:%M'), {v})"
+
+
+def _first(*names: str) -> str:
+    return "coalesce(" + ", ".join(f"json_extract_string(record, '$.{n}')" for n in names) + ")"
+
+
+# (column heading, SQL over marts.quarantine, width): the key fields a unit finds the record by
 QUARANTINE_COLUMNS = [
-    ("STT", None),
-    ("Nguồn dữ liệu", "source_name"),
-    ("Mã bản ghi", "record_key"),
-    ("Mã lỗi", "reason_code"),
-    ("Lý do", "reason_vi"),
-    ("Tất cả mã lỗi", "reason_codes"),
-    ("Vị trí trong nguồn", "source_location"),
-    ("Bản ghi như đã nhận (đã loại dữ liệu cá nhân)", "record"),
-]
+    ("Nguồn dữ liệu", "source_name", 22),
+    ("Mã hồ sơ", _DOSSIER, 28),
+    ("Mã bản ghi khác (đánh giá, giao dịch, biên lai, trường)", _first("MaDanhGia", "ma_giao_dich", "so_bien_lai", "ma_truong"), 20),
+    ("Thủ tục hành chính", "concat_ws(' – ', " + _first("MaTTHC", "ma_tthc") + ", " + _first("TenTTHC") + ")", 32),
+    ("Ngày nộp / giao dịch / thu", _PORTAL_TIME.format(v=_first("NgayNopHoSo", "NgayDanhGia", "thoi_gian_giao_dich", "ngay_thu", "ngay_danh_gia", "ngay_bao_cao")), 16),
+    ("Ngày tiếp nhận", _PORTAL_TIME.format(v=_first("NgayTiepNhan")), 16),
+    ("Tệp / trang của Cổng", "case when source_name like 'portal.%' then 'Trang ' || source_page else source_url end", 30),
+    ("Dòng", "source_row", 8),
+    ("Lý do", "reason_vi", 50),
+    ("Mã lỗi", "reason_codes", 22),
+    ("Bản ghi như đã nhận (đã loại dữ liệu cá nhân)", "record", 60),
+]  # fmt: skip
 SUBMISSION_COLUMNS = [
-    ("STT", None),
-    ("Kỳ báo cáo", "period_key"),
-    ("Hạn gửi", "strftime(due_date, '%d/%m/%Y')"),
-    ("Tình trạng", "status_vi"),
-    ("Ngày báo cáo", "strftime(report_date, '%d/%m/%Y')"),
-    ("Số ngày muộn", "days_late"),
-    ("Số bản đã nhận", "forms_received"),
-    ("Tệp được tính", "source_file"),
-    ("Ghi chú", "note"),
+    ("Kỳ báo cáo", "period_key", 14),
+    ("Hạn gửi", "strftime(due_date, '%d/%m/%Y')", 12),
+    ("Tình trạng", "status_vi", 20),
+    ("Ngày báo cáo", "strftime(report_date, '%d/%m/%Y')", 13),
+    ("Số ngày muộn", "days_late", 10),
+    ("Số bản đã nhận", "forms_received", 10),
+    ("Tệp được tính", "source_file", 36),
+    ("Ghi chú", "note", 60),
 ]
 WARNING_COLUMNS = [
-    ("STT", None),
-    ("Nguồn dữ liệu", "source_name"),
-    ("Mã bản ghi", "record_key"),
-    ("Mã cảnh báo", "warning_code"),
-    ("Nội dung cảnh báo", "warning_vi"),
-    ("Vị trí trong nguồn", "source_location"),
+    ("Nguồn dữ liệu", "source_name", 24),
+    ("Mã bản ghi", "record_key", 32),
+    ("Nội dung cảnh báo", "warning_vi", 60),
+    (
+        "Vị trí trong nguồn",
+        "case when source_name like 'portal.%' then 'Trang ' || source_page else source_url end",
+        36,
+    ),  # fmt: skip
+    ("Dòng", "source_row", 8),
+    ("Mã cảnh báo", "warning_code", 24),
 ]
+FIXED_COLUMNS = [
+    ("Đã được hệ thống tự chuẩn hóa (đơn vị không cần xử lý)", "warning_vi", 60),
+    ("Tệp / nguồn", "source", 40),
+    ("Số bản ghi", "n", 12),
+]
+HEADING_FILL = PatternFill("solid", fgColor="E8EEF5")
 
 
-def _bold(ws, value):
+def _bold(ws, value, size: float = 12):
     cell = text_cell(ws, value)
-    cell.font = Font(bold=True)
+    cell.font = Font(name=FONT, size=size, bold=True)
     return cell
 
 
-def _sheet(wb: Workbook, title: str, heading: str, columns, rows) -> None:
+def _sheet(wb: Workbook, title: str, heading: str, advice: str, head: list[str], columns, rows, extra=None) -> None:
+    """One sheet: the department's header, the unit once, what to do, then the table with
+    its header row frozen, filtered and printed on every page (``extra``: a second small
+    table under it, unfiltered). One line a record (a list to filter, not to read wrapped);
+    the record as received, the last column, is on screen only, not printed."""
     ws = wb.create_sheet(title)
-    # widths set before the rows (a write-only sheet): each column as wide as its longest
-    # value, within bounds, so that the sheet reads without resizing
-    for j, (label, _) in enumerate(columns):
-        longest = max([len(label), *(len(str(r[j - 1])) for r in rows if j and r[j - 1] is not None)])
-        ws.column_dimensions[get_column_letter(j + 1)].width = 6 if j == 0 else min(max(longest + 2, 10), 60)
-    print_on_a4(ws, "landscape")
-    ws.append([_bold(ws, heading)])
-    ws.append([])
-    ws.append([_bold(ws, label) for label, _ in columns])
+    widths = [6, *(width for _, _, width in columns)]
+    for j, (_, _, width) in enumerate(extra[0] if extra else [], start=1):
+        widths[j] = max(widths[j], width)
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    table_row = 6  # under the department, the heading, the unit and what to do
+    # the header row as tall as its longest wrapped label (a write-only sheet: set before the row)
+    labels = [("STT", 6), *((label, width) for label, _, width in columns)]
+    ws.row_dimensions[table_row].height = 15 * max(
+        -(-len(label) // max(1, int(width * 1.1))) for label, width in labels
+    )
+    ws.freeze_panes = f"A{table_row + 1}"
+    last = get_column_letter(len(columns) + 1)
+    ws.auto_filter.ref = f"A{table_row}:{last}{table_row + max(len(rows), 1)}"
+    print_on_a4(ws, "landscape", title_rows=f"{table_row}:{table_row}")
+    printed = len(columns) if columns[-1][1] == "record" else len(columns) + 1
+    last_row = table_row + max(len(rows), 1) + (len(extra[1]) + 2 if extra else 0)
+    ws.print_area = f"A1:{get_column_letter(printed)}{last_row}"
+    parent, department, unit = head
+    ws.append([text_cell(ws, parent)])
+    ws.append([_bold(ws, department)])
+    ws.append([_bold(ws, heading, 13)])
+    ws.append([_bold(ws, unit)])
+    ws.append([text_cell(ws, advice)])
+    ws.append([_heading(ws, "STT"), *(_heading(ws, label) for label, _, _ in columns)])
     for i, row in enumerate(rows, start=1):
-        ws.append([i, *(text_cell(ws, v) for v in row)])
+        ws.append([text_cell(ws, i), *(text_cell(ws, value) for value in row)])
+    if not rows:
+        ws.append([text_cell(ws, "–"), text_cell(ws, "Không có")])
+    if extra:
+        labels, extra_rows = extra
+        ws.append([])
+        ws.append([_heading(ws, "STT"), *(_heading(ws, label) for label, _, _ in labels)])
+        for i, row in enumerate(extra_rows, start=1):
+            ws.append([text_cell(ws, i), *(text_cell(ws, v) for v in row)])
 
 
-def write_feedback(con: duckdb.DuckDBPyConnection, target: Path, department: str) -> dict[str, Path]:
+def _heading(ws, label: str):
+    cell = _bold(ws, label, 11)
+    cell.fill = HEADING_FILL
+    cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    return cell
+
+
+def write_feedback(
+    con: duckdb.DuckDBPyConnection, target: Path, department: str, parent_body: str = "Ủy ban nhân dân tỉnh"
+) -> dict[str, Path]:
     """Write ``<target>/<unit_code>.xlsx`` for every unit with a quarantined or warned record
     or a report form due (its submission status per period: what the office chases)."""
+    from orchestration.reports.vietnamese import source_label
+
     target.mkdir(parents=True, exist_ok=True)
     units = con.execute("""
-        select u.unit_code, coalesce(d.unit_name, u.unit_code)
+        select u.unit_code, d.unit_name
         from (select unit_code from marts.quarantine union select unit_code from marts.data_warnings
               union select unit_code from marts.form_submissions) as u
         left join marts.dim_units as d using (unit_code)
         order by 1""").fetchall()
-    s_cols = ", ".join(c if c != "status_vi" else status_label_sql() for _, c in SUBMISSION_COLUMNS if c)
-    q_cols = ", ".join(c for _, c in QUARANTINE_COLUMNS if c)
-    w_cols = ", ".join(c for _, c in WARNING_COLUMNS if c)
-    today = datetime.now().strftime("%d/%m/%Y")
+    s_cols = ", ".join(c if c != "status_vi" else status_label_sql() for _, c, _ in SUBMISSION_COLUMNS)
+    q_cols = ", ".join(c for _, c, _ in QUARANTINE_COLUMNS)
+    w_cols = ", ".join(c for _, c, _ in WARNING_COLUMNS)
+    today = vietnam_time().strftime("%d/%m/%Y")  # the department's day (UTC+7)
     written = {}
     for unit_code, unit_name in units:
+        # the unit once: its name and code, or its code alone when the catalogue lacks it
+        if unit_name and unit_code not in unit_name:
+            unit = f"Đơn vị: {unit_name} (mã {unit_code})"
+        else:  # not in the catalogue (dim_units names it by its code): the code once
+            unit = f"Đơn vị, trường mã {unit_code}: chưa có trong danh mục đơn vị, trường của Sở"
+        head = [parent_body.upper(), department.upper(), f"{unit} — ngày lập {today}"]
         wb = Workbook(write_only=True)
-        quarantined = con.execute(
-            f"select {q_cols} from marts.quarantine where unit_code = ? order by source_name, source_location",
-            [unit_code],
-        ).fetchall()
-        warned = con.execute(
-            f"select {w_cols} from marts.data_warnings where unit_code = ? "
-            "order by source_name, source_location, warning_code",
-            [unit_code],
-        ).fetchall()
+        use_times_new_roman(wb, 11)
+        quarantined = [
+            (source_label(r[0]), *r[1:])
+            for r in con.execute(
+                f"select {q_cols} from marts.quarantine where unit_code = ? "
+                "order by source_name, source_url, source_page, source_row",
+                [unit_code],
+            ).fetchall()
+        ]
         _sheet(
             wb,
             "Hồ sơ bị cách ly",
-            f"{department} — DANH SÁCH BẢN GHI BỊ CÁCH LY CẦN ĐIỀU CHỈNH — {unit_name} ({unit_code}) — ngày {today}",
+            "DANH SÁCH HỒ SƠ, BẢN GHI BỊ CÁCH LY CẦN ĐIỀU CHỈNH",
+            "Các bản ghi dưới đây không được tính vào chỉ số. Đề nghị đơn vị kiểm tra theo cột Lý do, điều chỉnh "
+            "trên hệ thống nguồn (Hệ thống giải quyết TTHC) hoặc gửi lại tệp đã sửa.",
+            head,
             QUARANTINE_COLUMNS,
             quarantined,
         )
@@ -110,16 +193,41 @@ def write_feedback(con: duckdb.DuckDBPyConnection, target: Path, department: str
         _sheet(
             wb,
             "Tình hình gửi báo cáo",
-            f"{department} — TÌNH HÌNH GỬI BÁO CÁO CCHC ĐỊNH KỲ — {unit_name} ({unit_code}) — ngày {today}",
+            "TÌNH HÌNH GỬI BÁO CÁO CCHC ĐỊNH KỲ",
+            "Kỳ nào ghi Chưa gửi hoặc Bị loại: đề nghị đơn vị gửi (lại) biểu mẫu báo cáo của kỳ đó.",
+            head,
             SUBMISSION_COLUMNS,
             submitted,
         )
+        warned = [
+            (source_label(r[0]), *r[1:])
+            for r in con.execute(
+                f"select {w_cols} from marts.data_warnings where unit_code = ? and needs_action "
+                "order by source_name, source_url, source_page, source_row, warning_code",
+                [unit_code],
+            ).fetchall()
+        ]
+        fixed = [
+            (w, source_label(s) if s.startswith("portal.") or s == "files" else s, n)
+            for w, s, n in con.execute(
+                """select warning_vi,
+                          case when source_name like 'portal.%' then source_name else source_url end as source,
+                          count(*) as n
+                   from marts.data_warnings where unit_code = ? and not needs_action
+                   group by all order by 2, 1""",
+                [unit_code],
+            ).fetchall()
+        ]
         _sheet(
             wb,
             "Cảnh báo",
-            f"{department} — DANH SÁCH CẢNH BÁO DỮ LIỆU — {unit_name} ({unit_code}) — ngày {today}",
+            "DANH SÁCH CẢNH BÁO DỮ LIỆU",
+            "Các bản ghi dưới đây vẫn được tính; đề nghị đơn vị bổ sung, sửa theo nội dung cảnh báo. Bảng cuối: "
+            "những lỗi hệ thống đã tự chuẩn hóa, để đơn vị biết, không cần xử lý.",
+            head,
             WARNING_COLUMNS,
             warned,
+            extra=(FIXED_COLUMNS, fixed) if fixed else None,
         )
         # a unit code is data: the file name is a safe encoding of it (escaping.file_stem)
         path = inside(target, f"{file_stem(unit_code)}.xlsx")

@@ -25,7 +25,6 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -34,6 +33,7 @@ from connectors.portal import safe_url
 from orchestration.feedback import write_feedback
 from orchestration.forms import form_periods, write_forms
 from orchestration.reports import header_from, report_periods, write_report
+from orchestration.runlog import vietnam_time
 from orchestration.settings import Settings
 
 STABLE_LINKS = {
@@ -105,7 +105,7 @@ def publish(
     publish_dir = Path(settings.publish_dir)
     releases = publish_dir / "releases"
     releases.mkdir(parents=True, exist_ok=True)
-    release_id = release_id or f"{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    release_id = release_id or f"{vietnam_time():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     staging = releases / f".{release_id}.partial"
     final = releases / release_id
     shutil.rmtree(staging, ignore_errors=True)
@@ -127,14 +127,20 @@ def publish(
         con.execute("detach working")
         # Which publication a reader is looking at: BI tools and analysts can select it.
         con.execute(
-            "create table marts.release_info as select ? as release_id, current_localtimestamp() as published_at, "
+            "create table marts.release_info as select ? as release_id, ?::timestamp as published_at, "
             "? as department, ? as agency_code, ? as portal_base_url",
-            [release_id, settings.department_name, settings.agency_code, safe_url(settings.portal_url)],
+            [
+                release_id,
+                vietnam_time().replace(tzinfo=None, microsecond=0),  # Viet Nam time, as every time published
+                settings.department_name,
+                settings.agency_code,
+                safe_url(settings.portal_url),
+            ],
         )
         for name in tables:
             target = staging / "parquet" / f"{name}.parquet"
             con.execute(f'copy marts."{name}" to {_literal(target)} (format parquet, compression zstd)')
-        feedback = write_feedback(con, staging / "feedback", settings.department_name)
+        feedback = write_feedback(con, staging / "feedback", settings.department_name, settings.parent_body)
         forms = write_forms(con, staging / "forms", settings.department_name, form_periods(con))
         periods = report_periods(con)
         con.execute("checkpoint")
@@ -151,7 +157,7 @@ def publish(
         json.dumps(
             {
                 "release_id": release_id,
-                "published_at": datetime.now().isoformat(timespec="seconds"),
+                "published_at": vietnam_time().isoformat(timespec="seconds"),
                 "department": settings.department_name,
                 "agency_code": settings.agency_code,
                 "portal_base_url": safe_url(settings.portal_url),
@@ -194,7 +200,7 @@ def publish_report(settings: Settings, period_key: str) -> tuple[Path, Path]:
     source = (publish_dir / "current").resolve()
     if not (source / "warehouse.duckdb").exists():
         raise FileNotFoundError(f"nothing published yet at {publish_dir}")
-    release_id = f"{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    release_id = f"{vietnam_time():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     staging = publish_dir / "releases" / f".{release_id}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(source, staging, copy_function=_link_or_copy, symlinks=True)
@@ -209,7 +215,7 @@ def publish_report(settings: Settings, period_key: str) -> tuple[Path, Path]:
     info = json.loads((source / "release.json").read_text(encoding="utf-8"))
     info.update(
         release_id=release_id,
-        published_at=datetime.now().isoformat(timespec="seconds"),
+        published_at=vietnam_time().isoformat(timespec="seconds"),
         derived_from=source.name,
         reports_written=sorted({*info.get("reports_written", []), period_key}),
     )

@@ -92,6 +92,8 @@ RESOURCE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
             "parent_body",
             "report_place",
             "report_number",
+            "report_signer_name",
+            "report_recipients",
             "serving_url",
             "serving_reader_role",
             "serving_reader_password",

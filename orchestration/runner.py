@@ -38,7 +38,7 @@ def run_pipeline_outcome(
     # One run at a time: taken before anything is written (a second run waits or stops here).
     with run_lock(settings.warehouse, settings.run_lock_wait_seconds), run_log(settings.warehouse) as log_path:
         started = time.monotonic()
-        progress(None, f"run started {vietnam_time():%d/%m/%Y %H:%M} (giờ Việt Nam, UTC+7); full log: {log_path}")
+        DETAIL.info("run started %s (Viet Nam time, UTC+7)", f"{vietnam_time():%d/%m/%Y %H:%M}")
         defs = build_definitions(settings, suites=suites)
         job = defs.resolve_job_def(job_name or PIPELINE_JOB)
         instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
@@ -53,7 +53,9 @@ def run_pipeline_outcome(
         elapsed = time.monotonic() - started
         outcome = _outcome(result)
         if outcome == PUBLISHED:
-            progress(None, f"run finished in {elapsed:.0f} s: published under {settings.publish_dir}")
+            progress(
+                None, f"run finished in {elapsed:.0f} s: published under {settings.publish_dir} (full log: {log_path})"
+            )
         else:
             _say_why(settings, result, outcome, log_path)
     return outcome

@@ -59,6 +59,9 @@ class Settings:
     parent_body: str = "Ủy ban nhân dân tỉnh"
     report_place: str = "……"
     report_number: str = "……/BC-SGDĐT"
+    report_signer_name: str = ""  # the signer's name under the signature (blank: signed by hand)
+    # the report's "Nơi nhận" block, entries separated by ";"
+    report_recipients: str = "UBND tỉnh (để b/c);Sở Nội vụ (để t/h);Giám đốc, các Phó Giám đốc Sở;Lưu: VT, VP"
     unit_quarantine_threshold: float = 0.05
     source_quarantine_threshold: float = 0.20
     duckdb_memory_limit: str = "3GB"
@@ -97,6 +100,8 @@ class Settings:
         "parent_body": "CCHC_PARENT_BODY",
         "report_place": "CCHC_REPORT_PLACE",
         "report_number": "CCHC_REPORT_NUMBER",
+        "report_signer_name": "CCHC_REPORT_SIGNER_NAME",
+        "report_recipients": "CCHC_REPORT_RECIPIENTS",
         "unit_quarantine_threshold": "CCHC_UNIT_QUARANTINE_THRESHOLD",
         "source_quarantine_threshold": "CCHC_SOURCE_QUARANTINE_THRESHOLD",
         "duckdb_memory_limit": "CCHC_DUCKDB_MEMORY_LIMIT",

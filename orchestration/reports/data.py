@@ -4,7 +4,7 @@ quality and the monthly trend. The workbook and the page are written from it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -32,6 +32,10 @@ class ReportData:
     release: tuple
     submissions: list[tuple]  # the units' report forms of an official reporting period (DOMAIN.md 7)
     label: str | None = None  # an official period's Vietnamese label
+    # the days the data covers, when that is less than the period ("số liệu chưa đầy đủ"):
+    # the portal's first dossier came after the period began, or it was published before its end
+    covered: tuple[date | None, date] | None = None
+    unit_names: dict[str, str] = field(default_factory=dict)  # unit code -> name (dim_units)
 
 
 def report_periods(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -53,8 +57,18 @@ def _period(con, period_key: str) -> tuple[str, date, date]:
         [period_key],
     ).fetchone()
     if row is None:
-        raise ValueError(f"no period {period_key!r} in the published scorecard")
+        official = [k for (k,) in con.execute(
+            "select distinct period_key from marts.kpi_scorecard where period_type = 'report' order by 1"
+        ).fetchall()]  # fmt: skip
+        raise UnknownPeriod(
+            f"no period {period_key!r} in the published scorecard; official reporting periods: "
+            f"{', '.join(official) or 'none'} (or a calendar period: 2024, 2024-Q1, 2024-03)"
+        )
     return row
+
+
+class UnknownPeriod(ValueError):
+    """A period the publication has no figures for (the message names the ones it has)."""
 
 
 def kpi_rows(con, period_type: str, period_key: str) -> list[tuple]:
@@ -67,7 +81,7 @@ def kpi_rows(con, period_type: str, period_key: str) -> list[tuple]:
                k.name_vi || case when s.period_type = 'school_year' then ' (năm học ' || s.period_key || ')' else '' end
                          || case when k.is_self_reported then ' (đơn vị tự báo cáo)' else '' end,
                s.kpi_code, s.numerator, s.denominator, s.value, s.target, s.met,
-               s.reported_numerator, s.reported_denominator, s.reported_at
+               s.reported_numerator, s.reported_denominator, s.reported_at, s.period_type, k.is_self_reported
         from marts.kpi_scorecard s join marts.dim_kpis k using (kpi_code)
         where s.unit_code = 'ALL'
           and ((s.period_type = $type and s.period_key = $key)
@@ -100,15 +114,19 @@ def load(published: Path, period_key: str) -> ReportData:
         kpis = kpi_rows(con, period_type, period_key)
         s766 = con.execute(
             """
-            select group_code, indicator_code, name_vi, numerator, denominator, rate, threshold, max_points, points, note
-            from marts.scorecard_766 where period_type = ? and period_key = ? and unit_code = 'ALL'
-            order by group_code, indicator_code""",
+            select g.name_vi, s.indicator_code, s.name_vi, s.numerator, s.denominator, s.rate, s.threshold,
+                   s.max_points, s.points, s.note, s.group_code
+            from marts.scorecard_766 s join marts.dim_766_groups g using (group_code)
+            where s.period_type = ? and s.period_key = ? and s.unit_code = 'ALL'
+            order by g.group_order, s.indicator_code""",
             [period_type, period_key],
         ).fetchall()
+        # the groups in the portal's order by their Vietnamese names, "Tổng cộng" last
         s766_total = con.execute(
             """
-            select group_code, points, max_points_computable from marts.scorecard_766_summary
-            where period_type = ? and period_key = ? and unit_code = 'ALL' order by group_code""",
+            select g.name_vi, s.points, s.max_points_computable, s.group_code
+            from marts.scorecard_766_summary s join marts.dim_766_groups g using (group_code)
+            where s.period_type = ? and s.period_key = ? and s.unit_code = 'ALL' order by g.group_order""",
             [period_type, period_key],
         ).fetchall()
         resolution = resolution_rows(con, period_type, period_key)
@@ -138,6 +156,8 @@ def load(published: Path, period_key: str) -> ReportData:
             [end, start],
         ).fetchall()
         release = con.execute("select release_id, published_at from marts.release_info").fetchone()
+        first_data = con.execute("select min(received_date) from marts.fct_dossiers").fetchone()[0]
+        unit_names = dict(con.execute("select unit_code, unit_name from marts.dim_units").fetchall())
         label = con.execute(
             "select label_vi from marts.dim_reporting_periods where period_key = ?", [period_key]
         ).fetchone()
@@ -169,4 +189,17 @@ def load(published: Path, period_key: str) -> ReportData:
         release,
         submissions,
         label[0] if label else None,
+        coverage(start, end, first_data, release[1].date() if release[1] else None),
+        unit_names,
     )
+
+
+def coverage(start: date, end: date, first_data: date | None, published: date | None) -> tuple | None:
+    """The days of [start, end] the data covers, or None when it covers the whole period:
+    the portal's first dossier may come after the period began (a warehouse started
+    mid-year), and a period not yet over when published has data up to that day only."""
+    covered_from = None if first_data is None or first_data > end else max(start, first_data)
+    covered_to = min(end, published) if published else end
+    if covered_from == start and covered_to == end:
+        return None
+    return covered_from, covered_to

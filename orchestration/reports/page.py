@@ -16,7 +16,7 @@ def vn_now() -> datetime:
 
 def trend_svg(points: list[tuple[str, float | None]], target: float | None) -> str:
     """A monthly trend line (0-100 %) with the target as a dashed line."""
-    width, height, left, bottom, top = 560, 220, 44, 30, 12
+    width, height, left, bottom, top = 560, 230, 44, 40, 12
     plot_w, plot_h = width - left - 10, height - bottom - top
     n = max(len(points), 1)
     x = lambda i: left + (plot_w * (i + 0.5) / n)
@@ -43,10 +43,20 @@ def trend_svg(points: list[tuple[str, float | None]], target: float | None) -> s
             + '"/>'
         )
         parts += [f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3" fill="#1f77b4"/>' for cx, cy in coords]
+    # "T1" … "T12" under each month (short enough for 13 months side by side), the year
+    # under the first month and under each January
+    year = None
     for i, (label, _) in enumerate(points):
         parts.append(
-            f'<text x="{x(i):.1f}" y="{height - 10}" text-anchor="middle" font-size="10">{html.escape(label[5:7] + "/" + label[:4])}</text>'
+            f'<text x="{x(i):.1f}" y="{height - 24}" text-anchor="middle" font-size="10">'
+            f"T{int(label[5:7]) if label[5:7].isdigit() else html.escape(label[5:7])}</text>"
         )
+        if label[:4] != year:
+            year = label[:4]
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{height - 8}" text-anchor="middle" font-size="10" '
+                f'font-weight="bold">{html.escape(year)}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -71,6 +81,15 @@ def submissions_table(rows: list[tuple]) -> str:
     )
 
 
+def no_chart_reason(period_type: str, self_reported: bool) -> str:
+    """Why a KPI card has no monthly chart, in the words an official reads."""
+    if self_reported:
+        return "Chỉ tiêu do đơn vị tự báo cáo theo kỳ báo cáo: không có số liệu theo tháng."
+    if period_type == "school_year":
+        return "Chỉ tiêu tính theo năm học: không có số liệu theo tháng."
+    return "Không có số liệu theo tháng trong kỳ."
+
+
 def render_page(
     header: ReportHeader,
     title: str,
@@ -78,23 +97,29 @@ def render_page(
     kpis: list[tuple],
     monthly: list[tuple],
     submissions: list[tuple] = (),
+    partial: str | None = None,
 ) -> str:
     series: dict[str, dict] = {}
     for kpi, name, period_key, value, target in monthly:
         entry = series.setdefault(kpi, {"name": name, "points": [], "target": target})
         entry["points"].append((period_key, value))
     cards = []
-    for _, name, kpi, num, den, value, target, met, *_ in kpis:
+    for _, name, kpi, num, den, value, target, met, *_, period_type, self_reported in kpis:
         s = series.get(kpi, {"points": [], "target": target})
+        drawn = any(v is not None for _, v in s["points"])
         verdict = {True: "Đạt", False: "Không đạt", None: "–"}[met]
         cards.append(
             f'<section class="kpi" data-kpi="{html.escape(kpi)}"><h2>{html.escape(name)}</h2>'
             f"<p>Kết quả kỳ: <b>{vn_percent(value)}</b> ({vn_number(num)}/{vn_number(den)}) — "
-            f"chỉ tiêu {vn_percent(target) if target is not None else 'chưa đặt chỉ tiêu'} — <b>{verdict}</b></p>"
+            + (
+                f"chỉ tiêu {vn_percent(target)} — <b>{verdict}</b></p>"
+                if target is not None
+                else "chưa đặt chỉ tiêu</p>"
+            )
             + (
                 trend_svg(s["points"], target)
-                if s["points"]
-                else "<p><i>Chỉ tiêu tính theo kỳ báo cáo, không có số liệu theo tháng.</i></p>"
+                if drawn
+                else f'<p class="nochart"><i>{html.escape(no_chart_reason(period_type, self_reported))}</i></p>'
             )
             + "</section>"
         )
@@ -105,12 +130,14 @@ body {{ font-family: "Times New Roman", serif; margin: 2em; color: #222; }}
 header {{ display: flex; justify-content: space-between; text-align: center; }}
 section.kpi {{ display: inline-block; vertical-align: top; margin: 1em; padding: 0.5em; border: 1px solid #ccc; }}
 h2 {{ font-size: 1em; max-width: 560px; }}
+p.partial {{ color: #b3261e; }}
 table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #999; padding: 0.2em 0.5em; }}
 </style></head>
 <body>
 <header><div>{html.escape(header.parent_body.upper())}<br><b>{html.escape(header.department.upper())}</b></div>
 <div><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br><u>Độc lập - Tự do - Hạnh phúc</u></div></header>
 <h1>{html.escape(title)}</h1>
+{f'<p class="partial"><b>{html.escape(partial)}</b></p>' if partial else ""}
 <p>{html.escape(subtitle)}. Đường nét đứt: chỉ tiêu kế hoạch; đường liền: kết quả theo tháng (toàn Sở).
 Lập lúc {vn_now():%H:%M} ngày {vn_now():%d/%m/%Y} (giờ Việt Nam).</p>
 {"".join(cards)}

@@ -14,6 +14,8 @@ class ReportHeader:
     signatory: str
     place: str
     number: str
+    signer_name: str = ""
+    recipients: tuple[str, ...] = ()
 
 
 # The statuses of a unit's report form (marts.form_submissions, DOMAIN.md 7) as printed.
@@ -60,4 +62,37 @@ def header_from(settings) -> ReportHeader:
         signatory=settings.report_signatory,
         place=settings.report_place,
         number=settings.report_number,
+        signer_name=settings.report_signer_name,
+        recipients=tuple(r.strip() for r in settings.report_recipients.split(";") if r.strip()),
     )
+
+
+# The portal's endpoints as reports name them (the file sources name themselves: their
+# layout's description, connectors.exports.LAYOUTS)
+PORTAL_SOURCES_VI = {
+    "portal.ho-so": "Hồ sơ TTHC (Hệ thống giải quyết TTHC)",
+    "portal.danh-gia": "Đánh giá mức độ hài lòng",
+    "portal.thu-tuc": "Danh mục TTHC",
+    "files": "Tệp nhận không đọc được",
+}
+
+
+def source_label(source: str | None) -> str:
+    """A source's Vietnamese name (``portal.ho-so`` -> "Hồ sơ TTHC (…)"); its code when unknown."""
+    from connectors.exports import LAYOUTS
+
+    if source in PORTAL_SOURCES_VI:
+        return PORTAL_SOURCES_VI[source]
+    for layout in LAYOUTS:
+        if layout.source == source and layout.description:
+            return layout.description.split(":")[0].strip()
+    return source or ""
+
+
+def vietnamese_only(note: str | None) -> str | None:
+    """A bilingual note of the marts ("Số liệu … bị tạm giữ (unit withheld: …)") as an
+    official reads it: without its trailing English gloss."""
+    if not note:
+        return note
+    head, sep, tail = note.rpartition(" (")
+    return head if sep and tail.endswith(")") and tail.isascii() else note

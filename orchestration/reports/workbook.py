@@ -1,6 +1,9 @@
-"""The report as an administrative-document workbook (Decree 30/2020 header): the plan's
-KPIs against their targets, the Decision 766 scorecard, the resolution table and data
-quality. Every cell from data is written as text or a number, never a formula."""
+"""The report as an administrative document (Decree 30/2020/NĐ-CP): the main sheet is the
+report an official signs (national and agency header, title, the plan's KPIs against their
+targets, the Decision 766 points by group, "Nơi nhận" and the signer), the detail tables
+are appendices (Phụ lục), and the codes a computer needs are on a technical sheet of their
+own. Times New Roman; A4 with margins, each table fitted to the page's width and its header
+row printed again on every page. Every cell from data is text or a number, never a formula."""
 
 from __future__ import annotations
 
@@ -8,144 +11,269 @@ from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestration.escaping import put
 from orchestration.reports.data import ReportData
-from orchestration.reports.vietnamese import ReportHeader, vn_date
+from orchestration.reports.vietnamese import ReportHeader, source_label, vietnamese_only, vn_date
 
 PERCENT = "0.00%"
 INTEGER = "#,##0"
 DATE = "dd/mm/yyyy"
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+FONT = "Times New Roman"  # Decree 30/2020, Appendix I: Times New Roman, Vietnamese Unicode (TCVN 6909:2001)
+HEADING_FILL = PatternFill("solid", fgColor="E8EEF5")
+VERDICT = {True: "Đạt", False: "Không đạt", None: "–"}
+PERIOD_KIND_VI = {"report": "kỳ báo cáo", "school_year": "năm học", "year": "năm", "quarter": "quý", "month": "tháng"}
 
 
-def print_on_a4(ws, orientation: str, pages_high: int = 0) -> None:
-    """A4, the table fitted to the page's width (``pages_high`` 0: as many pages down as it
-    takes); for the report's, the forms' and the feedback's sheets (write-only ones too)."""
+def font(size: float = 12, **kwargs) -> Font:
+    return Font(name=FONT, size=size, **kwargs)
+
+
+def use_times_new_roman(wb: Workbook, size: float = 12) -> None:
+    """Every cell of ``wb`` without a font of its own in Times New Roman (write-only
+    workbooks too): the workbook's default font and its Normal style."""
+    default = font(size)
+    wb._fonts = IndexedList([default])  # style id 0 of every cell
+    for style in wb._named_styles:
+        if style.name == "Normal":
+            style.font = default
+
+
+def print_on_a4(ws, orientation: str, pages_high: int = 0, title_rows: str | None = None) -> None:
+    """A4 with the margins of an administrative document (top and bottom 2 cm, left 3 cm,
+    right 1.5 cm), the table fitted to the page's width (``pages_high`` 0: as many pages
+    down as it takes) and ``title_rows`` ("9:9") printed again on every page; for the
+    report's, the forms' and the feedback's sheets (write-only ones too)."""
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.orientation = orientation
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, pages_high
+    ws.page_margins.top = ws.page_margins.bottom = 0.79
+    ws.page_margins.left, ws.page_margins.right = 1.18, 0.59
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.print_options.horizontalCentered = True
+    if title_rows:
+        ws.print_title_rows = title_rows
 
 
-def _write_header(ws, header: ReportHeader, title: str, subtitle: str, today: date, width: int) -> int:
+def _widths(ws, widths) -> None:
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def _write_header(ws, header: ReportHeader, title: str, subtitle: str, today: date, width: int, heading: str) -> int:
+    """The national and agency header (Decree 30, Appendix I), the document's kind and title;
+    returns the first free row."""
     half = max(2, width // 2)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=half)
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=half)
-    ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=half)
-    ws.merge_cells(start_row=1, start_column=half + 1, end_row=1, end_column=width)
-    ws.merge_cells(start_row=2, start_column=half + 1, end_row=2, end_column=width)
-    ws.merge_cells(start_row=3, start_column=half + 1, end_row=3, end_column=width)
-    put(ws, 1, 1, header.parent_body.upper())
-    put(ws, 2, 1, header.department.upper()).font = Font(bold=True)
-    put(ws, 3, 1, f"Số: {header.number}")
-    put(ws, 1, half + 1, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM").font = Font(bold=True)
-    put(ws, 2, half + 1, "Độc lập - Tự do - Hạnh phúc").font = Font(bold=True, underline="single")
-    put(ws, 3, half + 1, f"{header.place}, ngày {today.day:02d} tháng {today.month:02d} năm {today.year}").font = Font(
-        italic=True
-    )
+    for row in (1, 2, 3):
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=half)
+        ws.merge_cells(start_row=row, start_column=half + 1, end_row=row, end_column=width)
+    put(ws, 1, 1, header.parent_body.upper()).font = font(12)
+    put(ws, 2, 1, header.department.upper()).font = font(12, bold=True)
+    put(ws, 3, 1, f"Số: {header.number}").font = font(12)
+    put(ws, 1, half + 1, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM").font = font(12, bold=True)
+    put(ws, 2, half + 1, "Độc lập - Tự do - Hạnh phúc").font = font(13, bold=True, underline="single")
+    place = f"{header.place}, ngày {today.day:02d} tháng {today.month:02d} năm {today.year}"
+    put(ws, 3, half + 1, place).font = font(13, italic=True)
     for row in range(1, 4):
         for col in (1, half + 1):
             ws.cell(row, col).alignment = Alignment(horizontal="center")
-    ws.merge_cells(start_row=5, start_column=1, end_row=5, end_column=width)
-    ws.merge_cells(start_row=6, start_column=1, end_row=6, end_column=width)
-    put(ws, 5, 1, "BÁO CÁO").font = Font(bold=True, size=14)
-    put(ws, 6, 1, title).font = Font(bold=True)
-    ws.cell(5, 1).alignment = ws.cell(6, 1).alignment = Alignment(horizontal="center")
-    ws.merge_cells(start_row=7, start_column=1, end_row=7, end_column=width)
-    put(ws, 7, 1, subtitle).alignment = Alignment(horizontal="center")
-    return 9
+    for row, text, style in (
+        (5, heading, font(14, bold=True)),
+        (6, title, font(13, bold=True)),
+        (7, subtitle, font(12, italic=True)),
+    ):
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+        put(ws, row, 1, text).font = style
+        ws.cell(row, 1).alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.row_dimensions[6].height = 36
+    return 8
 
 
-def _table(ws, row: int, headings: list[str], rows: list[list], formats: list[str | None]) -> int:
+def _partial_notice(ws, row: int, data: ReportData, width: int) -> int:
+    """ "Số liệu chưa đầy đủ" under the title when the data does not cover the period."""
+    if data.covered is None:
+        return row
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    put(ws, row, 1, partial_text(data)).font = font(12, bold=True, color="B3261E")
+    ws.cell(row, 1).alignment = Alignment(horizontal="center", wrap_text=True)
+    ws.row_dimensions[row].height = 32
+    return row + 1
+
+
+def partial_text(data: ReportData) -> str:
+    covered_from, covered_to = data.covered
+    if covered_from is None:
+        return f"SỐ LIỆU CHƯA ĐẦY ĐỦ: chưa có số liệu của Hệ thống giải quyết TTHC trong kỳ (đến ngày {vn_date(covered_to)})."
+    return (
+        f"SỐ LIỆU CHƯA ĐẦY ĐỦ: số liệu chỉ có từ ngày {vn_date(covered_from)} đến ngày {vn_date(covered_to)} "
+        f"(kỳ báo cáo từ ngày {vn_date(data.start)} đến ngày {vn_date(data.end)})."
+    )
+
+
+def _section(ws, row: int, text: str) -> int:
+    put(ws, row, 1, text).font = font(12, bold=True)
+    return row + 1
+
+
+def _lines(value, width: float) -> int:
+    """Lines a wrapped text takes in a column ``width`` characters wide (Times New Roman 11:
+    a little more than one character per unit of width)."""
+    if not isinstance(value, str) or not value:
+        return 1
+    per_line = max(1, int(width * 1.15))
+    return sum(max(1, -(-len(part) // per_line)) for part in value.split("\n"))
+
+
+def _table(ws, row: int, headings: list[str], rows: list[list], formats: list[str | None], repeat: bool = False) -> int:
+    """A bordered table (in the sheet's column widths: ``_widths`` first); each row as tall as its longest wrapped
+    text (LibreOffice and Excel do not grow a row for wrapped text they did not write); its
+    header row printed on every page when ``repeat``. Returns the row after the table and
+    one blank row."""
+    widths = [ws.column_dimensions[get_column_letter(c)].width or 10 for c in range(1, len(headings) + 1)]
     for col, heading in enumerate(headings, start=1):
         cell = put(ws, row, col, heading)
-        cell.font = Font(bold=True)
+        cell.font = font(11, bold=True)
         cell.border = BOX
+        cell.fill = HEADING_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    ws.row_dimensions[row].height = 15 * max(_lines(h, w) for h, w in zip(headings, widths, strict=False))
+    if repeat:
+        ws.print_title_rows = f"{row}:{row}"
     for values in rows:
         row += 1
-        for col, (value, fmt) in enumerate(zip(values, formats), start=1):
+        for col, (value, fmt) in enumerate(zip(values, formats, strict=True), start=1):
             cell = put(ws, row, col, value)
             cell.border = BOX
+            cell.font = font(11, bold=bool(values) and values[0] == "Tổng cộng")
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
             if fmt:
                 cell.number_format = fmt
+        ws.row_dimensions[row].height = 15 * max(_lines(v, w) for v, w in zip(values, widths, strict=False))
     return row + 2
+
+
+def _signature(ws, row: int, header: ReportHeader, left_width: int, width: int) -> int:
+    """ "Nơi nhận" on the left, the signer's title and name on the right (Decree 30, Appendix I)."""
+    start = row
+    put(ws, row, 1, "Nơi nhận:").font = font(12, bold=True, italic=True)
+    for recipient in header.recipients:
+        row += 1
+        put(ws, row, 1, f"- {recipient}{'.' if recipient.startswith('Lưu') else ';'}").font = font(11)
+    sign_col = left_width + 1
+    ws.merge_cells(start_row=start, start_column=sign_col, end_row=start, end_column=width)
+    title = "GIÁM ĐỐC" if header.signatory == "Giám đốc" else header.signatory.upper()
+    put(ws, start, sign_col, title).font = font(13, bold=True)
+    ws.merge_cells(start_row=start + 1, start_column=sign_col, end_row=start + 1, end_column=width)
+    put(ws, start + 1, sign_col, "(Ký, ghi rõ họ tên và đóng dấu)").font = font(12, italic=True)
+    name_row = start + 6
+    ws.merge_cells(start_row=name_row, start_column=sign_col, end_row=name_row, end_column=width)
+    put(ws, name_row, sign_col, header.signer_name or "").font = font(13, bold=True)
+    for r in (start, start + 1, name_row):
+        ws.cell(r, sign_col).alignment = Alignment(horizontal="center")
+    return max(row, name_row) + 1
+
+
+def _as_reported(num, den, rn, rd, ra) -> str | None:
+    """A final report's figures as reported, and the date of a later restatement."""
+    if ra is None or rn is None:
+        return None
+    said = f"Số liệu đã báo cáo: {rn}/{rd}"
+    return said + (f"; điều chỉnh so với báo cáo ngày {vn_date(ra.date())}" if (rn, rd) != (num, den) else "")
 
 
 def write_workbook(data: ReportData, header: ReportHeader, title: str, subtitle: str, today: date, path: Path) -> Path:
     """Write the report's workbook to ``path``."""
-    kpis, s766, s766_total, resolution = data.kpis, data.s766, data.s766_total, data.resolution
-    quality, balance, files, rejected, withheld = data.quality, data.balance, data.files, data.rejected, data.withheld
     wb = Workbook()
-    ws = wb.active
-    ws.title = "Chỉ tiêu"
-    row = _write_header(ws, header, title, subtitle, today, 10)
-    put(ws, row, 1, "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA KẾ HOẠCH").font = Font(bold=True)
-    row = _table(
-        ws,
-        row + 1,
-        [
-            "Mục KH",
-            "Chỉ tiêu",
-            "Mã chỉ số",
-            "Tử số",
-            "Mẫu số",
-            "Kết quả",
-            "Chỉ tiêu KH",
-            "Đánh giá",
-            "Số liệu đã báo cáo (tử/mẫu)",
-            "Điều chỉnh",
-        ],
-        [
-            [
-                p,
-                n,
-                c,
-                num,
-                den,
-                val,
-                tgt,
-                {True: "Đạt", False: "Không đạt", None: "–"}[met],
-                f"{rn}/{rd}" if rn is not None else None,
-                (
-                    f"Điều chỉnh so với báo cáo ngày {vn_date(ra.date())}"
-                    if ra is not None and (rn, rd) != (num, den)
-                    else None
-                ),
-            ]
-            for p, n, c, num, den, val, tgt, met, rn, rd, ra in kpis
-        ],
-        [None, None, None, INTEGER, INTEGER, PERCENT, PERCENT, None, None, None],
-    )
-    put(ws, row, 1, "II. BỘ CHỈ SỐ QUYẾT ĐỊNH 766/QĐ-TTg (theo phương pháp công bố trên Cổng DVCQG)").font = Font(
-        bold=True
-    )
-    row = _table(
-        ws,
-        row + 1,
-        ["Nhóm", "Chỉ số", "Tên chỉ số", "Tử số", "Mẫu số", "Tỷ lệ", "Ngưỡng", "Điểm tối đa", "Điểm", "Ghi chú"],
-        [list(r) for r in s766],
-        [None, None, None, INTEGER, INTEGER, PERCENT, PERCENT, "0", "0.00", None],
-    )
-    row = _table(
-        ws, row, ["Nhóm", "Điểm đạt", "Điểm tối đa tính được"], [list(r) for r in s766_total], [None, "0.00", "0"]
-    )
-    put(ws, row + 1, 8, "GIÁM ĐỐC" if header.signatory == "Giám đốc" else header.signatory.upper()).font = Font(
-        bold=True
-    )
-    for col, width in zip(range(1, 11), (9, 48, 30, 12, 12, 11, 11, 12, 14, 30)):
-        ws.column_dimensions[get_column_letter(col)].width = width
+    use_times_new_roman(wb)
+    wb.properties.title, wb.properties.creator = title, header.department
 
-    ws = wb.create_sheet("Giải quyết TTHC")
-    row = _write_header(ws, header, "Tình hình giải quyết thủ tục hành chính", subtitle, today, 13)
-    _table(
+    # --- the report itself: what the official signs (portrait, as an administrative document)
+    ws = wb.active
+    ws.title = "Báo cáo"
+    widths = (9, 40, 9, 9, 9, 9, 10, 22)
+    _widths(ws, widths)
+    row = _write_header(ws, header, title, subtitle, today, len(widths), "BÁO CÁO")
+    row = _partial_notice(ws, row, data, len(widths)) + 1
+    row = _section(ws, row, "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA KẾ HOẠCH")
+    kpi_rows = [
+        [
+            p,
+            n,
+            num,
+            den,
+            val,
+            tgt if tgt is not None else "chưa đặt chỉ tiêu",
+            VERDICT[met],
+            _as_reported(num, den, rn, rd, ra),
+        ]
+        for p, n, _code, num, den, val, tgt, met, rn, rd, ra, *_ in data.kpis
+    ]
+    # the table's header printed again on every page only when it cannot fit on the first
+    # (repeated above the signature it would read as a fault)
+    long_table = row + sum(_lines(r[1], widths[1]) for r in kpi_rows) > 40
+    row = _table(
         ws,
         row,
+        ["Mục KH", "Chỉ tiêu", "Tử số", "Mẫu số", "Kết quả", "Chỉ tiêu KH", "Đánh giá", "Ghi chú"],
+        kpi_rows,
+        [None, None, INTEGER, INTEGER, PERCENT, PERCENT, None, None],
+        repeat=long_table,
+    )
+    row = _section(
+        ws,
+        row,
+        "II. ĐIỂM BỘ CHỈ SỐ THEO QUYẾT ĐỊNH 766/QĐ-TTg (theo phương pháp công bố trên Cổng DVCQG; chi tiết tại Phụ lục I)",
+    )
+    row = _table(
+        ws,
+        row,
+        ["STT", "Nhóm chỉ số", "Điểm đạt", "Điểm tối đa tính được"],
+        [
+            [i if name != "Tổng cộng" else "", name, points, top]
+            for i, (name, points, top, _g) in enumerate(data.s766_total, start=1)
+        ],  # fmt: skip
+        [None, None, "0.00", "0"],
+    )
+    _signature(ws, row, header, 3, len(widths))
+    print_on_a4(ws, "portrait")
+
+    # --- Phụ lục I: the Decision 766 indicators, the whole last as "Tổng cộng"
+    ws = wb.create_sheet("PL I - Chỉ số 766")
+    widths = (20, 8, 40, 11, 11, 10, 10, 10, 10, 36)
+    _widths(ws, widths)
+    row = _write_header(ws, header, "Điểm các chỉ số theo Quyết định 766/QĐ-TTg", subtitle, today, len(widths),
+                        "PHỤ LỤC I")  # fmt: skip
+    total = [t for t in data.s766_total if t[3] == "TOTAL"]
+    _table(
+        ws,
+        _partial_notice(ws, row, data, len(widths)) + 1,
+        ["Nhóm chỉ số", "Chỉ số", "Tên chỉ số", "Tử số", "Mẫu số", "Tỷ lệ", "Ngưỡng", "Điểm tối đa", "Điểm", "Ghi chú"],
+        [list(r[:10]) for r in data.s766]
+        + [
+            ["Tổng cộng", None, None, None, None, None, None, t[2], t[1], "Điểm tối đa: của các chỉ số tính được"]
+            for t in total
+        ],  # fmt: skip
+        [None, None, None, INTEGER, INTEGER, PERCENT, PERCENT, "0", "0.00", None],
+        repeat=True,
+    )
+    print_on_a4(ws, "landscape")
+
+    # --- Phụ lục II: procedure resolution
+    ws = wb.create_sheet("PL II - Giải quyết TTHC")
+    widths = (11, 40, 26, 10, 10, 10, 10, 10, 10, 10, 10, 10)
+    _widths(ws, widths)
+    row = _write_header(ws, header, "Tình hình giải quyết thủ tục hành chính", subtitle, today, len(widths),
+                        "PHỤ LỤC II")  # fmt: skip
+    _table(
+        ws,
+        _partial_notice(ws, row, data, len(widths)) + 1,
         [
             "Mã TTHC",
             "Tên TTHC",
@@ -159,51 +287,56 @@ def write_workbook(data: ReportData, header: ReportHeader, title: str, subtitle:
             "Đã giải quyết: quá hạn",
             "Đang giải quyết: trong hạn",
             "Đang giải quyết: quá hạn",
-        ],
-        [list(r) for r in resolution],
+        ],  # fmt: skip
+        [[r[0], r[1], data.unit_names.get(r[2], r[2]), *r[3:]] for r in data.resolution]
+        or [["–", "Không có hồ sơ trong kỳ", *[None] * 10]],
         [None, None, None] + [INTEGER] * 9,
+        repeat=True,
     )
+    print_on_a4(ws, "landscape")
 
+    appendix = 3
     if data.period_type == "report":
-        ws = wb.create_sheet("Tình hình báo cáo của đơn vị")
-        row = _write_header(ws, header, "Tình hình gửi báo cáo CCHC định kỳ của các đơn vị", subtitle, today, 9)
+        ws = wb.create_sheet("PL III - Báo cáo của đơn vị")
+        widths = (44, 12, 18, 13, 10, 10, 44)
+        _widths(ws, widths)
+        row = _write_header(ws, header, "Tình hình gửi báo cáo CCHC định kỳ của các đơn vị", subtitle, today,
+                            len(widths), "PHỤ LỤC III")  # fmt: skip
         _table(
             ws,
-            row,
-            [
-                "Mã đơn vị",
-                "Tên đơn vị",
-                "Hạn gửi",
-                "Tình trạng",
-                "Ngày báo cáo",
-                "Số ngày muộn",
-                "Số bản đã nhận",
-                "Ghi chú",
-            ],
-            [list(r) for r in data.submissions] or [["–", "Không có đơn vị phải gửi báo cáo", *[None] * 6]],
-            [None, None, DATE, None, DATE, "0", "0", None],
+            row + 1,
+            ["Tên đơn vị", "Hạn gửi", "Tình trạng", "Ngày báo cáo", "Số ngày muộn", "Số bản đã nhận", "Ghi chú"],
+            [list(r[1:]) for r in data.submissions] or [["Không có đơn vị phải gửi báo cáo", *[None] * 6]],
+            [None, DATE, None, DATE, "0", "0", None],
+            repeat=True,
         )
-        for col, width in zip(range(1, 9), (16, 44, 12, 18, 13, 10, 10, 44)):
-            ws.column_dimensions[get_column_letter(col)].width = width
         print_on_a4(ws, "landscape")
+        appendix = 4
 
-    ws = wb.create_sheet("Chất lượng dữ liệu")
-    row = _write_header(ws, header, "Tình hình chất lượng dữ liệu (toàn bộ bản công bố)", subtitle, today, 6)
+    # --- the last appendix: data quality
+    numeral = {3: "III", 4: "IV"}[appendix]
+    ws = wb.create_sheet(f"PL {numeral} - Chất lượng dữ liệu")
+    widths = (40, 34, 14, 14, 14, 14, 14, 14)
+    _widths(ws, widths)
+    row = _write_header(ws, header, "Tình hình chất lượng dữ liệu (toàn bộ bản công bố)", subtitle, today,
+                        len(widths), f"PHỤ LỤC {numeral}")  # fmt: skip
     row = _table(
         ws,
-        row,
-        ["Loại", "Nguồn", "Mã", "Nội dung", "Số bản ghi"],
-        [list(r) for r in quality],
-        [None, None, None, None, INTEGER],
+        row + 1,
+        ["Nội dung", "Nguồn", "Loại", "Số bản ghi"],
+        [[text, source_label(src), kind, n] for kind, src, _code, text, n in data.quality]
+        or [["Không có bản ghi bị cách ly hoặc cảnh báo", None, None, None]],
+        [None, None, None, INTEGER],
+        repeat=True,
     )
     row = _table(
         ws,
         row,
         ["Nguồn", "Số dòng đọc", "Được tính", "Bị cách ly", "Để riêng"],
-        [list(r) for r in balance],
+        [[source_label(src), *rest] for src, *rest in data.balance],
         [None, INTEGER, INTEGER, INTEGER, INTEGER],
     )
-    if files:
+    if data.files:
         row = _table(
             ws,
             row,
@@ -216,19 +349,46 @@ def write_workbook(data: ReportData, header: ReportHeader, title: str, subtitle:
                 "Để riêng",
                 "Dòng trống (không tính)",
                 "Dòng chân trang (không tính)",
-            ],
-            [list(r) for r in files],
+            ],  # fmt: skip
+            [[f, source_label(src), *rest] for f, src, *rest in data.files],
             [None, None, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER],
         )
-    if rejected:
-        row = _table(ws, row, ["Tệp không đọc được", "Lý do"], [list(r) for r in rejected], [None, None])
+    if data.rejected:
+        row = _table(ws, row, ["Tệp không đọc được", "Lý do"], [list(r) for r in data.rejected], [None, None])
     _table(
         ws,
         row,
-        ["Đơn vị bị tạm giữ số liệu", "Tên đơn vị", "Lý do"],
-        [list(r) for r in withheld] or [["–", "", ""]],
-        [None, None, None],
+        ["Đơn vị bị tạm giữ số liệu", "Lý do"],
+        [[name, vietnamese_only(note)] for _code, name, note in data.withheld] or [["Không có", None]],
+        [None, None],
     )
+    print_on_a4(ws, "landscape")
+
+    # --- the codes, for whoever checks the figures against the warehouse
+    ws = wb.create_sheet("Mã kỹ thuật")
+    widths = (46, 30, 36, 30)
+    _widths(ws, widths)
+    put(ws, 1, 1, "Mã kỹ thuật của các chỉ tiêu, nhóm chỉ số và lý do (đối chiếu với kho dữ liệu)").font = font(
+        12, bold=True
+    )
+    row = _table(
+        ws,
+        3,
+        ["Chỉ tiêu (trang Báo cáo)", "Mã chỉ số (kpi_code)", "Mục KH", "Kỳ tính"],
+        [[n, code, p, PERIOD_KIND_VI.get(kind, kind)] for p, n, code, *_rest, kind, _self in data.kpis],
+        [None, None, None, None],
+        repeat=True,
+    )
+    row = _table(ws, row, ["Nhóm chỉ số 766", "Mã nhóm (group_code)"], [[n, g] for n, _p, _m, g in data.s766_total],
+                 [None, None])  # fmt: skip
+    _table(
+        ws,
+        row,
+        ["Nội dung (Phụ lục chất lượng dữ liệu)", "Mã lý do (reason_code)", "Nguồn", "Mã nguồn (source_name)"],
+        [[text, code, source_label(src), src] for _kind, src, code, text, _n in data.quality],
+        [None, None, None, None],
+    )
+    print_on_a4(ws, "portrait")
 
     wb.save(path)
     return path

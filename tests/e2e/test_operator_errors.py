@@ -5,6 +5,7 @@ console (it is in the run log); the exit code README documents."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -82,3 +83,28 @@ def test_missing_credentials_are_found_before_the_run_starts(tmp_path):
         "operator for http://127.0.0.1:9); set them (e.g. in .env) and run again."
     ]
     assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_a_good_run_prints_a_line_per_phase_in_viet_nam_time(make_portal, tmp_path):
+    """The console: a line per phase with its counts (dbt a line per layer, a line while
+    publishing), times in Viet Nam time, no colour codes; dbt's per-model lines and
+    Dagster's events are in the run log only."""
+    from datetime import datetime, timedelta, timezone
+
+    portal = make_portal(n_dossiers=200)
+    done = _cchc_run(tmp_path, CCHC_PORTAL_URL=portal.url, CCHC_PORTAL_CLIENT_ID=DEMO_CLIENT_ID,
+                     CCHC_PORTAL_CLIENT_SECRET=DEMO_CLIENT_SECRET)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert 10 <= len(lines) <= 20, done.stderr
+    assert "\x1b[" not in done.stderr + done.stdout
+    hour_vn = datetime.now(timezone(timedelta(hours=7))).hour
+    for line in lines:
+        assert re.match(r"\[\d\d:\d\d:\d\d\] ", line), line
+        assert int(line[1:3]) in (hour_vn, (hour_vn - 1) % 24), line  # Viet Nam time, whatever the machine's zone
+    said = "\n".join(lines)
+    for phase in ("portal.ho-so: ", "dbt staging: ", "dbt marts: ", "dbt tests: ", "checks: Great Expectations",
+                  "publishing: ", "published release ", "run finished in "):  # fmt: skip
+        assert phase in said, phase
+    log = Path(said.rsplit("full log: ", 1)[1].rstrip(")")).read_text(encoding="utf-8")
+    assert " of " in log and "START sql" in log and "dagster STEP_SUCCESS" in log  # the detail, kept

@@ -38,16 +38,30 @@ def scorecard(settings, sql, params):
         con.close()
 
 
-def test_report_figures_equal_the_scorecard(published):
-    wb = load_workbook(published.publish_dir / "reports" / f"{PERIOD}.xlsx")
-    ws = wb["Chỉ tiêu"]
-    rows = list(ws.iter_rows(values_only=True))
+def report_rows(path) -> dict[str, tuple]:
+    """The official table of the report's main sheet, by KPI code: the sheet shows names
+    only; the technical sheet ("Mã kỹ thuật") pairs each name with its code."""
+    wb = load_workbook(path)
+    codes = {}
+    for r in wb["Mã kỹ thuật"].iter_rows(min_row=4, values_only=True):
+        if not r[0]:
+            break
+        codes[r[0]] = r[1]
+    rows = list(wb["Báo cáo"].iter_rows(values_only=True))
     header_row = next(i for i, r in enumerate(rows) if r[0] == "Mục KH")
-    in_report = {}
+    found = {}
     for r in rows[header_row + 1 :]:
         if not r[0]:
             break
-        in_report[r[2]] = (r[3], r[4], r[5], r[6], r[7])
+        found[codes[r[1]]] = r
+    return found
+
+
+def test_report_figures_equal_the_scorecard(published):
+    path = published.publish_dir / "reports" / f"{PERIOD}.xlsx"
+    in_report = {code: r[2:7] for code, r in report_rows(path).items()}
+    ws = load_workbook(path)["Báo cáo"]
+    header_row = next(i for i, r in enumerate(ws.iter_rows(values_only=True)) if r[0] == "Mục KH")
     expected = scorecard(
         published,
         """select kpi_code, numerator, denominator, value, target, met
@@ -59,16 +73,21 @@ def test_report_figures_equal_the_scorecard(published):
     for kpi, num, den, value, target, met in expected:
         got = in_report[kpi]
         assert got[:2] == (num, den), kpi
-        assert got[2] == pytest.approx(value) and (got[3] == target or (got[3] is None and target is None))
+        assert got[2] == pytest.approx(value) and (
+            got[3] == target or (got[3] == "chưa đặt chỉ tiêu" and target is None)
+        )
         assert got[4] == {True: "Đạt", False: "Không đạt", None: "–"}[met]
     # Vietnamese number formats on the figures
     first = header_row + 2
-    assert ws.cell(first, 6).number_format == "0.00%" and ws.cell(first, 4).number_format == "#,##0"
+    assert ws.cell(first, 5).number_format == "0.00%" and ws.cell(first, 3).number_format == "#,##0"
+    assert ws.cell(first, 2).font.name == "Times New Roman"
 
 
 def test_report_carries_an_administrative_header(published):
-    ws = load_workbook(published.publish_dir / "reports" / f"{PERIOD}.xlsx")["Chỉ tiêu"]
+    ws = load_workbook(published.publish_dir / "reports" / f"{PERIOD}.xlsx")["Báo cáo"]
     text = " | ".join(str(v) for r in ws.iter_rows(max_row=7, values_only=True) for v in r if v)
+    everything = " | ".join(str(v) for r in ws.iter_rows(values_only=True) for v in r if v)
+    assert "Nơi nhận:" in everything and "GIÁM ĐỐC" in everything and "- Lưu: VT, VP." in everything
     for part in (
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
@@ -83,14 +102,18 @@ def test_report_carries_an_administrative_header(published):
 
 
 def test_report_766_section_matches_the_mart(published):
-    ws = load_workbook(published.publish_dir / "reports" / f"{PERIOD}.xlsx")["Chỉ tiêu"]
+    ws = load_workbook(published.publish_dir / "reports" / f"{PERIOD}.xlsx")["PL I - Chỉ số 766"]
     rows = list(ws.iter_rows(values_only=True))
-    start = next(i for i, r in enumerate(rows) if r[0] == "Nhóm" and r[1] == "Chỉ số")
-    got = {}
+    start = next(i for i, r in enumerate(rows) if r[0] == "Nhóm chỉ số" and r[1] == "Chỉ số")
+    got, groups = {}, []
     for r in rows[start + 1 :]:
         if not r[1]:
             break
         got[r[1]] = r[8]
+        groups.append(r[0])
+    total = rows[start + 1 + len(got)]
+    assert total[0] == "Tổng cộng" and not any(r[0] for r in rows[start + 2 + len(got) :])  # the whole, last
+    assert groups[0] == "Công khai, minh bạch" and "CKMB" not in groups  # groups by their names
     expected = scorecard(
         published,
         """select indicator_code, points from marts.scorecard_766
@@ -98,10 +121,17 @@ def test_report_766_section_matches_the_mart(published):
         [PERIOD],
     )
     assert {k: (float(v) if v is not None else None) for k, v in expected} == got
+    (points,) = scorecard(
+        published,
+        """select points from marts.scorecard_766_summary where period_type = 'report' and period_key = ?
+           and unit_code = 'ALL' and group_code = 'TOTAL'""",
+        [PERIOD],
+    )[0]
+    assert total[8] == float(points)
 
 
 def test_resolution_table_adds_up(published):
-    ws = load_workbook(published.publish_dir / "reports" / f"{PERIOD}.xlsx")["Giải quyết TTHC"]
+    ws = load_workbook(published.publish_dir / "reports" / f"{PERIOD}.xlsx")["PL II - Giải quyết TTHC"]
     rows = list(ws.iter_rows(values_only=True))
     start = next(i for i, r in enumerate(rows) if r[0] == "Mã TTHC")
     body = [r for r in rows[start + 1 :] if r[0]]
@@ -135,7 +165,7 @@ def test_chart_page_draws_every_kpi_without_scripts(published):
     for kpi in kpis:
         section = re.search(rf'<section class="kpi" data-kpi="{kpi}">(.*?)</section>', page, re.S)
         assert section, kpi
-        if kpi in self_reported:  # counted by reporting period only: no monthly trend to draw
+        if kpi in self_reported or kpi == "school_digital_level2_share":  # no monthly trend to draw: said why
             assert "không có số liệu theo tháng" in section.group(1) and "<svg" not in section.group(1), kpi
         else:
             assert "<svg" in section.group(1) and "<polyline" in section.group(1), kpi
@@ -155,7 +185,7 @@ def _contents(folder) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_a_calendar_quarter_on_demand(published, monkeypatch, tmp_path):
+def test_a_calendar_quarter_on_demand(published, monkeypatch, tmp_path, capsys):
     """A report on demand goes into a new release (or a folder named with --out): the
     release that was published stays byte for byte as it was."""
     from orchestration.cli import main
@@ -169,16 +199,17 @@ def test_a_calendar_quarter_on_demand(published, monkeypatch, tmp_path):
     assert after != before and (after / "reports" / "2024-Q1.xlsx").exists()
     assert not (before / "reports" / "2024-Q1.xlsx").exists()
     assert set(_contents(after)) == set(files_before) | {"reports/2024-Q1.xlsx", "reports/2024-Q1.html"}
-    assert main(["report", "--period", "2031-Q9"]) == 1
+    capsys.readouterr()
+    assert main(["report", "--period", "2031-Q9"]) == 2  # an error naming the periods there are
+    assert "official reporting periods: 2024-BC-6T, 2024-BC-NAM, 2024-BC-Q1, 2024-BC-Q3" in capsys.readouterr().err
     assert (published.publish_dir / "current").resolve() == after  # a failed report publishes nothing
     assert not list((published.publish_dir / "releases").glob(".*"))
     files_now = _contents(after)
     assert main(["report", "--period", "2024-Q2", "--out", str(tmp_path / "out")]) == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["2024-Q2.html", "2024-Q2.xlsx"]
     assert _contents(after) == files_now and (published.publish_dir / "current").resolve() == after
-    ws = load_workbook(published.publish_dir / "reports" / "2024-Q1.xlsx")["Chỉ tiêu"]
-    row = next(r for r in ws.iter_rows(values_only=True) if r[2] == "online_dossier_rate")
-    assert row[3:5] == tuple(
+    row = report_rows(published.publish_dir / "reports" / "2024-Q1.xlsx")["online_dossier_rate"]
+    assert row[2:4] == tuple(
         scorecard(
             published,
             """select numerator, denominator from marts.kpi_scorecard
@@ -187,3 +218,25 @@ def test_a_calendar_quarter_on_demand(published, monkeypatch, tmp_path):
             [],
         )[0]
     )
+
+
+def test_a_period_the_data_does_not_cover_says_so(published):
+    """The crafted department's first dossier is received on 28/02/2024, after 2024-BC-6T
+    began (15/12/2023): the workbook and the page say "số liệu chưa đầy đủ" with the days."""
+    expected = "SỐ LIỆU CHƯA ĐẦY ĐỦ: số liệu chỉ có từ ngày 28/02/2024 đến ngày 09/06/2024"
+    ws = load_workbook(published.publish_dir / "reports" / f"{PERIOD}.xlsx")["Báo cáo"]
+    assert any(str(v).startswith(expected) for r in ws.iter_rows(max_row=10, values_only=True) for v in r if v)
+    assert expected in (published.publish_dir / "reports" / f"{PERIOD}.html").read_text(encoding="utf-8")
+
+
+def test_coverage_is_the_days_the_data_has():
+    from datetime import date
+
+    from orchestration.reports.data import coverage
+
+    start, end = date(2024, 1, 1), date(2024, 3, 31)
+    assert coverage(start, end, date(2023, 5, 1), date(2024, 6, 1)) is None  # covered whole
+    assert coverage(start, end, date(2024, 2, 10), date(2024, 6, 1)) == (date(2024, 2, 10), end)  # began later
+    assert coverage(start, end, date(2023, 5, 1), date(2024, 3, 5)) == (start, date(2024, 3, 5))  # not over yet
+    assert coverage(start, end, None, date(2024, 6, 1)) == (None, end)  # no dossier at all
+    assert coverage(start, end, date(2024, 5, 1), date(2024, 6, 1)) == (None, end)  # data only after it

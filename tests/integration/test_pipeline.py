@@ -352,22 +352,36 @@ def test_feedback_lists_exactly_each_units_records(run):
     settings = run["settings"]
     con = duckdb.connect(str(settings.publish_dir / "warehouse.duckdb"), read_only=True)
     try:
-        quarantined = con.execute("select unit_code, record_key, reason_code from marts.quarantine").fetchall()
-        warned = con.execute("select unit_code, record_key, warning_code from marts.data_warnings").fetchall()
+        quarantined = con.execute(
+            "select unit_code, json_extract_string(record, '$.MaHoSo'), reason_vi, reason_codes from marts.quarantine"
+        ).fetchall()
+        warned = con.execute(
+            "select unit_code, record_key, warning_code, needs_action from marts.data_warnings"
+        ).fetchall()
     finally:
         con.close()
+    assert any(not action for *_, action in warned), "the sample has NFD text the warehouse fixed"
     units = {u for u, *_ in quarantined} | {u for u, *_ in warned}
     files = {p.stem: p for p in (settings.publish_dir / "feedback").glob("*.xlsx")}
     assert set(files) == units
     for unit, path in files.items():
-        wb = load_workbook(path, read_only=True)
-        q_rows = list(wb["Hồ sơ bị cách ly"].iter_rows(min_row=4, values_only=True))
-        w_rows = list(wb["Cảnh báo"].iter_rows(min_row=4, values_only=True))
-        assert sorted((r[2], r[3]) for r in q_rows) == sorted((k, c) for u, k, c in quarantined if u == unit)
-        assert sorted((r[2], r[3]) for r in w_rows) == sorted((k, c) for u, k, c in warned if u == unit)
-        assert all(r[4] for r in q_rows)  # the reason in Vietnamese beside its code
-        header = next(wb["Hồ sơ bị cách ly"].iter_rows(min_row=3, max_row=3, values_only=True))
-        assert header[:5] == ("STT", "Nguồn dữ liệu", "Mã bản ghi", "Mã lỗi", "Lý do")
+        wb = load_workbook(path)
+        q_sheet, w_sheet = wb["Hồ sơ bị cách ly"], wb["Cảnh báo"]
+        header = next(q_sheet.iter_rows(min_row=6, max_row=6, values_only=True))
+        assert header[:3] == ("STT", "Nguồn dữ liệu", "Mã hồ sơ") and header[-1].startswith("Bản ghi như đã nhận")
+        assert q_sheet.freeze_panes == "A7" and q_sheet.auto_filter.ref.startswith("A6:")
+        assert q_sheet.print_title_rows == "$6:$6" and q_sheet.column_dimensions["C"].width >= 20
+        q_rows = [r for r in q_sheet.iter_rows(min_row=7, values_only=True) if r[0] != "–"]
+        # one row per record: its dossier code as a column, the reason in Vietnamese, the codes
+        expected = sorted((m or "", r, c) for u, m, r, c in quarantined if u == unit)
+        assert sorted((r[2] or "", r[9], r[10]) for r in q_rows) == expected
+        w_rows = list(w_sheet.iter_rows(min_row=7, values_only=True))
+        fixed_at = next((i for i, r in enumerate(w_rows) if r and r[0] == "STT"), None)
+        listed = [r for r in w_rows[:fixed_at] if r and r[0] not in (None, "–")]
+        assert sorted((r[2], r[6]) for r in listed) == sorted((k, c) for u, k, c, a in warned if u == unit and a)
+        # what the warehouse fixed by itself: a count per file, not a row per record
+        fixed_counts = sum(int(r[3]) for r in w_rows[fixed_at + 1 :] if r and r[0]) if fixed_at is not None else 0
+        assert fixed_counts == sum(1 for u, *_, a in warned if u == unit and not a)
 
 
 def test_data_docs_are_published(run):

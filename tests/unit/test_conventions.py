@@ -63,3 +63,19 @@ def test_every_reason_code_has_its_vietnamese_wording():
     used |= set(re.findall(r'UnreadableFile\(\s*"([a-z0-9_]+)"', python))
     assert len(used) > 30
     assert used <= worded, f"codes without a wording in quarantine_reasons.csv: {sorted(used - worded)}"
+
+
+def test_the_docs_stand_alone_and_their_commands_run_as_written():
+    """README, CONTRIBUTING and docs/ link only inside the repository (a user's clone has
+    nothing beside it, the department's network no internet), every link resolves, and a command is `make …` or goes
+    through `python3 -m uv` (uv need not be on PATH: the Makefile installs it as a module)."""
+    pages = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "../shared" not in text, page.name
+        for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
+            assert not target.startswith(("http://", "https://")), (page.name, target)
+            assert (page.parent / target).resolve().is_relative_to(ROOT), (page.name, target)
+            assert (page.parent / target).exists(), (page.name, target)
+        for command in re.findall(r"^\s*(?:\| `)?(uv run[^`|]*)", text, re.M):
+            raise AssertionError(f"{page.name}: `{command.strip()}` needs uv on PATH: write `python3 -m uv run …`")

@@ -135,6 +135,7 @@ select
     d.source_url || ' #' || cast(d.source_row as varchar) as source_location,
     d.source_url,
     d.source_page,
-    d.source_row
+    d.source_row,
+    not coalesce(r.fixed_by_warehouse, false) as needs_action
 from all_warnings as d
 left join {{ ref('quarantine_reasons') }} as r on d.warning_code = r.reason_code
