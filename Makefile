@@ -17,7 +17,7 @@ setup:  ## install uv (from the package registry) and the locked environment
 	@$(UV) sync --frozen --quiet --compile-bytecode
 
 demo: setup  ## run the whole pipeline on the bundled sample sources, print the scorecard
-	$(UV) run --frozen --no-sync cchc demo
+	@$(UV) run --frozen --no-sync cchc demo
 
 run: setup  ## run the pipeline once against the sources configured in the environment / .env
 	$(UV) run --frozen --no-sync cchc run

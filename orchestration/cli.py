@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         help="the kind of period",
     )
     p.add_argument("--unit", default="ALL", help="a unit code (Mã đơn vị or Mã trường), or ALL for the department")
-    p.add_argument("--period", default=None, help="one period key, e.g. 2024-Q1 or 2024-BC-Q1")
+    p.add_argument("--period", default=None, help="one period key, e.g. 2024-Q1 or 2024-BC-Q1 (default: every period)")
     p.add_argument("--demo", action="store_true", help="read the demo's publication")
     p.set_defaults(func=cmd_scorecard)
 
@@ -380,7 +380,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Options with their defaults; the exit codes' table as written."""
+    """Options with their defaults (unless the help says it already, or the option is a
+    switch or required); the exit codes' table as written."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text or action.required or action.default in (None, False, argparse.SUPPRESS):
+            return text
+        return super()._get_help_string(action)
 
 
 if __name__ == "__main__":
