@@ -127,7 +127,7 @@ def _lines(value, width: float) -> int:
     a little more than one character per unit of width)."""
     if not isinstance(value, str) or not value:
         return 1
-    per_line = max(1, int(width * 1.15))
+    per_line = max(1, int(width * 1.05))
     return sum(max(1, -(-len(part) // per_line)) for part in value.split("\n"))
 
 
@@ -197,7 +197,7 @@ def write_workbook(data: ReportData, header: ReportHeader, title: str, subtitle:
     # --- the report itself: what the official signs (portrait, as an administrative document)
     ws = wb.active
     ws.title = "Báo cáo"
-    widths = (9, 40, 9, 9, 9, 9, 10, 22)
+    widths = (9, 38, 15, 15, 9, 10, 10, 18)  # Tử số, Mẫu số wide enough for an amount in VND
     _widths(ws, widths)
     row = _write_header(ws, header, title, subtitle, today, len(widths), "BÁO CÁO")
     row = _partial_notice(ws, row, data, len(widths)) + 1
@@ -217,7 +217,7 @@ def write_workbook(data: ReportData, header: ReportHeader, title: str, subtitle:
     ]
     # the table's header printed again on every page only when it cannot fit on the first
     # (repeated above the signature it would read as a fault)
-    long_table = row + sum(_lines(r[1], widths[1]) for r in kpi_rows) > 40
+    long_table = row + sum(_lines(r[1], widths[1]) for r in kpi_rows) > 48  # lines of 15 pt on a portrait page
     row = _table(
         ws,
         row,
