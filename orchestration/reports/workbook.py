@@ -313,10 +313,12 @@ def write_workbook(data: ReportData, header: ReportHeader, title: str, subtitle:
         print_on_a4(ws, "landscape")
         appendix = 4
 
-    # --- the last appendix: data quality
-    numeral = {3: "III", 4: "IV"}[appendix]
+    # --- data quality: one long table a sheet, so the header printed again on every page is
+    # always the header of the rows under it
+    numerals = iter(["III", "IV", "V", "VI"][appendix - 3 :])
+    numeral = next(numerals)
     ws = wb.create_sheet(f"PL {numeral} - Chất lượng dữ liệu")
-    widths = (40, 34, 14, 14, 14, 14, 14, 14)
+    widths = (56, 40, 14, 14, 14)
     _widths(ws, widths)
     row = _write_header(ws, header, "Tình hình chất lượng dữ liệu (toàn bộ bản công bố)", subtitle, today,
                         len(widths), f"PHỤ LỤC {numeral}")  # fmt: skip
@@ -329,15 +331,33 @@ def write_workbook(data: ReportData, header: ReportHeader, title: str, subtitle:
         [None, None, None, INTEGER],
         repeat=True,
     )
+    print_on_a4(ws, "landscape")
+
+    numeral = next(numerals)
+    ws = wb.create_sheet(f"PL {numeral} - Đối soát nguồn")
+    widths = (48, 30, 13, 13, 13, 13, 13, 13)
+    _widths(ws, widths)
+    row = _write_header(ws, header, "Đối soát số dòng đọc, được tính, bị cách ly theo nguồn và theo tệp", subtitle,
+                        today, len(widths), f"PHỤ LỤC {numeral}")  # fmt: skip
+    # the short tables first, then the long one (whose header the printed pages repeat)
     row = _table(
         ws,
-        row,
+        row + 1,
         ["Nguồn", "Số dòng đọc", "Được tính", "Bị cách ly", "Để riêng"],
         [[source_label(src), *rest] for src, *rest in data.balance],
         [None, INTEGER, INTEGER, INTEGER, INTEGER],
     )
+    if data.rejected:
+        row = _table(ws, row, ["Tệp không đọc được", "Lý do"], [list(r) for r in data.rejected], [None, None])
+    row = _table(
+        ws,
+        row,
+        ["Đơn vị bị tạm giữ số liệu", "Lý do"],
+        [[name, vietnamese_only(note)] for _code, name, note in data.withheld] or [["Không có", None]],
+        [None, None],
+    )
     if data.files:
-        row = _table(
+        _table(
             ws,
             row,
             [
@@ -352,16 +372,8 @@ def write_workbook(data: ReportData, header: ReportHeader, title: str, subtitle:
             ],  # fmt: skip
             [[f, source_label(src), *rest] for f, src, *rest in data.files],
             [None, None, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER],
+            repeat=True,
         )
-    if data.rejected:
-        row = _table(ws, row, ["Tệp không đọc được", "Lý do"], [list(r) for r in data.rejected], [None, None])
-    _table(
-        ws,
-        row,
-        ["Đơn vị bị tạm giữ số liệu", "Lý do"],
-        [[name, vietnamese_only(note)] for _code, name, note in data.withheld] or [["Không có", None]],
-        [None, None],
-    )
     print_on_a4(ws, "landscape")
 
     # --- the codes, for whoever checks the figures against the warehouse
