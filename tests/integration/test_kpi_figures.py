@@ -119,7 +119,7 @@ def test_every_row_rule_is_caught_with_its_reason(warehouse):
     assert len(rows) == 10 + len(PADDED) + 3
     # records as received minus personal data, with their source location
     for *_, location, record in rows:
-        assert "http://portal.test/api/v1/" in location
+        assert location.startswith("/api/v1/")  # the portal page by path and query (its host is in release_info)
         assert "Trần Thị Bình" not in record and "079123456789" not in record and "0912345678" not in record
         assert "SoGiayToChuHoSo_hash" not in record
     # nothing quarantined counts in a KPI
