@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -81,7 +84,10 @@ def postgres(tmp_path_factory):
     import pgserver
     import psycopg
 
-    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    # its data folder outside pytest's numbered temporary folders, which another pytest run
+    # of the same user prunes (the server would vanish under a running session)
+    data_dir = Path(tempfile.mkdtemp(prefix="cchc-pg-"))
+    server = pgserver.get_server(data_dir, cleanup_mode="stop")
     base = server.get_uri()
     counter = itertools.count()
 
@@ -96,3 +102,5 @@ def postgres(tmp_path_factory):
             return base.replace("/postgres?", f"/{name}?", 1)
 
     yield Postgres
+    server.cleanup()
+    shutil.rmtree(data_dir, ignore_errors=True)
