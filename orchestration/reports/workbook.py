@@ -244,36 +244,43 @@ def write_workbook(data: ReportData, header: ReportHeader, title: str, subtitle:
     _signature(ws, row, header, 3, len(widths))
     print_on_a4(ws, "portrait")
 
-    # --- Phụ lục I: the Decision 766 indicators, the whole last as "Tổng cộng"
-    ws = wb.create_sheet("PL I - Chỉ số 766")
-    widths = (20, 8, 40, 11, 11, 10, 10, 10, 10, 36)
-    _widths(ws, widths)
-    row = _write_header(ws, header, "Điểm các chỉ số theo Quyết định 766/QĐ-TTg", subtitle, today, len(widths),
-                        "PHỤ LỤC I")  # fmt: skip
-    total = [t for t in data.s766_total if t[3] == "TOTAL"]
+    # --- the appendices: landscape, one long table a sheet (short ones before it), so the
+    # header a printed page repeats is always that of the rows under it
+    numerals = iter(("I", "II", "III", "IV", "V", "VI"))
+
+    def appendix(sheet: str, heading: str, widths: tuple[int, ...], partial: bool = True):
+        numeral = next(numerals)
+        ws = wb.create_sheet(f"PL {numeral} - {sheet}")
+        _widths(ws, widths)
+        print_on_a4(ws, "landscape")
+        row = _write_header(ws, header, heading, subtitle, today, len(widths), f"PHỤ LỤC {numeral}")
+        return ws, (_partial_notice(ws, row, data, len(widths)) if partial else row) + 1
+
+    # the Decision 766 indicators, the whole last as "Tổng cộng"
+    ws, row = appendix(
+        "Chỉ số 766", "Điểm các chỉ số theo Quyết định 766/QĐ-TTg", (20, 8, 40, 11, 11, 10, 10, 10, 10, 36)
+    )
+    total = [
+        ["Tổng cộng", None, None, None, None, None, None, top, points, "Điểm tối đa: của các chỉ số tính được"]
+        for _name, points, top, group in data.s766_total
+        if group == "TOTAL"
+    ]
     _table(
         ws,
-        _partial_notice(ws, row, data, len(widths)) + 1,
+        row,
         ["Nhóm chỉ số", "Chỉ số", "Tên chỉ số", "Tử số", "Mẫu số", "Tỷ lệ", "Ngưỡng", "Điểm tối đa", "Điểm", "Ghi chú"],
-        [list(r[:10]) for r in data.s766]
-        + [
-            ["Tổng cộng", None, None, None, None, None, None, t[2], t[1], "Điểm tối đa: của các chỉ số tính được"]
-            for t in total
-        ],  # fmt: skip
+        [list(r[:10]) for r in data.s766] + total,
         [None, None, None, INTEGER, INTEGER, PERCENT, PERCENT, "0", "0.00", None],
         repeat=True,
     )
-    print_on_a4(ws, "landscape")
 
-    # --- Phụ lục II: procedure resolution
-    ws = wb.create_sheet("PL II - Giải quyết TTHC")
-    widths = (11, 40, 26, 10, 10, 10, 10, 10, 10, 10, 10, 10)
-    _widths(ws, widths)
-    row = _write_header(ws, header, "Tình hình giải quyết thủ tục hành chính", subtitle, today, len(widths),
-                        "PHỤ LỤC II")  # fmt: skip
+    # procedure resolution, by procedure and unit (by name)
+    ws, row = appendix(
+        "Giải quyết TTHC", "Tình hình giải quyết thủ tục hành chính", (11, 40, 26, 10, 10, 10, 10, 10, 10, 10, 10, 10)
+    )
     _table(
         ws,
-        _partial_notice(ws, row, data, len(widths)) + 1,
+        row,
         [
             "Mã TTHC",
             "Tên TTHC",
@@ -293,56 +300,41 @@ def write_workbook(data: ReportData, header: ReportHeader, title: str, subtitle:
         [None, None, None] + [INTEGER] * 9,
         repeat=True,
     )
-    print_on_a4(ws, "landscape")
 
-    appendix = 3
-    if data.period_type == "report":
-        ws = wb.create_sheet("PL III - Báo cáo của đơn vị")
-        widths = (44, 12, 18, 13, 10, 10, 44)
-        _widths(ws, widths)
-        row = _write_header(ws, header, "Tình hình gửi báo cáo CCHC định kỳ của các đơn vị", subtitle, today,
-                            len(widths), "PHỤ LỤC III")  # fmt: skip
+    if data.period_type == "report":  # the units' report forms of an official period
+        ws, row = appendix(
+            "Báo cáo của đơn vị", "Tình hình gửi báo cáo CCHC định kỳ của các đơn vị", (44, 12, 18, 13, 10, 10, 44),
+            partial=False,
+        )  # fmt: skip
         _table(
             ws,
-            row + 1,
+            row,
             ["Tên đơn vị", "Hạn gửi", "Tình trạng", "Ngày báo cáo", "Số ngày muộn", "Số bản đã nhận", "Ghi chú"],
             [list(r[1:]) for r in data.submissions] or [["Không có đơn vị phải gửi báo cáo", *[None] * 6]],
             [None, DATE, None, DATE, "0", "0", None],
             repeat=True,
         )
-        print_on_a4(ws, "landscape")
-        appendix = 4
 
-    # --- data quality: one long table a sheet, so the header printed again on every page is
-    # always the header of the rows under it
-    numerals = iter(["III", "IV", "V", "VI"][appendix - 3 :])
-    numeral = next(numerals)
-    ws = wb.create_sheet(f"PL {numeral} - Chất lượng dữ liệu")
-    widths = (56, 40, 14, 14, 14)
-    _widths(ws, widths)
-    row = _write_header(ws, header, "Tình hình chất lượng dữ liệu (toàn bộ bản công bố)", subtitle, today,
-                        len(widths), f"PHỤ LỤC {numeral}")  # fmt: skip
-    row = _table(
+    ws, row = appendix(
+        "Chất lượng dữ liệu", "Tình hình chất lượng dữ liệu (toàn bộ bản công bố)", (56, 40, 14, 14, 14), partial=False
+    )
+    _table(
         ws,
-        row + 1,
+        row,
         ["Nội dung", "Nguồn", "Loại", "Số bản ghi"],
         [[text, source_label(src), kind, n] for kind, src, _code, text, n in data.quality]
         or [["Không có bản ghi bị cách ly hoặc cảnh báo", None, None, None]],
         [None, None, None, INTEGER],
         repeat=True,
     )
-    print_on_a4(ws, "landscape")
 
-    numeral = next(numerals)
-    ws = wb.create_sheet(f"PL {numeral} - Đối soát nguồn")
-    widths = (48, 30, 13, 13, 13, 13, 13, 13)
-    _widths(ws, widths)
-    row = _write_header(ws, header, "Đối soát số dòng đọc, được tính, bị cách ly theo nguồn và theo tệp", subtitle,
-                        today, len(widths), f"PHỤ LỤC {numeral}")  # fmt: skip
-    # the short tables first, then the long one (whose header the printed pages repeat)
+    ws, row = appendix(
+        "Đối soát nguồn", "Đối soát số dòng đọc, được tính, bị cách ly theo nguồn và theo tệp",
+        (48, 30, 13, 13, 13, 13, 13, 13), partial=False,
+    )  # fmt: skip
     row = _table(
         ws,
-        row + 1,
+        row,
         ["Nguồn", "Số dòng đọc", "Được tính", "Bị cách ly", "Để riêng"],
         [[source_label(src), *rest] for src, *rest in data.balance],
         [None, INTEGER, INTEGER, INTEGER, INTEGER],
@@ -374,33 +366,32 @@ def write_workbook(data: ReportData, header: ReportHeader, title: str, subtitle:
             [None, None, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER],
             repeat=True,
         )
-    print_on_a4(ws, "landscape")
 
-    # --- the codes, for whoever checks the figures against the warehouse
+    # --- the codes, for whoever checks the figures against the warehouse (portrait; the
+    # longest table last, its header repeated)
     ws = wb.create_sheet("Mã kỹ thuật")
-    widths = (46, 30, 36, 30)
-    _widths(ws, widths)
+    _widths(ws, (46, 30, 36, 30))
+    print_on_a4(ws, "portrait")
     put(ws, 1, 1, "Mã kỹ thuật của các chỉ tiêu, nhóm chỉ số và lý do (đối chiếu với kho dữ liệu)").font = font(
         12, bold=True
     )
+    row = _table(ws, 3, ["Nhóm chỉ số 766", "Mã nhóm (group_code)"], [[n, g] for n, _p, _m, g in data.s766_total],
+                 [None, None])  # fmt: skip
     row = _table(
         ws,
-        3,
+        row,
         ["Chỉ tiêu (trang Báo cáo)", "Mã chỉ số (kpi_code)", "Mục KH", "Kỳ tính"],
         [[n, code, p, PERIOD_KIND_VI.get(kind, kind)] for p, n, code, *_rest, kind, _self in data.kpis],
         [None, None, None, None],
-        repeat=True,
     )
-    row = _table(ws, row, ["Nhóm chỉ số 766", "Mã nhóm (group_code)"], [[n, g] for n, _p, _m, g in data.s766_total],
-                 [None, None])  # fmt: skip
     _table(
         ws,
         row,
         ["Nội dung (Phụ lục chất lượng dữ liệu)", "Mã lý do (reason_code)", "Nguồn", "Mã nguồn (source_name)"],
         [[text, code, source_label(src), src] for _kind, src, code, text, _n in data.quality],
         [None, None, None, None],
+        repeat=True,
     )
-    print_on_a4(ws, "portrait")
 
     wb.save(path)
     return path

@@ -42,8 +42,9 @@ def report_rows(path) -> dict[str, tuple]:
     """The official table of the report's main sheet, by KPI code: the sheet shows names
     only; the technical sheet ("Mã kỹ thuật") pairs each name with its code."""
     wb = load_workbook(path)
-    codes = {}
-    for r in wb["Mã kỹ thuật"].iter_rows(min_row=4, values_only=True):
+    codes, technical = {}, list(wb["Mã kỹ thuật"].iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(technical) if r[0] == "Chỉ tiêu (trang Báo cáo)")
+    for r in technical[start + 1 :]:
         if not r[0]:
             break
         codes[r[0]] = r[1]
