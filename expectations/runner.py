@@ -11,8 +11,6 @@ Plain library: no Dagster import (the orchestration turns outcomes into asset ch
 
 from __future__ import annotations
 
-import html
-import json
 import logging
 import os
 import shutil
@@ -140,40 +138,9 @@ def run_suites(
             log.info(outcome.summary())
     finally:
         con.close()
-    escape_stored_results(gx_dir)
     # the Data Docs: one self-contained page (GX's own site needs CDNs: expectations/docs.py)
     render_data_docs(outcomes, data_docs_dir(gx_dir) / "index.html", key=_key)
     return outcomes
-
-
-def escape_stored_results(gx_dir: Path | str) -> int:
-    """HTML-escape every value a source sent inside the stored validation results.
-
-    Data Docs render observed and unexpected values into HTML as they are: a ``<script>``
-    in a source value would run in the published page. The results keep our own texts
-    (expectations, kwargs) unchanged; only what a result observed is escaped. Returns the
-    number of result files rewritten."""
-    base = Path(gx_dir) / "gx" / "uncommitted" / "validations"
-    rewritten = 0
-    for path in sorted(base.rglob("*.json")) if base.is_dir() else []:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        for result in doc.get("results") or []:
-            for name in ("result", "exception_info"):
-                if name in result:
-                    result[name] = _html_escaped(result[name])
-        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-        rewritten += 1
-    return rewritten
-
-
-def _html_escaped(value):
-    if isinstance(value, str):
-        return html.escape(value)
-    if isinstance(value, list):
-        return [_html_escaped(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _html_escaped(v) for k, v in value.items()}
-    return value
 
 
 def _batches(con: duckdb.DuckDBPyConnection, query: str, batch_rows: int) -> Iterable:

@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import tempfile
@@ -30,8 +29,6 @@ from orchestration.runlog import setup_console
 from orchestration.runner import BLOCKED, PUBLISHED, SERVING_FAILED, SOURCE_FAILED, run_pipeline, run_pipeline_outcome
 from orchestration.scorecard import print_scorecard, unknown_choice
 from orchestration.settings import Settings, load_dotenv
-
-log = logging.getLogger("cchc")
 
 # The exit codes of ``cchc run`` and ``cchc demo`` (README "Runs and exit codes", --help)
 EXIT_PUBLISHED = 0

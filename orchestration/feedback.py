@@ -26,14 +26,18 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from orchestration.escaping import file_stem, inside, text_cell
-from orchestration.reports.vietnamese import status_label_sql
-from orchestration.reports.workbook import FONT, print_on_a4, use_times_new_roman
+from orchestration.reports.vietnamese import source_label, status_label_sql
+from orchestration.reports.workbook import FONT, print_on_a4, use_times_new_roman, wrapped_lines
 from orchestration.runlog import vietnam_time
 
 # A value of the record as received, by the names the sources use (portal, exports, forms)
 _DOSSIER = "coalesce(json_extract_string(record, '$.MaHoSo'), json_extract_string(record, '$.ma_ho_so'))"
 # a portal time (yyyyMMddHHmmss) as dd/mm/yyyy HH:MM; anything else (a bad date) as received
 _PORTAL_TIME = "coalesce(strftime(try_strptime({v}, '%Y%m%d%H%M%S'), '%d/%m/%Y %H:%M'), {v})"
+
+
+# where a unit finds the record: the portal's page, or the file (its row is a column of its own)
+_PAGE_OR_FILE = "case when source_name like 'portal.%' then 'Trang ' || source_page else source_url end"
 
 
 def _first(*names: str) -> str:
@@ -48,7 +52,7 @@ QUARANTINE_COLUMNS = [
     ("Thủ tục hành chính", "concat_ws(' – ', " + _first("MaTTHC", "ma_tthc") + ", " + _first("TenTTHC") + ")", 32),
     ("Ngày nộp / giao dịch / thu", _PORTAL_TIME.format(v=_first("NgayNopHoSo", "NgayDanhGia", "thoi_gian_giao_dich", "ngay_thu", "ngay_danh_gia", "ngay_bao_cao")), 16),
     ("Ngày tiếp nhận", _PORTAL_TIME.format(v=_first("NgayTiepNhan")), 16),
-    ("Tệp / trang của Cổng", "case when source_name like 'portal.%' then 'Trang ' || source_page else source_url end", 30),
+    ("Tệp / trang của Cổng", _PAGE_OR_FILE, 30),
     ("Dòng", "source_row", 8),
     ("Lý do", "reason_vi", 50),
     ("Mã lỗi", "reason_codes", 22),
@@ -68,11 +72,7 @@ WARNING_COLUMNS = [
     ("Nguồn dữ liệu", "source_name", 24),
     ("Mã bản ghi", "record_key", 32),
     ("Nội dung cảnh báo", "warning_vi", 60),
-    (
-        "Vị trí trong nguồn",
-        "case when source_name like 'portal.%' then 'Trang ' || source_page else source_url end",
-        36,
-    ),  # fmt: skip
+    ("Vị trí trong nguồn", _PAGE_OR_FILE, 36),
     ("Dòng", "source_row", 8),
     ("Mã cảnh báo", "warning_code", 24),
 ]
@@ -104,9 +104,7 @@ def _sheet(wb: Workbook, title: str, heading: str, advice: str, head: list[str],
     table_row = 6  # under the department, the heading, the unit and what to do
     # the header row as tall as its longest wrapped label (a write-only sheet: set before the row)
     labels = [("STT", 6), *((label, width) for label, _, width in columns)]
-    ws.row_dimensions[table_row].height = 15 * max(
-        -(-len(label) // max(1, int(width * 1.1))) for label, width in labels
-    )
+    ws.row_dimensions[table_row].height = 15 * max(wrapped_lines(label, width) for label, width in labels)
     ws.freeze_panes = f"A{table_row + 1}"
     last = get_column_letter(len(columns) + 1)
     ws.auto_filter.ref = f"A{table_row}:{last}{table_row + max(len(rows), 1)}"
@@ -145,8 +143,6 @@ def write_feedback(
 ) -> dict[str, Path]:
     """Write ``<target>/<unit_code>.xlsx`` for every unit with a quarantined or warned record
     or a report form due (its submission status per period: what the office chases)."""
-    from orchestration.reports.vietnamese import source_label
-
     target.mkdir(parents=True, exist_ok=True)
     units = con.execute("""
         select u.unit_code, d.unit_name
@@ -208,7 +204,7 @@ def write_feedback(
             ).fetchall()
         ]
         fixed = [
-            (w, source_label(s) if s.startswith("portal.") or s == "files" else s, n)
+            (w, source_label(s), n)  # a portal source by its name; a file by its path
             for w, s, n in con.execute(
                 """select warning_vi,
                           case when source_name like 'portal.%' then source_name else source_url end as source,

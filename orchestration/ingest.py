@@ -10,17 +10,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import partial
 
 from connectors.personal import hash_key, scrub_dossier
 from connectors.portal import Page, PortalClient, page_to_arrow, parse_ts, prefetched
+from orchestration.runlog import VIETNAM
 from orchestration.settings import Settings
 from orchestration.warehouse import get_cursor, land_batch
 
 log = logging.getLogger(__name__)
-
-VIETNAM = timezone(timedelta(hours=7))
 
 
 def local_now() -> datetime:

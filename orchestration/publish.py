@@ -105,7 +105,7 @@ def publish(
     publish_dir = Path(settings.publish_dir)
     releases = publish_dir / "releases"
     releases.mkdir(parents=True, exist_ok=True)
-    release_id = release_id or f"{vietnam_time():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    release_id = release_id or new_release_id()
     staging = releases / f".{release_id}.partial"
     final = releases / release_id
     shutil.rmtree(staging, ignore_errors=True)
@@ -153,26 +153,31 @@ def publish(
     if dbt_docs is not None and dbt_docs.exists():
         (staging / "dbt_docs").mkdir()
         shutil.copyfile(dbt_docs, staging / "dbt_docs" / "index.html")
-    (staging / "release.json").write_text(
-        json.dumps(
-            {
-                "release_id": release_id,
-                "published_at": vietnam_time().isoformat(timespec="seconds"),
-                "department": settings.department_name,
-                "agency_code": settings.agency_code,
-                "portal_base_url": safe_url(settings.portal_url),
-                "tables": tables,
-                "feedback_units": sorted(feedback),
-                "forms": len(forms),
-            },
-            ensure_ascii=False,
-            indent=2,
-        ),
-        encoding="utf-8",
+    _write_release_json(
+        staging,
+        {
+            "release_id": release_id,
+            "published_at": vietnam_time().isoformat(timespec="seconds"),
+            "department": settings.department_name,
+            "agency_code": settings.agency_code,
+            "portal_base_url": safe_url(settings.portal_url),
+            "tables": tables,
+            "feedback_units": sorted(feedback),
+            "forms": len(forms),
+        },
     )
     os.rename(staging, final)
     _switch_to(publish_dir, release_id)
     return Release(release_id, final, tables)
+
+
+def _write_release_json(folder: Path, info: dict) -> None:
+    (folder / "release.json").write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def new_release_id() -> str:
+    """A release's id: when it was made, in Viet Nam time, and a random suffix."""
+    return f"{vietnam_time():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
 def _switch_to(publish_dir: Path, release_id: str) -> None:
@@ -200,7 +205,7 @@ def publish_report(settings: Settings, period_key: str) -> tuple[Path, Path]:
     source = (publish_dir / "current").resolve()
     if not (source / "warehouse.duckdb").exists():
         raise FileNotFoundError(f"nothing published yet at {publish_dir}")
-    release_id = f"{vietnam_time():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    release_id = new_release_id()
     staging = publish_dir / "releases" / f".{release_id}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(source, staging, copy_function=_link_or_copy, symlinks=True)
@@ -219,7 +224,7 @@ def publish_report(settings: Settings, period_key: str) -> tuple[Path, Path]:
         derived_from=source.name,
         reports_written=sorted({*info.get("reports_written", []), period_key}),
     )
-    (staging / "release.json").write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
+    _write_release_json(staging, info)
     os.rename(staging, publish_dir / "releases" / release_id)
     _switch_to(publish_dir, release_id)
     return tuple(publish_dir / "reports" / f"{period_key}{suffix}" for suffix in (".xlsx", ".html"))

@@ -9,9 +9,10 @@ from datetime import date
 from pathlib import Path
 
 from orchestration.reports.data import load, report_periods
-from orchestration.reports.page import render_page, vn_now
+from orchestration.reports.page import render_page
 from orchestration.reports.vietnamese import ReportHeader, header_from, vn_date, vn_number, vn_percent
 from orchestration.reports.workbook import partial_text, write_workbook
+from orchestration.runlog import vietnam_time
 
 __all__ = ["ReportHeader", "header_from", "report_periods", "vn_date", "vn_number", "vn_percent", "write_report"]
 
@@ -20,7 +21,7 @@ def write_report(
     published: Path, period_key: str, target_dir: Path, header: ReportHeader, today: date | None = None
 ) -> tuple[Path, Path]:
     """Write ``<target_dir>/<period_key>.xlsx`` and ``.html`` from a published warehouse."""
-    today = today or vn_now().date()  # the document's date is the department's (UTC+7)
+    today = today or vietnam_time().date()  # the document's date is the department's (UTC+7)
     data = load(published, period_key)
     target_dir.mkdir(parents=True, exist_ok=True)
     # an official period by its Vietnamese label ("Báo cáo quý I năm 2024"), else its key

@@ -4,14 +4,10 @@
 from __future__ import annotations
 
 import html
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
 from orchestration.reports.vietnamese import ReportHeader, vn_date, vn_number, vn_percent
-
-
-def vn_now() -> datetime:
-    """Now in Viet Nam's local time (UTC+7), whatever the machine's clock zone."""
-    return datetime.now(timezone(timedelta(hours=7))).replace(tzinfo=None)
+from orchestration.runlog import vietnam_time
 
 
 def trend_svg(points: list[tuple[str, float | None]], target: float | None) -> str:
@@ -139,7 +135,7 @@ table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #999; padding
 <h1>{html.escape(title)}</h1>
 {f'<p class="partial"><b>{html.escape(partial)}</b></p>' if partial else ""}
 <p>{html.escape(subtitle)}. Đường nét đứt: chỉ tiêu kế hoạch; đường liền: kết quả theo tháng (toàn Sở).
-Lập lúc {vn_now():%H:%M} ngày {vn_now():%d/%m/%Y} (giờ Việt Nam).</p>
+Lập lúc {vietnam_time():%H:%M} ngày {vietnam_time():%d/%m/%Y} (giờ Việt Nam).</p>
 {"".join(cards)}
 {submissions_table(list(submissions))}
 </body></html>

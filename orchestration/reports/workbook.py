@@ -122,7 +122,7 @@ def _section(ws, row: int, text: str) -> int:
     return row + 1
 
 
-def _lines(value, width: float) -> int:
+def wrapped_lines(value, width: float) -> int:
     """Lines a wrapped text takes in a column ``width`` characters wide (Times New Roman 11:
     a little more than one character per unit of width)."""
     if not isinstance(value, str) or not value:
@@ -143,7 +143,7 @@ def _table(ws, row: int, headings: list[str], rows: list[list], formats: list[st
         cell.border = BOX
         cell.fill = HEADING_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    ws.row_dimensions[row].height = 15 * max(_lines(h, w) for h, w in zip(headings, widths, strict=False))
+    ws.row_dimensions[row].height = 15 * max(wrapped_lines(h, w) for h, w in zip(headings, widths, strict=False))
     if repeat:
         ws.print_title_rows = f"{row}:{row}"
     for values in rows:
@@ -155,7 +155,7 @@ def _table(ws, row: int, headings: list[str], rows: list[list], formats: list[st
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if fmt:
                 cell.number_format = fmt
-        ws.row_dimensions[row].height = 15 * max(_lines(v, w) for v, w in zip(values, widths, strict=False))
+        ws.row_dimensions[row].height = 15 * max(wrapped_lines(v, w) for v, w in zip(values, widths, strict=False))
     return row + 2
 
 
@@ -217,7 +217,7 @@ def write_workbook(data: ReportData, header: ReportHeader, title: str, subtitle:
     ]
     # the table's header printed again on every page only when it cannot fit on the first
     # (repeated above the signature it would read as a fault)
-    long_table = row + sum(_lines(r[1], widths[1]) for r in kpi_rows) > 48  # lines of 15 pt on a portrait page
+    long_table = row + sum(wrapped_lines(r[1], widths[1]) for r in kpi_rows) > 48  # lines of 15 pt on a portrait page
     row = _table(
         ws,
         row,
