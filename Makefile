@@ -7,7 +7,7 @@ export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: setup browser demo test lint dev bench run clean
+.PHONY: setup browser demo test lint dev bench bench-curve run clean
 
 # --compile-bytecode: Python files are compiled once at install, so every process the
 # pipeline starts (dbt, the bounded workbook reader, the sample portal) starts without
@@ -45,6 +45,9 @@ dev: setup  ## the Dagster UI on the sample sources (sample portal on :8765, sam
 
 bench: setup  ## benchmark: 50,000 and 1,000,000 dossiers end to end; 5 and 20 million school-collection rows; 500 forms
 	$(UV) run --frozen --no-sync python -m bench.bench
+
+bench-curve: setup  ## the growth curve (10 k to 3 M dossiers, 1 M to 50 M collection rows, full and daily runs) -> docs/performance.md
+	$(UV) run --frozen --no-sync python -m bench.bench --curve
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs .pytest_cache

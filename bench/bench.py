@@ -4,15 +4,18 @@ units' filled report forms of a period, read.
 
 Each phase runs in its own process so its wall time and peak memory (max RSS, from
 ``wait4``) are its own: ingest (portal -> raw), dbt build (models and dbt tests), quality (GX suites), publish
-(marts, Parquet, unit feedback workbooks, Data Docs); then an incremental
-rerun (ingest + build with nothing new). The sample portal runs in a separate process too,
-as a real server would. Prints a table; nothing here is a test.
+(marts, Parquet, unit feedback workbooks, Data Docs); a full first run, then the daily run
+that brings the last 1 % of the year's dossiers. The portal is the bench portal of pre-built
+pages (``bench.portal_pages``), in its own process as a real server would be, so the ingest
+figure is the client's. Prints the tables of ``docs/performance.md``; ``--curve`` writes
+that page and its charts. Nothing here is a test.
 
     make bench                                   # both benchmarks at their default sizes
     python -m bench.bench 50000                  # chosen dossier counts only
     python -m bench.bench --collections 5000000  # chosen collection rows only
     python -m bench.bench --forms 500            # chosen numbers of units' forms only
     python -m bench.bench --serving-release data/published/current   # a release into PostgreSQL
+    python -m bench.bench --curve                # the growth curve -> docs/performance.md
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import portal_pages, report
 from orchestration.defs.dbt.project import DBT_DIR, dbt_build_args, dbt_env, ensure_manifest
-from orchestration.demo import start_sample_portal
 from orchestration.settings import Settings
 
 PHASE = """
@@ -46,7 +49,30 @@ if cfg["phase"] == "intake":
     with open_warehouse(settings) as con:
         rows = sum(intake_folder(con, settings, f).rows for f in ("moet", "payments"))
     print(json.dumps({"rows": rows}))
-elif cfg["phase"] == "serving":
+elif cfg["phase"] == "landing":
+    # one CSV landed by the intake, then DuckDB's own reader on the same file into a table
+    # of a fresh database: the landing's rate against the engine's, in the same process
+    import time
+    from connectors.exports import LAYOUTS, plan_csv
+    from orchestration.intake import intake_folder, work_dir
+    from orchestration.warehouse import connect, open_warehouse
+    settings = settings.with_(payments_dir=Path(cfg["payments"]))
+    started = time.perf_counter()
+    with open_warehouse(settings) as con:
+        rows = intake_folder(con, settings, "payments").rows
+    ours = time.perf_counter() - started
+    csv_file = next(Path(cfg["payments"]).iterdir())
+    plan = plan_csv(csv_file, LAYOUTS, work_dir(settings))
+    started = time.perf_counter()
+    ref = connect(Path(cfg["warehouse"]).with_name("reference.duckdb"), memory_limit=settings.duckdb_memory_limit,
+                  threads=settings.duckdb_threads)
+    ref.execute(f"create table reference as select * from {plan.reader_sql()}")
+    ref.close()
+    theirs = time.perf_counter() - started
+    if plan.path != csv_file:
+        plan.path.unlink()
+    print(json.dumps({"rows": rows, "ours": ours, "duckdb": theirs}))
+elif cfg["phase"] == "PostgreSQL":
     from orchestration.defs.dbt.project import manifest_path
     from orchestration.serving import load_release
     loaded = load_release(cfg["serving_url"], (Path(cfg["publish"]) / "current").resolve(), manifest_path())
@@ -149,48 +175,56 @@ def _measure(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -
     return elapsed, usage.ru_maxrss / 1024 / 1024, out  # ru_maxrss is KiB on Linux
 
 
-def bench(dossiers: int, workdir: Path) -> list[tuple]:
+PIPELINE = ("ingest", "dbt build", "quality", "publish")  # the phases of a run, in order
+DAILY_SHARE = 0.01  # what a daily run brings: the last 1 % of the year's dossier events
+
+
+def bench(dossiers: int, workdir: Path, serving: bool = True) -> list[tuple]:
+    """A full first run against the pre-built portal as it stood before the last 1 % of the
+    year's events, then the daily run that brings them (new dossiers and new versions of
+    ones already landed), phase by phase."""
     warehouse, publish = workdir / "warehouse.duckdb", workdir / "published"
-    portal, url = start_sample_portal(dossiers, 2024)
     rows = []
-    try:
-        settings = Settings(warehouse=warehouse)
-        env = {**os.environ, **dbt_env(settings)}
-        cfg = {"url": url, "warehouse": str(warehouse), "publish": str(publish)}
-        dbt = [
-            str(Path(sys.executable).with_name("dbt")),
-            *dbt_build_args(settings),
-            "--project-dir",
-            str(DBT_DIR),
-            "--profiles-dir",
-            str(DBT_DIR),
-            "--target-path",
-            str(workdir / "target"),
-        ]
+    settings = Settings(warehouse=warehouse)
+    env = {**os.environ, **dbt_env(settings)}
+    dbt = [
+        str(Path(sys.executable).with_name("dbt")),
+        *dbt_build_args(settings),
+        "--project-dir",
+        str(DBT_DIR),
+        "--profiles-dir",
+        str(DBT_DIR),
+        "--target-path",
+        str(workdir / "target"),
+    ]
+    started = time.monotonic()
+    portal_pages.build(dossiers)
+    print(f"  {dossiers:>9,} pre-built portal pages ready in {time.monotonic() - started:.1f} s", flush=True)
 
-        def phase(name, cmd, **kw):
-            wall, rss, out = _measure(cmd, **kw)
-            lines = out.rstrip().splitlines()
-            info = json.loads(lines[-1]) if name.endswith(("ingest", "quality", "publish", "PostgreSQL")) else {}
-            rows.append((dossiers, name, wall, rss, info.get("rows", "")))
-            print(f"  {dossiers:>9,} {name:<22} {wall:8.1f} s {rss:8.2f} GiB", flush=True)
-            for line in lines[:-1] if info else []:
-                print(line, flush=True)
+    def phase(run, name, cfg):
+        if name == "dbt build":
+            wall, rss, out = _measure(dbt, env=env, cwd=DBT_DIR)
+        else:
+            wall, rss, out = _measure([sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": name.split()[-1]})])
+        lines = out.rstrip().splitlines()
+        info = json.loads(lines[-1]) if name != "dbt build" else {}
+        rows.append((dossiers, run, name, wall, rss, info.get("rows", "")))
+        rate = f" {info['rows'] / wall / 1e3:6.1f} k records/s" if name == "ingest" else ""
+        print(f"  {dossiers:>9,} {run:<6} {name:<16} {wall:8.1f} s {rss:8.2f} GiB{rate}", flush=True)
+        for line in lines[:-1] if info else []:
+            print(line, flush=True)
 
-        phase("ingest", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "ingest"})])
-        phase("dbt build", dbt, env=env, cwd=DBT_DIR)
-        phase("quality", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "quality"})])
-        phase("publish", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "publish"})])
-        serving_url = _postgres(workdir)
-        phase(
-            "load PostgreSQL",
-            [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "serving", "serving_url": serving_url})],
-        )
-        phase("rerun: ingest", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "ingest"})])
-        phase("rerun: dbt build", dbt, env=env, cwd=DBT_DIR)
-    finally:
-        portal.terminate()
-        portal.wait(timeout=10)
+    for run, visible in (("full", 1 - DAILY_SHARE), ("daily", 1.0)):
+        portal, url = portal_pages.start(dossiers, visible)
+        try:
+            cfg = {"url": url, "warehouse": str(warehouse), "publish": str(publish)}
+            for name in PIPELINE:
+                phase(run, name, cfg)
+            if serving and run == "full":
+                phase(run, "load PostgreSQL", {**cfg, "serving_url": _postgres(workdir)})
+        finally:
+            portal.terminate()
+            portal.wait(timeout=10)
     return rows
 
 
@@ -208,7 +242,7 @@ def bench_serving_release(release: Path, workdir: Path) -> list[tuple]:
         "url": "",
         "warehouse": "",
         "publish": str(release.parent if release.name == "current" else release),
-        "phase": "serving",
+        "phase": "PostgreSQL",
         "serving_url": _postgres(workdir),
     }
     if release.name != "current":
@@ -257,17 +291,41 @@ def bench_collections(rows: int, workdir: Path) -> list[tuple]:
         str(workdir / "target"),
     ]
     out = []
-    for name, cmd, kw in (
-        ("intake (load)", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "intake"})], {}),
-        ("dbt build", dbt, {"env": env, "cwd": DBT_DIR}),
-        ("rerun: intake", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "intake"})], {}),
+    for run, name, cmd, kw in (
+        ("full", "intake (load)", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "intake"})], {}),
+        ("full", "dbt build", dbt, {"env": env, "cwd": DBT_DIR}),
+        ("rerun", "intake (load)", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "intake"})], {}),
     ):
         wall, rss, text = _measure(cmd, **kw)
         loaded = json.loads(text.strip().splitlines()[-1])["rows"] if "intake" in name else ""
-        out.append((rows, name, wall, rss, loaded))
+        out.append((rows, run, name, wall, rss, loaded))
         rate = f"{loaded / wall / 1e6:6.2f} M rows/s" if loaded else ""
-        print(f"  {rows:>11,} {name:<22} {wall:8.1f} s {rss:8.2f} GiB {rate}", flush=True)
+        print(f"  {rows:>11,} {run:<6} {name:<16} {wall:8.1f} s {rss:8.2f} GiB {rate}", flush=True)
+    out.append(_landing_against_duckdb(rows, exports, workdir))
     return out
+
+
+def _landing_against_duckdb(rows: int, exports: Path, workdir: Path) -> tuple:
+    """The largest collection CSV landed alone, and DuckDB's own ``read_csv`` of it into a
+    table, in the same process: the landing's share of the engine's own rate."""
+    largest = max((p for p in (exports / "payments").iterdir() if p.suffix == ".csv"), key=lambda p: p.stat().st_size)
+    alone = workdir / "landing" / "payments"
+    alone.mkdir(parents=True)
+    (alone / largest.name).hardlink_to(largest)
+    cfg = {"url": "", "warehouse": str(workdir / "landing" / "warehouse.duckdb"), "publish": "", "payments": str(alone)}
+    wall, rss, text = _measure([sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "landing"})])
+    got = json.loads(text.strip().splitlines()[-1])
+    ours, theirs = got["rows"] / got["ours"], got["rows"] / got["duckdb"]
+    print(
+        f"  {rows:>11,} landing one CSV ({got['rows']:,} rows): ours {ours / 1e6:.2f} M rows/s, DuckDB read_csv "
+        f"into a table {theirs / 1e6:.2f} M rows/s, ratio {ours / theirs:.0%}",
+        flush=True,
+    )
+    return (rows, "full", "landing vs read_csv", got["ours"], rss, got["rows"], ours / theirs)
+
+
+CURVE_DOSSIERS = [10_000, 100_000, 1_000_000, 3_000_000]
+CURVE_COLLECTIONS = [1_000_000, 5_000_000, 20_000_000, 50_000_000]
 
 
 def main(argv: list[str]) -> None:
@@ -278,6 +336,12 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--collections", type=int, nargs="+", default=[], help="school-collection rows")
     ap.add_argument("--forms", type=int, nargs="+", default=[], help="units' filled report forms of one period")
     ap.add_argument(
+        "--curve",
+        action="store_true",
+        help=f"the growth curve: dossiers {CURVE_DOSSIERS} and collection rows {CURVE_COLLECTIONS} unless sizes "
+        "are given; writes docs/performance.md and its charts",
+    )
+    ap.add_argument(
         "--serving-release",
         default=None,
         help="a published release to load into PostgreSQL (default with no arguments: data/published/current "
@@ -286,6 +350,8 @@ def main(argv: list[str]) -> None:
     args = ap.parse_args(argv)
     sizes, collections, forms = args.dossiers, args.collections, args.forms
     serving_release = Path(args.serving_release) if args.serving_release else None
+    if args.curve and not sizes and not collections:
+        sizes, collections = CURVE_DOSSIERS, CURVE_COLLECTIONS
     if not argv:
         sizes, collections, forms = [50_000, 1_000_000], [5_000_000, 20_000_000], [500]
         demo = Path("data/published/current")
@@ -295,7 +361,7 @@ def main(argv: list[str]) -> None:
     results, coll_results = [], []
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix=f"cchc-bench-{n}-") as tmp:
-            results += bench(n, Path(tmp))
+            results += bench(n, Path(tmp), serving=not args.curve)
     for n in collections:
         with tempfile.TemporaryDirectory(prefix=f"cchc-bench-coll-{n}-") as tmp:
             coll_results += bench_collections(n, Path(tmp))
@@ -306,23 +372,9 @@ def main(argv: list[str]) -> None:
     for n in forms:
         with tempfile.TemporaryDirectory(prefix=f"cchc-bench-forms-{n}-") as tmp:
             form_results += bench_forms(n, Path(tmp))
-    if results:
-        print("\n| dossiers | phase | wall (s) | peak RSS (GiB) | rows |")
-        print("|---:|---|---:|---:|---:|")
-        for n, name, wall, rss, count in results:
-            print(f"| {n:,} | {name} | {wall:.1f} | {rss:.2f} | {count} |")
-        for n in sizes:
-            first = [r for r in results if r[0] == n and not r[1].startswith("rerun")]
-            print(
-                f"| {n:,} | **end to end** | **{sum(r[2] for r in first):.1f}** | "
-                f"**{max(r[3] for r in first):.2f}** | |"
-            )
-    if coll_results:
-        print("\n| collection rows | phase | wall (s) | peak RSS (GiB) | rows loaded | load rate |")
-        print("|---:|---|---:|---:|---:|---:|")
-        for n, name, wall, rss, count in coll_results:
-            rate = f"{count / wall / 1e6:.2f} M rows/s" if count else ""
-            print(f"| {n:,} | {name} | {wall:.1f} | {rss:.2f} | {count} | {rate} |")
+    if results or coll_results:
+        docs = Path("docs") if args.curve else Path(tempfile.mkdtemp(prefix="cchc-bench-report-"))
+        print("\n" + report.write(docs, results, coll_results).read_text(encoding="utf-8"))
     if form_results:
         print("\n| forms | phase | wall (s) | peak RSS (GiB) | rows landed |")
         print("|---:|---|---:|---:|---:|")

@@ -34,7 +34,14 @@ class MissingHashKey(RuntimeError):
 
 def pseudonym(value: str, key: bytes) -> str:
     """Keyed hash of a personal identifier; stable for the life of the key."""
-    return hmac.new(key, value.strip().encode("utf-8"), hashlib.sha256).hexdigest()
+    mac = _keyed(key).copy()  # the key's HMAC state, set up once per key
+    mac.update(value.strip().encode("utf-8"))
+    return mac.hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _keyed(key: bytes) -> hmac.HMAC:
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def hash_key(raw: str | None) -> bytes:
@@ -46,16 +53,21 @@ def hash_key(raw: str | None) -> bytes:
     return raw.encode("utf-8")
 
 
-_IS_PERSONAL: dict[str, bool] = {}  # field name -> personal? (names repeat: fold each once)
+# Field names already folded and found not personal. Names repeat from record to record, so
+# a record whose names are all known is checked by one set comparison (bounded: a source
+# that invents names costs a fold each, not memory).
+_NOT_PERSONAL: set[str] = set()
+_CONTAINERS = frozenset((dict, list))
 
 
 def _personal_name(name) -> bool:
-    known = _IS_PERSONAL.get(name)
-    if known is None:
-        known = isinstance(name, str) and _fold(name) in PERSONAL_NAMES
-        if len(_IS_PERSONAL) < 10_000:
-            _IS_PERSONAL[name] = known
-    return known
+    if name in _NOT_PERSONAL or not isinstance(name, str):
+        return False
+    if _fold(name) in PERSONAL_NAMES:
+        return True
+    if len(_NOT_PERSONAL) < 10_000:
+        _NOT_PERSONAL.add(name)
+    return False
 
 
 def _holds_personal(value, depth: int = 0) -> bool:
@@ -63,19 +75,16 @@ def _holds_personal(value, depth: int = 0) -> bool:
     if depth > MAX_DEPTH:
         return True
     if value.__class__ is dict:
-        cache = _IS_PERSONAL
-        for k, v in value.items():
-            personal = cache.get(k)
-            if personal is None:
-                personal = _personal_name(k)
-            if personal or ((v.__class__ is dict or v.__class__ is list) and _holds_personal(v, depth + 1)):
-                return True
+        if not value.keys() <= _NOT_PERSONAL and any(_personal_name(k) for k in value):
+            return True
+        children = value.values()
+    elif value.__class__ is list:
+        children = value
+    else:
         return False
-    if value.__class__ is list:
-        for v in value:
-            if (v.__class__ is dict or v.__class__ is list) and _holds_personal(v, depth + 1):
-                return True
-    return False
+    if _CONTAINERS.isdisjoint(map(type, children)):  # only plain values below: nothing to walk
+        return False
+    return any((v.__class__ is dict or v.__class__ is list) and _holds_personal(v, depth + 1) for v in children)
 
 
 def without_personal(value, depth: int = 0):
@@ -95,14 +104,23 @@ def scrub_dossier(rec, key: bytes):
     an object (it will be quarantined by shape) is walked all the same."""
     if not isinstance(rec, dict):
         return without_personal(rec)
-    out = without_personal({k: v for k, v in rec.items() if not _personal_name(k)})
-    for name in DOSSIER_DROPPED:
+    out = dict(rec)
+    for name in rec.keys() - _NOT_PERSONAL:  # the few names not known as safe
+        if _personal_name(name):
+            del out[name]
+    out = without_personal(out)
+    for name, present_as in _PRESENT_AS:
         value = rec.get(name)
-        out[f"{name}_present"] = "1" if isinstance(value, str) and value.strip() else "0"
-    for name in DOSSIER_HASHED:
+        out[present_as] = "1" if value.__class__ is str and value.strip() else "0"
+    for name, (hash_as, len_as, digits_as) in _HASHED_AS:
         value = rec.get(name)
-        present = isinstance(value, str) and bool(value.strip())
-        out[f"{name}_hash"] = pseudonym(value, key) if present else ""
-        out[f"{name}_len"] = str(len(value.strip())) if present else "0"
-        out[f"{name}_digits"] = "1" if present and value.strip().isdigit() else "0"
+        value = value.strip() if value.__class__ is str else ""
+        out[hash_as] = pseudonym(value, key) if value else ""
+        out[len_as] = str(len(value))
+        out[digits_as] = "1" if value.isdigit() else "0"
     return out
+
+
+# the attributes a dropped or hashed field leaves behind (names made once, not per record)
+_PRESENT_AS = tuple((name, f"{name}_present") for name in DOSSIER_DROPPED)
+_HASHED_AS = tuple((name, (f"{name}_hash", f"{name}_len", f"{name}_digits")) for name in DOSSIER_HASHED)

@@ -20,7 +20,7 @@ from orchestration.settings import DEMO_HASH_KEY, PROJECT_DIR, Settings
 DEMO_DIR = Path("data")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -28,24 +28,28 @@ def _free_port() -> int:
 
 def start_sample_portal(dossiers: int, year: int, port: int | None = None) -> tuple[subprocess.Popen, str]:
     """The sample portal in its own process (it has a core to itself while we ingest)."""
-    port = port or _free_port()
+    port = port or free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sandbox.portal", "--port", str(port), "--dossiers", str(dossiers), "--year", str(year)],
         cwd=PROJECT_DIR,
         stdout=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    return proc, wait_for_port(proc, port)
+
+
+def wait_for_port(proc: subprocess.Popen, port: int, seconds: float = 30) -> str:
+    """The URL of a server process once it accepts connections on ``port``."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc, url
+                return f"http://127.0.0.1:{port}"
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError("the sample portal did not start") from None
+                raise RuntimeError(f"the server on port {port} did not start") from None
             time.sleep(0.1)
     proc.kill()
-    raise RuntimeError("the sample portal did not answer within 30 s")
+    raise RuntimeError(f"the server on port {port} did not answer within {seconds:g} s")
 
 
 def sample_exports_dir(data_dir: Path) -> Path:

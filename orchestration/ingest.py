@@ -7,6 +7,7 @@ one transaction each, together with the cursor they advance.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -100,25 +101,50 @@ def _land_pages(
         )
         buffer, buffered, started, best = [], 0, datetime.now(), None
 
-    for page in pages:
-        buffer.append(page_to_arrow(page, scrub))
+    # pages are read, parsed and scrubbed in a reader thread while this one lands (DuckDB
+    # releases the GIL while it writes)
+    for page, arrow in prefetched((page, page_to_arrow(page, scrub)) for page in without_gc(pages)):
+        buffer.append(arrow)
         buffered += len(page.records)
         result.pages += 1
         if cursor_field is not None:
-            for rec in page.records:
-                value = rec.get(cursor_field) if isinstance(rec, dict) else None
-                if (
-                    isinstance(value, str)
-                    and len(value) == 14
-                    and value.isdigit()
-                    and (best is None or value > best)
-                    and parse_ts(value) is not None
-                ):
-                    best = value
+            best = _latest(page.records, cursor_field, best)
         if buffered >= settings.batch_rows:
             flush(final=False)
     flush(final=True)
     return result
+
+
+def without_gc(pages: Iterator[Page]) -> Iterator[Page]:
+    """Pages read with Python's cycle collector paused: parsed JSON holds no cycles, and a
+    page of a thousand records would otherwise set off a collection every few records (a
+    third of the parsing time). The collector runs as before between pages."""
+    while True:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            page = next(pages, None)
+        finally:
+            if enabled:
+                gc.enable()
+        if page is None:
+            return
+        yield page
+
+
+def _latest(records: list, field: str, best: str | None) -> str | None:
+    """The greatest well-formed ``field`` value of ``records`` above ``best`` (14 digits sort
+    as time; only the candidates from the top down are parsed, usually one a page)."""
+    candidates = {
+        value
+        for rec in records
+        if rec.__class__ is dict
+        and (value := rec.get(field)).__class__ is str
+        and len(value) == 14
+        and (best is None or value > best)
+        and value.isdigit()
+    }
+    return next((value for value in sorted(candidates, reverse=True) if parse_ts(value) is not None), best)
 
 
 def ingest_procedures(con, client: PortalClient, settings: Settings) -> IngestResult:
@@ -153,7 +179,7 @@ def ingest_dossiers(con, client: PortalClient, settings: Settings, until: dateti
         con,
         source="portal.ho-so",
         table="portal_dossiers",
-        pages=prefetched(client.dossiers(since, until)),
+        pages=client.dossiers(since, until),
         settings=settings,
         scrub=scrub,
         cursor_field="NgayCapNhat",
@@ -170,7 +196,7 @@ def ingest_ratings(con, client: PortalClient, settings: Settings, until: datetim
         con,
         source="portal.danh-gia",
         table="portal_ratings",
-        pages=prefetched(client.ratings(since, until)),
+        pages=client.ratings(since, until),
         settings=settings,
         scrub=None,
         cursor_field="NgayDanhGia",

@@ -167,3 +167,36 @@ def test_retry_after_as_an_http_date():
     assert 25 <= _retry_after_seconds(format_datetime(later, usegmt=True)) <= 31
     assert _retry_after_seconds("7") == 7.0
     assert _retry_after_seconds("soon") is None
+
+
+def test_what_the_fast_parser_refuses_is_read_and_landed_all_the_same():
+    """orjson refuses integers past 64 bits, NaN and lone surrogates, which ``json`` reads:
+    such a record is still parsed, serialised, and lands as JSON DuckDB reads."""
+    import duckdb
+
+    from connectors.portal import Page, page_to_arrow, parse_json
+
+    body = parse_json(
+        b'{"data": [{"a": 123456789012345678901234567890, "b": NaN, "c": "x\\ud800y", "d": "Vi\xe1\xbb\x87t"}]}'
+    )
+    record = body["data"][0]
+    assert record["a"] == 123456789012345678901234567890 and record["d"] == "Việt"
+    payload = page_to_arrow(Page("ho-so", "http://h/api/v1/ho-so?page=1", 1, body["data"])).column("payload")[0].as_py()
+    got = duckdb.execute("select ?::json->>'c', ?::json->>'d', (?::json->>'a')", [payload] * 3).fetchone()
+    assert got == ("x\ufffd\ufffd\ufffdy", "Việt", "123456789012345678901234567890")
+
+
+def test_the_cursor_is_the_latest_well_formed_time():
+    from orchestration.ingest import _latest
+
+    records = [
+        {"NgayCapNhat": "20240301101010"},
+        {"NgayCapNhat": "20241399000000"},  # 14 digits, not a time: never the cursor
+        {"NgayCapNhat": "2024"},
+        {"NgayCapNhat": 20250101000000},
+        "not a record",
+        {"NgayCapNhat": "20240302000000"},
+    ]
+    assert _latest(records, "NgayCapNhat", None) == "20240302000000"
+    assert _latest(records, "NgayCapNhat", "20240401000000") == "20240401000000"  # nothing later: kept
+    assert _latest([{"NgayCapNhat": "20241399000000"}], "NgayCapNhat", None) is None
