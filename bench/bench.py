@@ -208,10 +208,12 @@ def bench(dossiers: int, workdir: Path, serving: bool = True) -> list[tuple]:
             wall, rss, out = _measure([sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": name.split()[-1]})])
         lines = out.rstrip().splitlines()
         info = json.loads(lines[-1]) if name != "dbt build" else {}
+        if name == "dbt build":
+            lines = [*_slowest_nodes(workdir / "target"), ""]
         rows.append((dossiers, run, name, wall, rss, info.get("rows", "")))
         rate = f" {info['rows'] / wall / 1e3:6.1f} k records/s" if name == "ingest" else ""
         print(f"  {dossiers:>9,} {run:<6} {name:<16} {wall:8.1f} s {rss:8.2f} GiB{rate}", flush=True)
-        for line in lines[:-1] if info else []:
+        for line in lines[:-1]:
             print(line, flush=True)
 
     for run, visible in (("full", 1 - DAILY_SHARE), ("daily", 1.0)):
@@ -226,6 +228,16 @@ def bench(dossiers: int, workdir: Path, serving: bool = True) -> list[tuple]:
             portal.terminate()
             portal.wait(timeout=10)
     return rows
+
+
+def _slowest_nodes(target: Path, count: int = 6) -> list[str]:
+    """The dbt nodes that took longest in the last build (its ``run_results.json``)."""
+    try:
+        results = json.loads((target / "run_results.json").read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return []
+    slowest = sorted(results, key=lambda r: -r.get("execution_time", 0))[:count]
+    return [f"    {r['unique_id'].split('.')[-1][:44]:<44} {r['execution_time']:6.1f} s" for r in slowest]
 
 
 def _postgres(workdir: Path) -> str:

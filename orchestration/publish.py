@@ -21,6 +21,7 @@ Readers see the old or the new release, never a half: a release is complete befo
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import uuid
@@ -35,6 +36,8 @@ from orchestration.forms import form_periods, write_forms
 from orchestration.reports import header_from, report_periods, write_report
 from orchestration.runlog import vietnam_time
 from orchestration.settings import Settings
+
+log = logging.getLogger(__name__)
 
 STABLE_LINKS = {
     name: f"current/{name}"
@@ -112,6 +115,8 @@ def publish(
     (staging / "parquet").mkdir(parents=True)
 
     tables: dict[str, int] = {}
+    fingerprints: dict[str, str] = {}
+    linked: list[str] = []
     con = duckdb.connect(
         str(staging / "warehouse.duckdb"),
         config={"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads},
@@ -137,9 +142,19 @@ def publish(
                 safe_url(settings.portal_url),
             ],
         )
+        before = _published_fingerprints(publish_dir)
         for name in tables:
             target = staging / "parquet" / f"{name}.parquet"
-            con.execute(f'copy marts."{name}" to {_literal(target)} (format parquet, compression zstd)')
+            fingerprints[name] = fingerprint(con, name)
+            unchanged = publish_dir / "current" / "parquet" / f"{name}.parquet"
+            if before.get(name) == fingerprints[name] and unchanged.is_file():
+                os.link(unchanged.resolve(), target)  # the same rows: the published file, linked
+                linked.append(name)
+            else:
+                con.execute(f'copy marts."{name}" to {_literal(target)} (format parquet, compression zstd)')
+        log.info(
+            "publishing: %d Parquet files written, %d unchanged ones linked", len(tables) - len(linked), len(linked)
+        )
         feedback = write_feedback(con, staging / "feedback", settings.department_name, settings.parent_body)
         forms = write_forms(con, staging / "forms", settings.department_name, form_periods(con))
         periods = report_periods(con)
@@ -162,6 +177,7 @@ def publish(
             "agency_code": settings.agency_code,
             "portal_base_url": safe_url(settings.portal_url),
             "tables": tables,
+            "fingerprints": fingerprints,
             "feedback_units": sorted(feedback),
             "forms": len(forms),
         },
@@ -169,6 +185,28 @@ def publish(
     os.rename(staging, final)
     _switch_to(publish_dir, release_id)
     return Release(release_id, final, tables)
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection, mart: str) -> str:
+    """What a mart holds, in a line: its columns and types, its row count and the sum of its
+    rows' hashes (order does not matter). Equal fingerprints: the same rows."""
+    columns = con.execute(
+        "select string_agg(column_name || ' ' || data_type, ', ' order by column_index) from duckdb_columns() "
+        "where database_name = current_database() and schema_name = 'marts' and table_name = ?",
+        [mart],
+    ).fetchone()[0]
+    rows, hashes = con.execute(f'select count(*), coalesce(sum(hash(t)), 0) from marts."{mart}" as t').fetchone()
+    return f"{rows} rows, {hashes} ({columns})"
+
+
+def _published_fingerprints(publish_dir: Path) -> dict[str, str]:
+    """The fingerprints of the current release's marts (none before the first release)."""
+    try:
+        info = json.loads((publish_dir / "current" / "release.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    found = info.get("fingerprints") if isinstance(info, dict) else None
+    return found if isinstance(found, dict) else {}
 
 
 def _write_release_json(folder: Path, info: dict) -> None:

@@ -20,6 +20,11 @@ from connectors.exports import FILE_KINDS, LAYOUTS
 
 RAW_TABLES = ("portal_procedures", "portal_dossiers", "portal_ratings")
 FILE_TABLES = {layout.table: layout for layout in LAYOUTS}
+# A landed file's rows live in the raw zone (``raw_zone``): one Parquet file per landed file
+# version, beside the warehouse. ``raw.<table>`` is a view over them and over
+# ``raw.<table>_stored``, the rows landed inside the DuckDB file by warehouses made before
+# the zone (docs/decisions.md, "The raw zone").
+STORED = "_stored"
 
 DDL = [
     "create schema if not exists raw",
@@ -94,7 +99,7 @@ DDL = [
         primary key (folder, file_id, kind)
     )""",
     *[
-        f"""create table if not exists raw.{table} (
+        f"""create table if not exists raw.{table}{STORED} (
             _batch_id varchar not null,
             _batch_seq bigint not null,
             _row_seq bigint not null,
@@ -140,11 +145,65 @@ def open_warehouse(settings, *, read_only: bool = False):
 
 def ensure_raw(con: duckdb.DuckDBPyConnection) -> None:
     _migrate_files_kind(con)
+    _migrate_stored_tables(con)
     for stmt in DDL:
         con.execute(stmt)
+    _zone_views(con)
     # warehouses made before the report forms: what a rejected form still says of itself
     for column in ("declared_unit", "declared_period"):
         con.execute(f"alter table raw.files add column if not exists {column} varchar")
+
+
+def raw_zone(con: duckdb.DuckDBPyConnection) -> Path:
+    """The folder of this warehouse's landed files: ``<warehouse file>.raw`` beside it."""
+    path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    path = Path(path).resolve()
+    if any(c in str(path) for c in "*?[]{}"):
+        raise ValueError(f"the warehouse's path {path} holds a wildcard character (* ? [ ] {{ }}): choose another")
+    return path.with_name(path.name + ".raw")
+
+
+def _zone_views(con: duckdb.DuckDBPyConnection) -> None:
+    """``raw.<table>`` over the zone's Parquet files of committed batches and the stored rows.
+
+    A file whose batch is not in ``raw.batches`` (the run stopped between writing it and
+    committing its batch) is left out of the view and deleted here: a batch and its rows land
+    together or not at all. Each table's folder keeps an empty ``_schema.parquet``, so the
+    view reads before any file has landed."""
+    zone = raw_zone(con)
+    committed = {r[0] for r in con.execute("select batch_id from raw.batches").fetchall()}
+    for table in FILE_TABLES:
+        folder = zone / table
+        folder.mkdir(parents=True, exist_ok=True)
+        for landed in folder.glob("*.parquet"):
+            if landed.name != SCHEMA_FILE and landed.stem not in committed:
+                landed.unlink()  # renamed whole, but the run stopped before its batch committed
+        if not (folder / SCHEMA_FILE).exists():
+            con.execute(f"copy (select * from raw.{table}{STORED} limit 0) to '{_sql_text(folder / SCHEMA_FILE)}'")
+        con.execute(
+            f"""create or replace view raw.{table} as
+                select * from raw.{table}{STORED}
+                union all by name
+                select * from read_parquet('{_sql_text(folder)}/*.parquet', union_by_name = true)
+                where _batch_id in (select batch_id from raw.batches)"""
+        )
+
+
+SCHEMA_FILE = "_schema.parquet"
+
+
+def _sql_text(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _migrate_stored_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Warehouses made before the raw zone held a file table's rows as ``raw.<table>``:
+    renamed ``raw.<table>_stored``, read through the view as before."""
+    for (table,) in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'raw' and table_type = 'BASE TABLE'"
+    ).fetchall():
+        if table in FILE_TABLES:
+            con.execute(f"alter table raw.{table} rename to {table}{STORED}")
 
 
 def _migrate_files_kind(con: duckdb.DuckDBPyConnection) -> None:
@@ -254,18 +313,29 @@ def land_file(
     in one transaction."""
     layout = FILE_TABLES[table]
     batch_id = uuid.uuid4().hex
+    zone = raw_zone(con) / table
+    landed, partial = zone / f"{batch_id}.parquet", zone / f"{batch_id}.part"
     for name, data in (registered or {}).items():
         con.register(name, data)
-    con.execute("begin transaction")
     try:
         seq = con.execute("select coalesce(max(batch_seq), 0) + 1 from raw.batches").fetchone()[0]
+        # the rows go to the batch's own Parquet file (DuckDB's writer, no transaction log);
+        # its name is given only once it is whole, and the batch is committed right after
         rows = con.execute(
-            f"""insert into raw.{table}
-                select ?, ?, _row_seq, current_localtimestamp(), ?, _sheet, _row, ?,
-                       {", ".join(layout.columns)}
-                from ({select_sql})""",
+            f"""copy (
+                    select ?::varchar as _batch_id, ?::bigint as _batch_seq, _row_seq::bigint as _row_seq,
+                           current_localtimestamp() as _loaded_at, ?::varchar as _source, _sheet::varchar as _sheet,
+                           _row::bigint as _row, ?::varchar as _file_id,
+                           {", ".join(f"{c}::varchar as {c}" for c in layout.columns)}
+                    from ({select_sql})
+                ) to '{_sql_text(partial)}' (format parquet, row_group_size 122880)""",
             [batch_id, seq, path, file_id, *params],
         ).fetchone()[0]
+    finally:
+        for name in registered or {}:
+            con.unregister(name)
+    con.execute("begin transaction")
+    try:
         con.execute(
             "insert into raw.batches values (?, ?, ?, ?, current_localtimestamp(), null, null, ?, ?)",
             [batch_id, seq, layout.source, started_at, max(1, len(file_meta.get("sheets") or [])), rows],
@@ -285,13 +355,14 @@ def land_file(
                 "rows_blank": total - rows if total is not None else file_meta.get("rows_blank"),
             },
         )
+        partial.rename(landed)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
+        landed.unlink(missing_ok=True)
         raise
     finally:
-        for name in registered or {}:
-            con.unregister(name)
+        partial.unlink(missing_ok=True)
     return batch_id, rows
 
 

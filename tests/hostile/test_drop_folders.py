@@ -173,3 +173,74 @@ def test_cells_from_data_are_never_formulas(tmp_path):
 
 def test_log_names_are_quoted_on_one_line():
     assert quoted("bad\nINFO forged.csv") == '"bad\\nINFO forged.csv"'
+
+
+def _zone_files(settings) -> list[str]:
+    zone = Path(str(settings.warehouse) + ".raw") / "school_collections"
+    return sorted(p.name for p in zone.iterdir() if p.name != "_schema.parquet")
+
+
+def _landed_rows(settings) -> tuple:
+    with open_warehouse(settings, read_only=True) as con:
+        return con.execute(
+            "select (select count(*) from raw.school_collections), (select count(*) from raw.batches), "
+            "(select count(*) from raw.files)"
+        ).fetchone()
+
+
+def test_a_stop_before_the_commit_lands_nothing_and_the_next_run_lands_the_file_once(tmp_path, monkeypatch):
+    """A landed file's rows are a Parquet file in the raw zone (docs/decisions.md): it counts
+    only with its committed batch, and nothing of a stopped landing stays behind."""
+    import duckdb
+
+    from orchestration import warehouse
+
+    settings = settings_for(tmp_path, file_stable_seconds=0.0)
+    (settings.payments_dir / "thu.csv").write_text(HEADER + "S1,HS1,2023-2024,Học phí,100.000,Tiền mặt,05/01/2024,B1\n")
+
+    def stop(*args, **kwargs):
+        raise RuntimeError("the machine stopped")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(warehouse, "_insert_file_row", stop)
+        with open_warehouse(settings) as con, pytest.raises(RuntimeError, match="stopped"):
+            intake_folder(con, settings, "payments")
+    assert _zone_files(settings) == [] and _landed_rows(settings) == (0, 0, 0)
+
+    with open_warehouse(settings) as con:
+        assert intake_folder(con, settings, "payments").rows == 1
+    (landed,) = _zone_files(settings)
+    assert landed.endswith(".parquet") and _landed_rows(settings) == (1, 1, 1)
+
+    # a file renamed whole whose batch never committed is not read, and goes at the next open
+    zone = Path(str(settings.warehouse) + ".raw") / "school_collections"
+    orphan = "0" * 32
+    duckdb.execute(
+        f"copy (select * replace ('{orphan}' as _batch_id) from '{zone / landed}') to '{zone / orphan}.parquet'"
+    )
+    with open_warehouse(settings, read_only=True) as con:
+        assert con.execute("select count(*) from raw.school_collections").fetchone() == (1,)
+    with open_warehouse(settings) as con:
+        assert intake_folder(con, settings, "payments").files_already_loaded == 1
+    assert _zone_files(settings) == [landed] and _landed_rows(settings) == (1, 1, 1)
+
+
+def test_a_warehouse_made_before_the_raw_zone_keeps_its_landed_rows(tmp_path):
+    import duckdb
+
+    from orchestration.warehouse import DDL, STORED
+
+    settings = settings_for(tmp_path)
+    settings.warehouse.parent.mkdir(parents=True)
+    con = duckdb.connect(str(settings.warehouse))
+    con.execute("create schema raw")
+    old = next(stmt for stmt in DDL if f"raw.school_collections{STORED} (" in stmt)
+    con.execute(old.replace(f"school_collections{STORED}", "school_collections"))
+    con.execute(
+        "insert into raw.school_collections values ('b', 1, 1, now(), 'thu.csv', null, 2, 'f', 'S1', 'h', "
+        "'2023-2024', 'Học phí', '100.000', 'Tiền mặt', '05/01/2024', 'B1')"
+    )
+    con.close()
+    with open_warehouse(settings) as con:
+        assert con.execute("select ma_truong from raw.school_collections").fetchall() == [("S1",)]
+        assert con.execute(f"select count(*) from raw.school_collections{STORED}").fetchone() == (1,)

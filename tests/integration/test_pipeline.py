@@ -126,6 +126,22 @@ def test_both_runs_publish(run):
     assert (published / "previous").resolve() == run["first_release"]
 
 
+def test_unchanged_marts_are_linked_not_written_again(run):
+    """A mart whose rows did not change is published as the previous release's Parquet file,
+    hard-linked (a published file is never changed); a changed one is written anew."""
+    import json
+
+    first, second = run["first_release"], (run["settings"].publish_dir / "current").resolve()
+    before, after = (json.loads((r / "release.json").read_text())["fingerprints"] for r in (first, second))
+    tables = json.loads((second / "release.json").read_text())["tables"]
+    same = [mart for mart, print_ in after.items() if before.get(mart) == print_]
+    assert "dim_kpis" in same and set(after) == set(tables)
+    for mart in after:
+        old, new = first / "parquet" / f"{mart}.parquet", second / "parquet" / f"{mart}.parquet"
+        assert old.samefile(new) == (mart in same), mart
+        assert duckdb.execute(f"select count(*) from '{new}'").fetchone() == (tables[mart],), mart
+
+
 def test_nothing_lost_every_version_landed(run):
     """Every record the portal now holds landed in raw (with every fault on)."""
     state = run["server"].state

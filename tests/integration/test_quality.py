@@ -354,7 +354,7 @@ def failed(outcome):
         ),
         (
             "source_school_collections",
-            "insert into raw.school_collections values ('b', 9, 1, now(), 'thu.csv', null, 2, "
+            "insert into raw.school_collections_stored values ('b', 9, 1, now(), 'thu.csv', null, 2, "
             "'f', 'S1', null, '2023-2024', 'Học phí', '12,5', 'Tiền mặt', '05/01/2024', 'BL1')",
             "expect_column_values_to_not_be_null",
             "amount",
@@ -362,7 +362,7 @@ def failed(outcome):
         ),
         (
             "source_payment_transactions",
-            "insert into raw.payment_transactions values ('b', 9, 1, now(), 'gd.csv', null, 2, "
+            "insert into raw.payment_transactions_stored values ('b', 9, 1, now(), 'gd.csv', null, 2, "
             "'f', 'T1', 'A', '1.000001', '100000', 'Hoàn tiền', '', '', '05/01/2024 10:00:00')",
             "expect_column_values_to_be_in_set",
             "status",
@@ -370,7 +370,7 @@ def failed(outcome):
         ),
         (
             "source_moet_assessments",
-            "insert into raw.moet_assessments values ('b', 9, 1, now(), 'cds.xlsx', 'Sheet', 5, "
+            "insert into raw.moet_assessments_stored values ('b', 9, 1, now(), 'cds.xlsx', 'Sheet', 5, "
             "'f', 'S1', '2023-2024', '101', 'Mức 3', '60', 'Mức 2', '01/04/2024')",
             "expect_column_values_to_be_between",
             "teaching_score",
@@ -378,7 +378,7 @@ def failed(outcome):
         ),
         (
             "source_moet_schools",
-            "insert into raw.moet_schools values ('b', 9, 1, now(), 'ds.xlsx', 'Sheet', 8, 'f', "
+            "insert into raw.moet_schools_stored values ('b', 9, 1, now(), 'ds.xlsx', 'Sheet', 8, 'f', "
             "'S1', 'Trường A', 'Đại học', 'Công lập', 'Sở', 'Huyện A', null, null, null, null)",
             "expect_column_values_to_be_in_set",
             "school_level",
