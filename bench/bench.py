@@ -187,16 +187,7 @@ def bench(dossiers: int, workdir: Path, serving: bool = True) -> list[tuple]:
     rows = []
     settings = Settings(warehouse=warehouse)
     env = {**os.environ, **dbt_env(settings)}
-    dbt = [
-        str(Path(sys.executable).with_name("dbt")),
-        *dbt_build_args(settings),
-        "--project-dir",
-        str(DBT_DIR),
-        "--profiles-dir",
-        str(DBT_DIR),
-        "--target-path",
-        str(workdir / "target"),
-    ]
+    dbt = _dbt_build(settings, workdir)
     started = time.monotonic()
     portal_pages.build(dossiers)
     print(f"  {dossiers:>9,} pre-built portal pages ready in {time.monotonic() - started:.1f} s", flush=True)
@@ -230,6 +221,18 @@ def bench(dossiers: int, workdir: Path, serving: bool = True) -> list[tuple]:
     return rows
 
 
+def _dbt_build(settings: Settings, workdir: Path) -> list[str]:
+    """The pipeline's ``dbt build`` as a command of its own (its target folder in ``workdir``)."""
+    project = ["--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+    return [
+        str(Path(sys.executable).with_name("dbt")),
+        *dbt_build_args(settings),
+        *project,
+        "--target-path",
+        str(workdir / "target"),
+    ]
+
+
 def _slowest_nodes(target: Path, count: int = 6) -> list[str]:
     """The dbt nodes that took longest in the last build (its ``run_results.json``)."""
     try:
@@ -237,7 +240,7 @@ def _slowest_nodes(target: Path, count: int = 6) -> list[str]:
     except (OSError, ValueError, KeyError):
         return []
     slowest = sorted(results, key=lambda r: -r.get("execution_time", 0))[:count]
-    return [f"    {r['unique_id'].split('.')[-1][:44]:<44} {r['execution_time']:6.1f} s" for r in slowest]
+    return [f"    {r['unique_id'].split('.')[2][:44]:<44} {r['execution_time']:6.1f} s" for r in slowest]
 
 
 def _postgres(workdir: Path) -> str:
@@ -292,16 +295,7 @@ def bench_collections(rows: int, workdir: Path) -> list[tuple]:
         "moet": str(exports / "moet"),
         "payments": str(exports / "payments"),
     }
-    dbt = [
-        str(Path(sys.executable).with_name("dbt")),
-        *dbt_build_args(settings),
-        "--project-dir",
-        str(DBT_DIR),
-        "--profiles-dir",
-        str(DBT_DIR),
-        "--target-path",
-        str(workdir / "target"),
-    ]
+    dbt = _dbt_build(settings, workdir)
     out = []
     for run, name, cmd, kw in (
         ("full", "intake (load)", [sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": "intake"})], {}),

@@ -37,3 +37,26 @@ def test_mostly_holds_over_the_whole_table(tmp_path):
     con.close()
     (outcome,) = run_suites(path, [_suite()], tmp_path / "q", batch_rows=100)
     assert not outcome.passed and outcome.failed[0].unexpected_count == 150
+
+
+def test_a_suite_whose_rows_did_not_change_keeps_its_outcome_and_a_changed_one_is_validated(tmp_path):
+    """A daily run validates what changed: the same rows and expectations keep the last
+    outcome (failures included); a changed row, or changed expectations, validate again."""
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create table t as select i as id, 'cash' as method from range(1000) as r(i)")
+    con.close()
+    (first,) = run_suites(path, [_suite()], tmp_path / "q", batch_rows=100)
+    (again,) = run_suites(path, [_suite()], tmp_path / "q", batch_rows=100)
+    assert first.passed and not first.reused and again.passed and again.reused and again.rows == 1000
+    con = duckdb.connect(str(path))
+    con.execute("update t set method = null where id < 200")  # one value changed per row: 20 % empty
+    con.close()
+    (changed,) = run_suites(path, [_suite()], tmp_path / "q", batch_rows=100)
+    (kept,) = run_suites(path, [_suite()], tmp_path / "q", batch_rows=100)
+    assert not changed.reused and not changed.passed and changed.failed[0].unexpected_count == 200
+    assert kept.reused and not kept.passed and kept.failed[0].unexpected_count == 200
+    looser = Suite(**{**_suite().__dict__, "expectations": lambda: [
+        gx.expectations.ExpectColumnValuesToNotBeNull(column="method", mostly=0.5)]})  # fmt: skip
+    (relaxed,) = run_suites(path, [looser], tmp_path / "q", batch_rows=100)
+    assert not relaxed.reused and relaxed.passed

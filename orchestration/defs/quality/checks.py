@@ -48,10 +48,12 @@ def build_quality_checks(suites=ALL_SUITES):
         )
         docs = data_docs_dir(settings.quality_dir) / "index.html"
         failed_suites = [o.suite.name for o in outcomes if not o.passed]
+        reused = sum(o.reused for o in outcomes)  # rows unchanged: the last validation's outcome
         progress(
             context,
             f"checks: Great Expectations {len(outcomes) - len(failed_suites)} of {len(outcomes)} suites passed"
             + (f"; failed: {', '.join(failed_suites)}" if failed_suites else "")
+            + (f"; {reused} with rows unchanged since their last validation" if reused else "")
             + f" ({time.monotonic() - started:.0f} s)",
         )
         for outcome in outcomes:
@@ -60,6 +62,7 @@ def build_quality_checks(suites=ALL_SUITES):
             metadata = {
                 "rows": outcome.rows,
                 "batches": outcome.batches,
+                "reused": outcome.reused,
                 "failed_row_count": sum(e.unexpected_count for e in failed),
                 "failed_expectations": MetadataValue.json(
                     [
