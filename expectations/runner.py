@@ -115,9 +115,8 @@ def run_suites(
     source = context.data_sources.add_or_update_pandas("cchc_warehouse")
     outcomes = []
     before, prints = _validated(gx_dir), {}
-    # no progress bar: a long query (an input print of a large table) would draw one into the run's log
-    config = {"memory_limit": memory_limit, "threads": threads, "enable_progress_bar": False}
-    con = duckdb.connect(str(warehouse), read_only=True, config=config)
+    con = duckdb.connect(str(warehouse), read_only=True, config={"memory_limit": memory_limit, "threads": threads})
+    con.execute("set enable_progress_bar = false")  # a long input print would draw bars into the run's log
     try:
         for suite in suites:
             outcome = SuiteOutcome(suite)

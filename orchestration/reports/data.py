@@ -108,8 +108,8 @@ def resolution_rows(con, period_type: str, period_key: str) -> list[tuple]:
 
 def load(published: Path, period_key: str) -> ReportData:
     """Everything the report of ``period_key`` shows, from a published warehouse."""
-    # no progress bar: a long query would draw one into the run's log
-    con = duckdb.connect(str(published), read_only=True, config={"enable_progress_bar": False})
+    con = duckdb.connect(str(published), read_only=True)
+    con.execute("set enable_progress_bar = false")  # a long query would draw bars into the run's log
     try:
         period_type, start, end = _period(con, period_key)
         kpis = kpi_rows(con, period_type, period_key)
