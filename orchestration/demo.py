@@ -85,6 +85,7 @@ def run_demo(args, data_dir: Path) -> str:
         # warehouse afresh so two samples never mix (the publication keeps its releases).
         for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
             (data_dir / name).unlink(missing_ok=True)
+        shutil.rmtree(data_dir / "warehouse.duckdb.raw", ignore_errors=True)  # its landed files (raw zone)
         # the units' forms of an earlier demo answered that demo's figures: sent afresh below
         shutil.rmtree(sample_exports_dir(data_dir) / "forms", ignore_errors=True)
     from sandbox.exports import write_sample_exports
