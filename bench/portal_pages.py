@@ -161,8 +161,7 @@ class _Handler(BaseHTTPRequestHandler):
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
         page, size = int(q.get("page", "1")), min(int(q.get("size", "100")), MAX_PAGE_SIZE)
         if url.path == "/api/v1/thu-tuc":
-            rows = json.loads(server.procedures)[(page - 1) * size : page * size]
-            total = len(json.loads(server.procedures))
+            rows, total = server.procedures[(page - 1) * size : page * size], len(server.procedures)
             return self._send(200, [json.dumps({"data": rows, "page": page, "size": size, "total": total}).encode()])
         if url.path == "/api/v1/ho-so":
             listing, lo, hi = server.dossiers, q.get("tuNgayCapNhat"), q.get("denNgayCapNhat")
@@ -186,7 +185,7 @@ class PrebuiltPortal(ThreadingHTTPServer):
     def __init__(self, folder: Path, visible: float = 1.0, host: str = "127.0.0.1", port: int = 0):
         super().__init__((host, port), _Handler)
         self.dossiers, self.ratings = PrebuiltList(folder, "ho-so"), PrebuiltList(folder, "danh-gia")
-        self.procedures = (folder / "thu-tuc.json").read_bytes()
+        self.procedures = json.loads((folder / "thu-tuc.json").read_bytes())
         self.tokens: set[str] = set()
         # the portal as it stood when the first `visible` share of the year's events had happened
         last = max(0, int(len(self.dossiers.times) * visible) - 1)

@@ -5,12 +5,13 @@ the size, full runs and daily runs side by side."""
 from __future__ import annotations
 
 import math
+import os
 import platform
 from datetime import datetime
 from html import escape
 from pathlib import Path
 
-COLOURS = {"ingest": "#1f77b4", "dbt build": "#d62728", "quality": "#2ca02c", "publish": "#9467bd"}
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 
 
 def growth_svg(title: str, unit: str, series: dict[str, list[tuple[float, float]]]) -> str:
@@ -43,9 +44,10 @@ def growth_svg(title: str, unit: str, series: dict[str, list[tuple[float, float]
         out.append(f'<line x1="{left}" y1="{y(10**e):.1f}" x2="{width - right}" y2="{y(10**e):.1f}" stroke="#ddd"/>')
         out.append(f'<text x="{left - 6}" y="{y(10**e) + 4:.1f}" text-anchor="end">{10**e:g} s</text>')
     out.append(f'<text x="{(left + width - right) / 2}" y="{height - 8}" text-anchor="middle">{escape(unit)}</text>')
+    phases = list(dict.fromkeys(name.removeprefix("daily: ") for name in series))  # a daily line: its phase's colour
     for i, (name, line) in enumerate(series.items()):
         line = sorted(p for p in line if p[1] > 0)
-        colour = COLOURS.get(name.removeprefix("daily: "), "#555")
+        colour = PALETTE[phases.index(name.removeprefix("daily: ")) % len(PALETTE)]
         dash = ' stroke-dasharray="5,4"' if name.startswith("daily") else ""
         path = " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in line)
         out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
@@ -86,8 +88,6 @@ def write(docs: Path, dossiers: list[tuple], collections: list[tuple]) -> Path:
 
 
 def _machine() -> str:
-    import os
-
     return f"{os.cpu_count()} cores, Python {platform.python_version()}"
 
 

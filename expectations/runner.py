@@ -169,10 +169,16 @@ def input_print(con: duckdb.DuckDBPyConnection, suite: Suite) -> str:
     import great_expectations as gx
 
     columns = [(c[0], str(c[1])) for c in con.execute(f"select * from ({suite.query}) limit 0").description]
-    rows, hashes = con.execute(f"select count(*), coalesce(sum(hash(q)), 0) from ({suite.query}) as q").fetchone()
+    rows, hashes = rows_print(con, suite.query)
     config = [e.configuration.to_json_dict() for e in suite.expectations()]
     text = json.dumps([gx.__version__, suite.query, config, columns, rows, str(hashes)], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def rows_print(con: duckdb.DuckDBPyConnection, query: str) -> tuple[int, int]:
+    """A query's row count and the sum of its rows' hashes (order does not matter): equal
+    prints, the same rows. The checks' input print and the publication's fingerprints."""
+    return con.execute(f"select count(*), coalesce(sum(hash(q)), 0) from ({query}) as q").fetchone()
 
 
 def _validated(gx_dir: Path) -> dict:

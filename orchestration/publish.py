@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 
 from connectors.portal import safe_url
+from expectations.runner import rows_print
 from orchestration.feedback import write_feedback
 from orchestration.forms import form_periods, write_forms
 from orchestration.reports import header_from, report_periods, write_report
@@ -195,7 +196,7 @@ def fingerprint(con: duckdb.DuckDBPyConnection, mart: str) -> str:
         "where database_name = current_database() and schema_name = 'marts' and table_name = ?",
         [mart],
     ).fetchone()[0]
-    rows, hashes = con.execute(f'select count(*), coalesce(sum(hash(t)), 0) from marts."{mart}" as t').fetchone()
+    rows, hashes = rows_print(con, f'select * from marts."{mart}"')
     return f"{rows} rows, {hashes} ({columns})"
 
 

@@ -25,6 +25,7 @@ FILE_TABLES = {layout.table: layout for layout in LAYOUTS}
 # ``raw.<table>_stored``, the rows landed inside the DuckDB file by warehouses made before
 # the zone (docs/decisions.md, "The raw zone").
 STORED = "_stored"
+SCHEMA_FILE = "_schema.parquet"  # an empty file with the table's columns: the view reads before any landing
 
 DDL = [
     "create schema if not exists raw",
@@ -187,9 +188,6 @@ def _zone_views(con: duckdb.DuckDBPyConnection) -> None:
                 select * from read_parquet('{_sql_text(folder)}/*.parquet', union_by_name = true)
                 where _batch_id in (select batch_id from raw.batches)"""
         )
-
-
-SCHEMA_FILE = "_schema.parquet"
 
 
 def _sql_text(path: Path) -> str:

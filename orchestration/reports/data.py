@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.reports.vietnamese import status_label_sql, status_order_sql
+from orchestration.warehouse import connect
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,7 @@ def resolution_rows(con, period_type: str, period_key: str) -> list[tuple]:
 
 def load(published: Path, period_key: str) -> ReportData:
     """Everything the report of ``period_key`` shows, from a published warehouse."""
-    con = duckdb.connect(str(published), read_only=True)
-    con.execute("set enable_progress_bar = false")  # a long query would draw bars into the run's log
+    con = connect(published, read_only=True)  # the warehouse's connection: no progress bars in the run's log
     try:
         period_type, start, end = _period(con, period_key)
         kpis = kpi_rows(con, period_type, period_key)
