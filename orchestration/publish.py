@@ -65,6 +65,9 @@ def _swap_link(link: Path, target: str) -> None:
     os.replace(tmp, link)
 
 
+BOOKKEEPING = "_"  # a mart column whose name starts so is the incremental build's (dbt_project/macros/incremental.sql): not published
+
+
 def published_marts(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     rows = con.execute(
         "select table_name from information_schema.tables where table_catalog = ? and table_schema = 'marts' "
@@ -91,7 +94,7 @@ def copy_comments(con: duckdb.DuckDBPyConnection, catalog: str, tables: list[str
         "and schema_name = 'marts' and comment is not null",
         [catalog],
     ).fetchall():
-        if table in tables:
+        if table in tables and not column.startswith(BOOKKEEPING):
             con.execute(f'comment on column marts."{table}"."{column}" is {_text(comment)}')
             copied += 1
     return copied
@@ -127,7 +130,10 @@ def publish(
         con.execute(f"attach {_literal(Path(settings.warehouse).resolve())} as working (read_only)")
         con.execute("create schema marts")
         for name in published_marts(con, "working"):
-            con.execute(f'create table marts."{name}" as select * from working.marts."{name}"')
+            con.execute(
+                f'create table marts."{name}" as select columns(c -> not starts_with(c, ?)) from working.marts."{name}"',
+                [BOOKKEEPING],
+            )
             tables[name] = con.execute(f'select count(*) from marts."{name}"').fetchone()[0]
         copy_comments(con, "working", list(tables))
         con.execute("detach working")

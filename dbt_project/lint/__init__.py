@@ -3,11 +3,15 @@
 - ``adapter``: a dispatched macro renders as a plain SQL call of its name, so a model lints
   as the SQL written around it; relations have no columns;
 - ``var``: the project's vars, the file sources from their one declaration
-  (``connectors.exports.LAYOUTS``, as every dbt command of the project passes them).
+  (``connectors.exports.LAYOUTS``, as every dbt command of the project passes them);
+- ``load_relation``: an incremental model's existing table, which has the bookkeeping
+  columns (``macros/incremental.sql``), so the incremental branches lint too (SQLFluff's
+  ``is_incremental()`` is true).
 """
 
 import sys
 from pathlib import Path
+from datetime import datetime, timezone
 from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -30,7 +34,21 @@ def _dispatch(name, package=None):
     return call
 
 
-adapter = SimpleNamespace(dispatch=_dispatch, quote=lambda name: f'"{name}"', get_columns_in_relation=lambda r: [])
+run_started_at = datetime(2024, 1, 1, tzinfo=timezone.utc)  # dbt's: when the run started
+
+_EXISTING = SimpleNamespace(name="existing incremental table")
+_BOOKKEEPING = [SimpleNamespace(name=n) for n in ("_batch_seq", "_row_seq", "_checked_at", "_school_list_digest")]
+
+
+def load_relation(relation):
+    return _EXISTING
+
+
+adapter = SimpleNamespace(
+    dispatch=_dispatch,
+    quote=lambda name: f'"{name}"',
+    get_columns_in_relation=lambda r: _BOOKKEEPING if r is _EXISTING else [],
+)
 
 _VARS = {
     "file_sources": [layout.dbt_registry() for layout in LAYOUTS],

@@ -6,6 +6,7 @@ file dropped again under another name and later exports, every mart is row for r
 
 from __future__ import annotations
 
+import csv
 import shutil
 from datetime import datetime
 
@@ -13,6 +14,7 @@ import duckdb
 
 from orchestration.ingest import client_from_settings, ingest_dossiers, ingest_procedures, ingest_ratings
 from orchestration.intake import intake_folder
+from orchestration.publish import BOOKKEEPING, published_marts
 from orchestration.warehouse import open_warehouse
 from sandbox.exports import ExportWriter
 from sandbox.portal import Faults
@@ -21,17 +23,26 @@ from tests.integration.dbt_helpers import run_dbt
 
 def _marts(settings) -> dict[str, list]:
     con = duckdb.connect(str(settings.warehouse), read_only=True)
+    catalog = con.execute("select current_database()").fetchone()[0]
     try:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' "
-                "and table_type = 'BASE TABLE' order by 1"
+        # what is published: every mart, without the incremental build's bookkeeping columns
+        return {
+            t: con.execute(
+                f'select columns(c -> not starts_with(c, ?)) from marts."{t}" order by all', [BOOKKEEPING]
             ).fetchall()
-        ]
-        return {t: con.execute(f'select * from marts."{t}" order by all').fetchall() for t in tables}
+            for t in published_marts(con, catalog)
+        }
     finally:
         con.close()
+
+
+def _cells(line: bytes) -> list[str]:
+    return next(csv.reader([line.decode("utf-8-sig")]))
+
+
+def _partner_file(path, header: list[str], rows: list[list[str]]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([header, *rows])
 
 
 def _round(settings, client, until: datetime | None) -> None:
@@ -63,25 +74,41 @@ def test_incremental_runs_and_a_full_refresh_give_the_same_marts(make_portal, se
     )
     client = client_from_settings(settings)
 
-    # run 1: half of the year; the school lists and the first collection file
-    for path in (tmp_path / "exports" / "moet").iterdir():
-        shutil.copy(path, moet / path.name)
+    # run 1: half of the year; the first collection file, before any ministry school list
+    # (every school unknown)
+    older, newer = sorted((tmp_path / "exports" / "moet").glob("danh_sach_truong_*"))
     first = csv_files[0]
     shutil.copy(first, payments / first.name)
     _round(settings, client, datetime(2024, 6, 30))
 
-    # run 2: the rest of the year (dossiers moved while read, the overlap re-read); the first
-    # file changed in place (it supersedes its first version), its first version dropped again
-    # under another name (not loaded again), the other exports
+    # run 2: the rest of the year (dossiers moved while read, the overlap re-read); the older
+    # school list (its schools become known: every collection row checked again); the first
+    # file changed in place (it supersedes its first version), its first version dropped
+    # again under another name (not loaded again), the other exports, and another partner's
+    # file with a row of a school only the newer list has (unknown until run 3)
+    shutil.copy(older, moet / older.name)
     lines = first.read_bytes().splitlines(keepends=True)
     (payments / first.name).write_bytes(b"".join(lines[:2] + lines[12:]))
     shutil.copy(first, payments / f"again_{first.name}")
     for path in written:
         if path != first:
             shutil.copy(path, payments / path.name)
+    header, row_20, row_21, row_30 = (_cells(lines[i]) for i in (0, 20, 21, 30))
+    opened = exports.schools[-1].code  # opened in the second year: only in the newer list
+    _partner_file(payments / "thu_hoc_phi_doi_tac_C_2024.csv", header, [[*row_30[:1], opened, *row_30[2:8], "BL-C-1"]])
     _round(settings, client, None)
 
-    # run 3: nothing new
+    # run 3: the newer school list (the opened schools known, attributions change)
+    shutil.copy(newer, moet / newer.name)
+    _round(settings, client, None)
+
+    # run 4: a third partner's file repeating two receipts of the first file, one exactly (set
+    # aside) and one with another amount (both copies quarantined: a row of a file that did
+    # not change changes outcome)
+    _partner_file(payments / "thu_hoc_phi_doi_tac_D_2024.csv", header, [row_20, [*row_21[:5], "999000", *row_21[6:]]])
+    _round(settings, client, None)
+
+    # run 5: nothing new
     _round(settings, client, None)
 
     incremental = _marts(settings)
@@ -90,8 +117,9 @@ def test_incremental_runs_and_a_full_refresh_give_the_same_marts(make_portal, se
             "select (select count(*) - count(distinct payload) from raw.portal_dossiers), "
             "(select count(*) from raw.files where status = 'loaded')"
         ).fetchone()
-    # re-reads landed; two school lists, both versions of the first file and the others once
-    assert versions > 0 and files == 2 + len(written) + 1
+    # re-reads landed; two school lists, both versions of the first file, the others and the
+    # two hand-made partners' once
+    assert versions > 0 and files == 2 + len(written) + 3
 
     done = run_dbt(settings, "--full-refresh")
     assert done.returncode == 0, done.stdout[-4000:]

@@ -7,16 +7,112 @@
 
     Built for tens of millions of rows: receipts are nearly all unique, so the copies are
     found first by counting rows per receipt (a lean aggregate), and only the few receipts
-    seen twice are compared by content. -#}
-with rows as (
+    seen twice are compared by content.
+
+    Incremental (docs/decisions.md, "Cost that grows with what is new"): a run checks again
+    only the rows whose outcome can have changed — rows of new files, rows of a file whose
+    version became or stopped being current, and every row sharing a receipt (Mã trường +
+    Số biên lai) with those, since copies and conflicts are judged across files — and
+    replaces them by their location (`_batch_seq`, `_row_seq`). A new ministry school list
+    (the digest of the codes and attributions it brings changed) checks every row again. `_checked_at` (the dbt run's start)
+    tells the rows checked by a run apart, for fct_school_collections. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['_batch_seq', '_row_seq'],
+        on_schema_change='append_new_columns'
+    )
+}}
+with files as (
+    select
+        _batch_id,
+        file_label,
+        is_current
+    from {{ ref('int_files__rows') }}
+),
+
+school_list as (
+    -- what the rules and fct_school_collections take from the ministry's school lists: the
+    -- codes known and each school's attribution
+    select {{ relation_digest(ref('int_moet__schools_checked'), [
+        'school_code', 'as_of_date', 'managing_unit', 'district', 'school_level', 'set_aside_reason', 'reason_codes'
+    ]) }} as digest
+),
+
+{% if incremental_over(['_checked_at', '_school_list_digest']) %}
+checked_before as (
+    select
+        max(_batch_seq) as last_batch_seq,
+        any_value(_school_list_digest) as school_list_digest
+    from {{ this }}
+),
+
+files_before as (
+    select distinct
+        _batch_id,
+        file_label,
+        is_current
+    from {{ this }}
+),
+
+changed_files as (
+    -- a file version whose current/superseded status (or label) is not what it was
+    select f._batch_id
+    from files_before as t
+    inner join files as f using (_batch_id)
+    where f.is_current is distinct from t.is_current or f.file_label is distinct from t.file_label
+),
+
+fresh as (
+    select
+        c._batch_id,
+        c._batch_seq,
+        c.school_code,
+        c.receipt_no
+    from {{ ref('int_payments__collections_parsed') }} as c
+    where
+        c._batch_seq > (select coalesce(last_batch_seq, 0) from checked_before)
+        or c._batch_id in (select _batch_id from changed_files)
+),
+
+touched_receipts as (
+    select distinct
+        school_code,
+        receipt_no
+    from fresh
+    where school_code is not null and receipt_no is not null
+),
+
+everything as (
+    -- a first run of an older warehouse, or a new school list: every row is checked again
+    select coalesce((select school_list_digest from checked_before), '') <> (select digest from school_list) as value
+),
+
+parsed as (
+    select c.*
+    from {{ ref('int_payments__collections_parsed') }} as c
+    where
+        (select value from everything)
+        or c._batch_seq > (select coalesce(last_batch_seq, 0) from checked_before)
+        or c._batch_id in (select _batch_id from changed_files)
+        or (c.school_code, c.receipt_no) in (select (school_code, receipt_no) from touched_receipts)
+),
+{% else %}
+parsed as (
+    select * from {{ ref('int_payments__collections_parsed') }}
+),
+{% endif %}
+
+rows as (
     -- parsed once (incremental); the record as received is joined back from staging for
     -- quarantined rows only
     select
         c.*,
         f.file_label,
         f.is_current
-    from {{ ref('int_payments__collections_parsed') }} as c
-    inner join {{ ref('int_files__rows') }} as f using (_batch_id)
+    from parsed as c
+    inner join files as f using (_batch_id)
 ),
 
 schools as (
@@ -75,7 +171,9 @@ select
         case when r.method is null then 'payment_method_unknown' end,
         case when r.collected_on is null then 'collection_date_invalid' end,
         case when c.n_variants > 1 then 'receipt_conflict' end
-    ) as reason_codes
+    ) as reason_codes,
+    {{ run_time() }} as _checked_at,
+    (select digest from school_list) as _school_list_digest
 from rows as r
 left join copies_ranked as c on r._batch_seq = c._batch_seq and r._row_seq = c._row_seq
 left join schools as s on r.school_code = s.school_code

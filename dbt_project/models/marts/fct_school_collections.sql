@@ -1,10 +1,28 @@
 {#- School collections that count (DOMAIN.md 2.3): one row per receipt line, the student
     code pseudonymised (`student_key`), the school attributed to its managing unit and
-    district as they stood on Ngày thu. A refund is a negative amount. -#}
-{{ config(materialized='table') }}
+    district as they stood on Ngày thu. A refund is a negative amount.
+
+    Incremental (docs/decisions.md, "Cost that grows with what is new"): the rows checked
+    again since this table's newest (`_checked_at`) are dropped first (pre-hook) and those of
+    them that count are inserted again, so a row that came to be quarantined or superseded
+    leaves and a row that came to count arrives. A new school list checks every row again
+    (int_payments__collections_checked), so attributions follow. The bookkeeping columns
+    (`_…`) are not published. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ drop_rows_checked_again(ref('int_payments__collections_checked')) }}"
+    )
+}}
 with collections as (
     select * from {{ ref('int_payments__collections_checked') }}
-    where {{ kept() }}
+    where
+        {{ kept() }}
+        {% if incremental_over(['_batch_seq', '_row_seq', '_checked_at']) -%}
+        and _checked_at > (select coalesce(max(_checked_at), cast('-infinity' as timestamp)) from {{ this }})
+        {%- endif %}
 ),
 
 schools as (
@@ -33,6 +51,9 @@ select
     s.school_level,
     c.file_label as source_file,
     c._sheet as source_sheet,
-    c._row as source_row
+    c._row as source_row,
+    c._batch_seq,
+    c._row_seq,
+    c._checked_at
 from collections as c
 {{ version_on('schools', 's', 'school_code', 'c.school_code', 'attributed_from', 'c.collected_on') }}
