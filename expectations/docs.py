@@ -85,7 +85,7 @@ def render_data_docs(outcomes: Sequence, path: Path, key=None) -> Path:
         sections.append(
             f'<h2 id="{anchor}">{_e(suite.name)} — {verdict}</h2>'
             f'<p class="meta">{_e(suite.description)}<br>Bảng (table): {_e(suite.asset)}; {kind}; '
-            f"{o.rows:,} dòng trong {o.batches} lô (rows in batches)</p>{error}"
+            f"{o.rows:,} dòng trong {o.batches} lô (rows in batches){_carried(o)}</p>{error}"
             "<table><tr><th>Kỳ vọng (expectation)</th><th>Cột (column)</th><th>Tham số (parameters)</th>"
             "<th>Kết quả</th><th>Số dòng sai (unexpected)</th><th>Ví dụ (examples)</th></tr>"
             + "".join(lines)
@@ -105,3 +105,12 @@ def render_data_docs(outcomes: Sequence, path: Path, key=None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _carried(outcome) -> str:
+    if not outcome.carried:
+        return ""
+    return (
+        f"; {outcome.carried:,} dòng đã đạt ở lần kiểm tra trước, không kiểm tra lại "
+        "(rows that passed an earlier validation, not validated again)"
+    )

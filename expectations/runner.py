@@ -61,6 +61,7 @@ class SuiteOutcome:
     expectations: dict[str, ExpectationOutcome] = field(default_factory=dict)
     error: str | None = None
     reused: bool = False  # the same rows and expectations as the last validation: its outcome
+    carried: int = 0  # rows that passed an earlier validation, not validated again (Suite.since)
 
     @property
     def passed(self) -> bool:
@@ -74,7 +75,8 @@ class SuiteOutcome:
         if self.error:
             return f"{self.suite.name}: could not run: {self.error}"
         if self.passed:
-            return f"{self.suite.name}: passed ({self.rows} rows)"
+            earlier = f"; {self.carried} of them passed an earlier validation" if self.carried else ""
+            return f"{self.suite.name}: passed ({self.rows} rows{earlier})"
         parts = [
             f"{e.expectation}({e.column or ''}): {e.unexpected_count} rows, e.g. {e.examples[:3]}" for e in self.failed
         ]
@@ -114,7 +116,7 @@ def run_suites(
     context = _context(gx_dir)
     source = context.data_sources.add_or_update_pandas("cchc_warehouse")
     outcomes = []
-    before, prints = _validated(gx_dir), {}
+    before, prints, through = _validated(gx_dir), {}, {}
     con = duckdb.connect(str(warehouse), read_only=True, config={"memory_limit": memory_limit, "threads": threads})
     con.execute("set enable_progress_bar = false")  # a long input print would draw bars into the run's log
     try:
@@ -129,6 +131,13 @@ def run_suites(
                 if _reuse(outcome, before.get(suite.name), prints.get(suite.name)):
                     log.info("%s (rows unchanged since they were last validated)", outcome.summary())
                     continue
+                query, past = suite.query, None
+                if suite.since is not None:
+                    through[suite.name] = (_newest(con, suite), suite_print(con, suite), rows_print(con, suite.query))
+                    past = _validated_through(con, suite, through[suite.name][1], before.get(suite.name))
+                if past is not None:  # only the rows since the last passed validation
+                    query = f"select * from ({suite.query}) as q where q.{suite.since} > {past}"
+                    total = through[suite.name][2][0]
                 gx_suite = context.suites.add_or_update(gx.ExpectationSuite(name=suite.name))
                 for expectation in suite.expectations():
                     gx_suite.add_expectation(expectation)
@@ -143,17 +152,19 @@ def run_suites(
                 validation = context.validation_definitions.add_or_update(
                     gx.ValidationDefinition(name=suite.name, data=batch_def, suite=gx_suite)
                 )
-                for frame in _batches(con, suite.query, batch_rows):
+                for frame in _batches(con, query, batch_rows):
                     _validate(validation, frame, outcome)
                 for seen in outcome.expectations.values():
                     seen.settle()
+                if past is not None:
+                    outcome.carried, outcome.rows = total - outcome.rows, total
             except Exception as exc:  # a suite that cannot run is a failed check, with its reason
                 log.exception("suite %s could not run", suite.name)
                 outcome.error = f"{type(exc).__name__}: {exc}"
             log.info(outcome.summary())
     finally:
         con.close()
-    _remember(gx_dir, before, outcomes, prints)
+    _remember(gx_dir, before, outcomes, prints, through)
     # the Data Docs: one self-contained page (GX's own site needs CDNs: expectations/docs.py)
     render_data_docs(outcomes, data_docs_dir(gx_dir) / "index.html", key=_key)
     return outcomes
@@ -163,15 +174,11 @@ VALIDATED = "validated.json"  # under the quality folder: each suite's input pri
 
 
 def input_print(con: duckdb.DuckDBPyConnection, suite: Suite) -> str:
-    """What a suite's validation depends on, in one hash: GX's version, the query, the
-    expectations, the columns and types of the query's rows, their count and the sum of
-    their hashes (computed in DuckDB; row order does not matter)."""
-    import great_expectations as gx
-
-    columns = [(c[0], str(c[1])) for c in con.execute(f"select * from ({suite.query}) limit 0").description]
+    """What a suite's validation depends on, in one hash: what the suite means
+    (``suite_print``), the count of the query's rows and the sum of their hashes (computed in
+    DuckDB; row order does not matter)."""
     rows, hashes = rows_print(con, suite.query)
-    config = [e.configuration.to_json_dict() for e in suite.expectations()]
-    text = json.dumps([gx.__version__, suite.query, config, columns, rows, str(hashes)], sort_keys=True, default=str)
+    text = json.dumps([suite_print(con, suite), rows, str(hashes)])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -179,6 +186,43 @@ def rows_print(con: duckdb.DuckDBPyConnection, query: str) -> tuple[int, int]:
     """A query's row count and the sum of its rows' hashes (order does not matter): equal
     prints, the same rows. The checks' input print and the publication's fingerprints."""
     return con.execute(f"select count(*), coalesce(sum(hash(q)), 0) from ({query}) as q").fetchone()
+
+
+def suite_print(con: duckdb.DuckDBPyConnection, suite: Suite) -> str:
+    """What a suite's validation means, without its rows: GX's version, the query, the
+    expectations, the columns and types of the query's rows."""
+    import great_expectations as gx
+
+    columns = [(c[0], str(c[1])) for c in con.execute(f"select * from ({suite.query}) limit 0").description]
+    config = [e.configuration.to_json_dict() for e in suite.expectations()]
+    return json.dumps([gx.__version__, suite.query, config, columns], sort_keys=True, default=str)
+
+
+def _newest(con: duckdb.DuckDBPyConnection, suite: Suite) -> str | None:
+    """The newest ``since`` value of the suite's rows, as a SQL literal of its type."""
+    if suite.since is None:
+        return None
+    value = con.execute(f"select cast(max(q.{suite.since}) as varchar) from ({suite.query}) as q").fetchone()[0]
+    kind = con.execute(f"select q.{suite.since} from ({suite.query}) as q limit 0").description[0][1]
+    return None if value is None else f"cast('{value.replace(chr(39), chr(39) * 2)}' as {kind})"
+
+
+def _validated_through(con: duckdb.DuckDBPyConnection, suite: Suite, meaning: str, last: dict | None) -> str | None:
+    """The newest ``since`` value of the suite's last validation when that validation passed,
+    meant what this one means (``suite_print``) and its rows are still there unchanged (the
+    rows up to that value print as all its rows did); else None: every row is validated."""
+    if not isinstance(last, dict) or not isinstance(last.get("through"), str) or last.get("suite") != meaning:
+        return None
+    expectations = last.get("expectations")
+    if not isinstance(expectations, dict) or not expectations:
+        return None
+    if not all(isinstance(e, dict) and e.get("success") is True for e in expectations.values()):
+        return None
+    until = f"select * from ({suite.query}) as q where q.{suite.since} <= {last['through']}"
+    count, hashes = rows_print(con, until)
+    if last.get("rows_print") != [count, str(hashes)]:
+        return None
+    return last["through"]
 
 
 def _validated(gx_dir: Path) -> dict:
@@ -202,9 +246,12 @@ def _reuse(outcome: SuiteOutcome, last: dict | None, now: str | None) -> bool:
     return True
 
 
-def _remember(gx_dir: Path, before: dict, outcomes: list[SuiteOutcome], prints: dict[str, str]) -> None:
+def _remember(
+    gx_dir: Path, before: dict, outcomes: list[SuiteOutcome], prints: dict[str, str], through: dict[str, tuple]
+) -> None:
     """Each suite's input print and outcome, for the next run (a suite that could not run
-    is not remembered: it runs again; a suite not run this time keeps its entry)."""
+    is not remembered: it runs again; a suite not run this time keeps its entry); for a
+    suite validated since a column's value, that newest value and what the suite meant."""
     ran = {o.suite.name for o in outcomes}
     kept = {name: last for name, last in before.items() if name not in ran}
     kept |= {
@@ -213,6 +260,7 @@ def _remember(gx_dir: Path, before: dict, outcomes: list[SuiteOutcome], prints: 
             "rows": o.rows,
             "batches": o.batches,
             "expectations": {k: asdict(e) for k, e in o.expectations.items()},
+            **_through(o, before.get(o.suite.name), through),
         }
         for o in outcomes
         if o.error is None and o.suite.name in prints
@@ -221,6 +269,19 @@ def _remember(gx_dir: Path, before: dict, outcomes: list[SuiteOutcome], prints: 
     partial = gx_dir / f"{VALIDATED}.part"
     partial.write_text(json.dumps(kept, default=str), encoding="utf-8")
     partial.replace(gx_dir / VALIDATED)
+
+
+def _through(outcome: SuiteOutcome, last: dict | None, through: dict[str, tuple]) -> dict:
+    """What ``_validated_through`` reads next run: the newest ``since`` value validated and
+    what the suite meant (a reused outcome keeps the last validation's)."""
+    if outcome.suite.since is None:
+        return {}
+    if outcome.reused:
+        return {k: last[k] for k in ("through", "suite", "rows_print") if isinstance(last, dict) and k in last}
+    if outcome.suite.name not in through or through[outcome.suite.name][0] is None:
+        return {}
+    newest, meaning, (count, hashes) = through[outcome.suite.name]
+    return {"through": newest, "suite": meaning, "rows_print": [count, str(hashes)]}
 
 
 def _batches(con: duckdb.DuckDBPyConnection, query: str, batch_rows: int) -> Iterable:

@@ -15,6 +15,17 @@ class Suite:
     expectations: Callable[[], Sequence]  # builds the GX expectations (fresh objects each run)
     blocking: bool  # a failure stops publication
     description: str
+    # A column of the query's rows that grows with every run that adds or checks rows again
+    # (fct_school_collections' `_checked_at`): once a validation passed, the next validates
+    # only the rows past its newest value. Only for expectations on each row alone (no
+    # ``mostly``, nothing on the table as a whole), which rows validated before still meet.
+    since: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.since is not None:
+            for expectation in self.expectations():
+                if "mostly" in expectation.configuration.kwargs or "column" not in expectation.configuration.kwargs:
+                    raise ValueError(f"suite {self.name}: {expectation.expectation_type} is not a row-by-row check")
 
 
 def unique_key_suite(name: str, asset: str, table: str, columns: Sequence[str], description: str) -> Suite:

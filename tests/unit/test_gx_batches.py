@@ -60,3 +60,75 @@ def test_a_suite_whose_rows_did_not_change_keeps_its_outcome_and_a_changed_one_i
         gx.expectations.ExpectColumnValuesToNotBeNull(column="method", mostly=0.5)]})  # fmt: skip
     (relaxed,) = run_suites(path, [looser], tmp_path / "q", batch_rows=100)
     assert not relaxed.reused and relaxed.passed
+
+
+def _since_suite(**changes) -> Suite:
+    fields = {
+        "name": "methods_present",
+        "asset": "t",
+        "query": "select method, _checked_at from t",
+        "expectations": lambda: [gx.expectations.ExpectColumnValuesToNotBeNull(column="method")],
+        "blocking": True,
+        "description": "test",
+        "since": "_checked_at",
+    }
+    return Suite(**{**fields, **changes})
+
+
+def test_a_suite_since_a_column_validates_the_rows_past_its_last_passed_validation(tmp_path):
+    """fct_school_collections' rows checked again by a run carry that run's ``_checked_at``:
+    once a validation passed, the next validates only the rows past its newest value; after
+    a failed validation, when the suite means something else, or when a row up to that value
+    changed without being checked again, every row again."""
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create table t as select i as id, 'cash' as method, timestamp '2024-01-01 08:00' as _checked_at "
+                    "from range(1000) as r(i)")  # fmt: skip
+    (first,) = run_suites(path, [_since_suite()], tmp_path / "q", batch_rows=100)
+    assert first.passed and first.rows == 1000 and first.carried == 0 and first.batches == 10
+
+    with duckdb.connect(str(path)) as con:  # a run brings 10 rows, one without a method
+        con.execute("insert into t select 1000 + i, case when i = 3 then null else 'cash' end, "
+                    "timestamp '2024-01-02 08:00' from range(10) as r(i)")  # fmt: skip
+    (second,) = run_suites(path, [_since_suite()], tmp_path / "q", batch_rows=100)
+    assert not second.passed and second.failed[0].unexpected_count == 1
+    assert second.rows == 1010 and second.carried == 1000 and second.batches == 1
+
+    with duckdb.connect(str(path)) as con:  # an older row goes bad too; the new one is mended
+        con.execute("update t set method = null where id = 5")
+        con.execute("update t set method = 'cash', _checked_at = timestamp '2024-01-03 08:00' where id = 1003")
+    (third,) = run_suites(path, [_since_suite()], tmp_path / "q", batch_rows=100)
+    assert not third.passed and third.carried == 0 and third.failed[0].unexpected_count == 1  # all validated
+
+    with duckdb.connect(str(path)) as con:
+        con.execute("update t set method = 'cash', _checked_at = timestamp '2024-01-04 08:00' where id = 5")
+    (fourth,) = run_suites(path, [_since_suite()], tmp_path / "q", batch_rows=100)
+    (same,) = run_suites(path, [_since_suite()], tmp_path / "q", batch_rows=100)
+    assert fourth.passed and fourth.carried == 0 and same.reused and same.passed
+    with duckdb.connect(str(path)) as con:
+        con.execute("insert into t values (2000, 'cash', timestamp '2024-01-05 08:00')")
+    (fifth,) = run_suites(path, [_since_suite()], tmp_path / "q", batch_rows=100)
+    assert fifth.passed and fifth.rows == 1011 and fifth.carried == 1010  # after a reused outcome too
+
+    stricter = _since_suite(expectations=lambda: [
+        gx.expectations.ExpectColumnValuesToBeInSet(column="method", value_set=["card"])])  # fmt: skip
+    (changed,) = run_suites(path, [stricter], tmp_path / "q", batch_rows=100)
+    assert not changed.passed and changed.carried == 0 and changed.failed[0].unexpected_count == 1011
+
+    (sixth,) = run_suites(path, [_since_suite()], tmp_path / "q", batch_rows=100)
+    with duckdb.connect(str(path)) as con:  # a row changed without being checked again: all validated
+        con.execute("update t set method = null where id = 7")
+    (seventh,) = run_suites(path, [_since_suite()], tmp_path / "q", batch_rows=100)
+    assert sixth.passed and not seventh.passed and seventh.carried == 0 and seventh.failed[0].unexpected_count == 1
+
+
+def test_since_is_refused_for_a_check_on_more_than_one_row():
+    mostly = [gx.expectations.ExpectColumnValuesToNotBeNull(column="method", mostly=0.9)]
+    table = [gx.expectations.ExpectTableRowCountToEqual(value=0)]
+    for expectations in (mostly, table):
+        try:
+            _since_suite(expectations=lambda e=expectations: e)
+        except ValueError as exc:
+            assert "not a row-by-row check" in str(exc)
+        else:
+            raise AssertionError("a since suite with a table-wide check was accepted")
