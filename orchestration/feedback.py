@@ -138,6 +138,17 @@ def _heading(ws, label: str):
     return cell
 
 
+def _by_unit(con: duckdb.DuckDBPyConnection, query: str, label_source: bool = False) -> dict[str, list[tuple]]:
+    """The rows of ``query`` (its first column the unit code, ordered by it) by unit, without
+    the code; ``label_source``: the next column is a source name, shown by its label."""
+    found: dict[str, list[tuple]] = {}
+    for unit_code, *row in con.execute(query).fetchall():
+        if label_source:
+            row[0] = source_label(row[0])
+        found.setdefault(unit_code, []).append(tuple(row))
+    return found
+
+
 def write_feedback(
     con: duckdb.DuckDBPyConnection, target: Path, department: str, parent_body: str = "Ủy ban nhân dân tỉnh"
 ) -> dict[str, Path]:
@@ -154,6 +165,30 @@ def write_feedback(
     q_cols = ", ".join(c for _, c, _ in QUARANTINE_COLUMNS)
     w_cols = ", ".join(c for _, c, _ in WARNING_COLUMNS)
     today = vietnam_time().strftime("%d/%m/%Y")  # the department's day (UTC+7)
+    # one query a sheet for every unit (not one a unit: hundreds of units), rows by unit
+    quarantined = _by_unit(
+        con,
+        f"select unit_code, {q_cols} from marts.quarantine "
+        "order by unit_code, source_name, source_url, source_page, source_row",
+        label_source=True,
+    )
+    submitted = _by_unit(
+        con, f"select unit_code, {s_cols} from marts.form_submissions order by unit_code, due_date desc, period_key"
+    )
+    warned = _by_unit(
+        con,
+        f"select unit_code, {w_cols} from marts.data_warnings where needs_action "
+        "order by unit_code, source_name, source_url, source_page, source_row, warning_code",
+        label_source=True,
+    )
+    fixed = _by_unit(
+        con,
+        """select unit_code, warning_vi,
+                  case when source_name like 'portal.%' then source_name else source_url end as source,
+                  count(*) as n
+           from marts.data_warnings where not needs_action
+           group by all order by 1, 3, 2""",
+    )
     written = {}
     for unit_code, unit_name in units:
         # the unit once: its name and code, or its code alone when the catalogue lacks it
@@ -164,14 +199,6 @@ def write_feedback(
         head = [parent_body.upper(), department.upper(), f"{unit} — ngày lập {today}"]
         wb = Workbook(write_only=True)
         use_times_new_roman(wb, 11)
-        quarantined = [
-            (source_label(r[0]), *r[1:])
-            for r in con.execute(
-                f"select {q_cols} from marts.quarantine where unit_code = ? "
-                "order by source_name, source_url, source_page, source_row",
-                [unit_code],
-            ).fetchall()
-        ]
         _sheet(
             wb,
             "Hồ sơ bị cách ly",
@@ -180,12 +207,8 @@ def write_feedback(
             "trên hệ thống nguồn (Hệ thống giải quyết TTHC) hoặc gửi lại tệp đã sửa.",
             head,
             QUARANTINE_COLUMNS,
-            quarantined,
+            quarantined.get(unit_code, []),
         )
-        submitted = con.execute(
-            f"select {s_cols} from marts.form_submissions where unit_code = ? order by due_date desc, period_key",
-            [unit_code],
-        ).fetchall()
         _sheet(
             wb,
             "Tình hình gửi báo cáo",
@@ -193,27 +216,10 @@ def write_feedback(
             "Kỳ nào ghi Chưa gửi hoặc Bị loại: đề nghị đơn vị gửi (lại) biểu mẫu báo cáo của kỳ đó.",
             head,
             SUBMISSION_COLUMNS,
-            submitted,
+            submitted.get(unit_code, []),
         )
-        warned = [
-            (source_label(r[0]), *r[1:])
-            for r in con.execute(
-                f"select {w_cols} from marts.data_warnings where unit_code = ? and needs_action "
-                "order by source_name, source_url, source_page, source_row, warning_code",
-                [unit_code],
-            ).fetchall()
-        ]
-        fixed = [
-            (w, source_label(s), n)  # a portal source by its name; a file by its path
-            for w, s, n in con.execute(
-                """select warning_vi,
-                          case when source_name like 'portal.%' then source_name else source_url end as source,
-                          count(*) as n
-                   from marts.data_warnings where unit_code = ? and not needs_action
-                   group by all order by 2, 1""",
-                [unit_code],
-            ).fetchall()
-        ]
+        # what the warehouse corrected by itself: a file by its path, a portal source by its name
+        unit_fixed = [(w, source_label(source), n) for w, source, n in fixed.get(unit_code, [])]
         _sheet(
             wb,
             "Cảnh báo",
@@ -222,8 +228,8 @@ def write_feedback(
             "những lỗi hệ thống đã tự chuẩn hóa, để đơn vị biết, không cần xử lý.",
             head,
             WARNING_COLUMNS,
-            warned,
-            extra=(FIXED_COLUMNS, fixed) if fixed else None,
+            warned.get(unit_code, []),
+            extra=(FIXED_COLUMNS, unit_fixed) if unit_fixed else None,
         )
         # a unit code is data: the file name is a safe encoding of it (escaping.file_stem)
         path = inside(target, f"{file_stem(unit_code)}.xlsx")
