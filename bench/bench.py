@@ -88,11 +88,16 @@ elif cfg["phase"] == "forms":
         result = intake_folder(con, settings, "forms")
     print(json.dumps({"rows": result.rows, "files": result.files_loaded}))
 elif cfg["phase"] == "ingest":
+    # the portal, and the export folders when the run has them (the ministry's, the payments')
     from orchestration.ingest import client_from_settings, ingest_dossiers, ingest_procedures, ingest_ratings
+    from orchestration.intake import intake_folder
     from orchestration.warehouse import open_warehouse
     client = client_from_settings(settings)
+    folders = [f for f in ("moet", "payments") if f in cfg]
+    settings = settings.with_(**{f"{f}_dir": Path(cfg[f]) for f in folders})
     with open_warehouse(settings) as con:
         rows = sum(f(con, client, settings).rows for f in (ingest_procedures, ingest_dossiers, ingest_ratings))
+        rows += sum(intake_folder(con, settings, f).rows for f in folders)
     print(json.dumps({"rows": rows}))
 elif cfg["phase"] == "quality":
     from expectations.runner import run_suites
@@ -179,10 +184,12 @@ PIPELINE = ("ingest", "dbt build", "quality", "publish")  # the phases of a run,
 DAILY_SHARE = 0.01  # what a daily run brings: the last 1 % of the year's dossier events
 
 
-def bench(dossiers: int, workdir: Path, serving: bool = True) -> list[tuple]:
+def bench(dossiers: int, workdir: Path, serving: bool = True, collections: int = 0) -> list[tuple]:
     """A full first run against the pre-built portal as it stood before the last 1 % of the
     year's events, then the daily run that brings them (new dossiers and new versions of
-    ones already landed), phase by phase."""
+    ones already landed), phase by phase. With ``collections``, the warehouse also holds that
+    many school-collection rows (and the school lists) from the full run on, and the daily
+    run brings one new export file as well: a school's own workbook."""
     warehouse, publish = workdir / "warehouse.duckdb", workdir / "published"
     rows = []
     settings = Settings(warehouse=warehouse)
@@ -191,6 +198,15 @@ def bench(dossiers: int, workdir: Path, serving: bool = True) -> list[tuple]:
     started = time.monotonic()
     portal_pages.build(dossiers)
     print(f"  {dossiers:>9,} pre-built portal pages ready in {time.monotonic() - started:.1f} s", flush=True)
+    folders, held_back = {}, None
+    if collections:
+        exports = _generate_collections(collections, workdir)
+        payments = workdir / "payments"
+        payments.mkdir()
+        *first, held_back = sorted((exports / "payments").iterdir(), key=lambda p: (p.suffix == ".xlsx", p.name))
+        for path in first:
+            (payments / path.name).hardlink_to(path)
+        folders = {"moet": str(exports / "moet"), "payments": str(payments)}
 
     def phase(run, name, cfg):
         if name == "dbt build":
@@ -208,9 +224,11 @@ def bench(dossiers: int, workdir: Path, serving: bool = True) -> list[tuple]:
             print(line, flush=True)
 
     for run, visible in (("full", 1 - DAILY_SHARE), ("daily", 1.0)):
+        if run == "daily" and held_back is not None:
+            (workdir / "payments" / held_back.name).hardlink_to(held_back)
         portal, url = portal_pages.start(dossiers, visible)
         try:
-            cfg = {"url": url, "warehouse": str(warehouse), "publish": str(publish)}
+            cfg = {"url": url, "warehouse": str(warehouse), "publish": str(publish), **folders}
             for name in PIPELINE:
                 phase(run, name, cfg)
             if serving and run == "full":
@@ -280,12 +298,7 @@ def bench_collections(rows: int, workdir: Path) -> list[tuple]:
     UTF-8 CSV with BOM and ',', a Windows-1258 one with ';', titles and footers, three
     .xlsx) and the two school lists; then the intake loads them (CSV through DuckDB's
     reader, student codes hashed) and dbt builds every model over them."""
-    exports, warehouse = workdir / "exports", workdir / "warehouse.duckdb"
-    # generated in a child process: Linux carries a process's peak RSS across fork and exec,
-    # so a heavy parent would inflate every phase's figure
-    wall, _, _ = _measure([sys.executable, "-c", GENERATE, json.dumps({"out": str(exports), "rows": rows})])
-    size = sum(p.stat().st_size for p in (exports / "payments").iterdir()) / 2**30
-    print(f"  {rows:>11,} collection rows generated in {wall:.1f} s ({size:.2f} GiB of files)", flush=True)
+    exports, warehouse = _generate_collections(rows, workdir), workdir / "warehouse.duckdb"
     settings = Settings(warehouse=warehouse)
     env = {**os.environ, **dbt_env(settings)}
     cfg = {
@@ -309,6 +322,17 @@ def bench_collections(rows: int, workdir: Path) -> list[tuple]:
         print(f"  {rows:>11,} {run:<6} {name:<16} {wall:8.1f} s {rss:8.2f} GiB {rate}", flush=True)
     out.append(_landing_against_duckdb(rows, exports, workdir))
     return out
+
+
+def _generate_collections(rows: int, workdir: Path) -> Path:
+    """The school lists and ``rows`` school-collection rows in ``workdir/exports``."""
+    exports = workdir / "exports"
+    # generated in a child process: Linux carries a process's peak RSS across fork and exec,
+    # so a heavy parent would inflate every phase's figure
+    wall, _, _ = _measure([sys.executable, "-c", GENERATE, json.dumps({"out": str(exports), "rows": rows})])
+    size = sum(p.stat().st_size for p in (exports / "payments").iterdir()) / 2**30
+    print(f"  {rows:>11,} collection rows generated in {wall:.1f} s ({size:.2f} GiB of files)", flush=True)
+    return exports
 
 
 def _landing_against_duckdb(rows: int, exports: Path, workdir: Path) -> tuple:
@@ -342,6 +366,14 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--collections", type=int, nargs="+", default=[], help="school-collection rows")
     ap.add_argument("--forms", type=int, nargs="+", default=[], help="units' filled report forms of one period")
     ap.add_argument(
+        "--with-collections",
+        type=int,
+        default=0,
+        metavar="ROWS",
+        help="the dossier benches' warehouse also holds ROWS school-collection rows, and their daily run brings one "
+        "new export file (the daily run at scale: 1000000 --with-collections 20000000)",
+    )
+    ap.add_argument(
         "--curve",
         action="store_true",
         help=f"the growth curve: dossiers {CURVE_DOSSIERS} and collection rows {CURVE_COLLECTIONS} unless sizes "
@@ -364,10 +396,16 @@ def main(argv: list[str]) -> None:
         serving_release = demo if demo.exists() else None
     ensure_manifest()
     print(f"benchmark on {os.cpu_count()} cores; dossiers {sizes}; collection rows {collections}")
-    results, coll_results = [], []
+    results, coll_results, at_scale = [], [], []
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix=f"cchc-bench-{n}-") as tmp:
-            results += bench(n, Path(tmp), serving=not args.curve)
+            got = bench(
+                n, Path(tmp), serving=not args.curve and not args.with_collections, collections=args.with_collections
+            )
+        if args.with_collections:
+            at_scale += [(n, args.with_collections, *r[1:]) for r in got]
+        else:
+            results += got
     for n in collections:
         with tempfile.TemporaryDirectory(prefix=f"cchc-bench-coll-{n}-") as tmp:
             coll_results += bench_collections(n, Path(tmp))
@@ -378,9 +416,9 @@ def main(argv: list[str]) -> None:
     for n in forms:
         with tempfile.TemporaryDirectory(prefix=f"cchc-bench-forms-{n}-") as tmp:
             form_results += bench_forms(n, Path(tmp))
-    if results or coll_results:
+    if results or coll_results or at_scale:
         docs = Path("docs") if args.curve else Path(tempfile.mkdtemp(prefix="cchc-bench-report-"))
-        print("\n" + report.write(docs, results, coll_results).read_text(encoding="utf-8"))
+        print("\n" + report.write(docs, results, coll_results, at_scale).read_text(encoding="utf-8"))
     if form_results:
         print("\n| forms | phase | wall (s) | peak RSS (GiB) | rows landed |")
         print("|---:|---|---:|---:|---:|")

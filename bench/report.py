@@ -61,10 +61,12 @@ def growth_svg(title: str, unit: str, series: dict[str, list[tuple[float, float]
     return "\n".join(out)
 
 
-def write(docs: Path, dossiers: list[tuple], collections: list[tuple]) -> Path:
+def write(docs: Path, dossiers: list[tuple], collections: list[tuple], at_scale: list[tuple] = ()) -> Path:
     """``docs/performance.md`` and its charts from the bench's rows:
     dossiers ``(size, run, phase, seconds, peak GiB, rows)``; collections the same, plus the
-    landing's share of DuckDB's own rate on its ``landing vs read_csv`` row."""
+    landing's share of DuckDB's own rate on its ``landing vs read_csv`` row; ``at_scale``
+    ``(dossiers, collection rows, run, phase, seconds, peak GiB, rows)``: the daily run of a
+    warehouse holding both."""
     lines = [
         "# Performance",
         "",
@@ -82,9 +84,47 @@ def write(docs: Path, dossiers: list[tuple], collections: list[tuple]) -> Path:
         lines += _dossier_section(docs, dossiers)
     if collections:
         lines += _collection_section(docs, collections)
+    if at_scale:
+        lines += _at_scale_section(at_scale)
     path = docs / "performance.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def _at_scale_section(rows: list[tuple]) -> list[str]:
+    """The daily run of a warehouse holding dossiers and school collections, phase by phase
+    beside the full run, with its share of the full run's time."""
+    out = []
+    for dossiers, collections in dict.fromkeys((r[0], r[1]) for r in rows):
+        get = {(r[2], r[3]): r for r in rows if r[:2] == (dossiers, collections)}
+        phases = list(dict.fromkeys(r[3] for r in rows if r[:2] == (dossiers, collections)))
+        out += [
+            f"## The daily run at {dossiers:,} dossiers and {collections:,} school-collection rows",
+            "",
+            "The full run lands the year's dossiers but the last 1 % and every export but one school's own "
+            "workbook; the daily run brings that 1 % and that workbook.",
+            "",
+            "| phase | full | daily | daily / full | peak memory (full, daily) |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        totals = {"full": 0.0, "daily": 0.0}
+        for phase in phases:
+            full, daily = get.get(("full", phase)), get.get(("daily", phase))
+            if not full or not daily:
+                continue
+            totals["full"] += full[4]
+            totals["daily"] += daily[4]
+            out.append(
+                f"| {phase} | {full[4]:.1f} s | {daily[4]:.1f} s | {daily[4] / full[4]:.0%} "
+                f"| {full[5]:.2f} GiB, {daily[5]:.2f} GiB |"
+            )
+        if totals["full"]:
+            out.append(
+                f"| **end to end** | **{totals['full']:.1f} s** | **{totals['daily']:.1f} s** "
+                f"| **{totals['daily'] / totals['full']:.0%}** | |"
+            )
+        out.append("")
+    return out
 
 
 def _machine() -> str:
