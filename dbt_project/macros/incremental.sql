@@ -57,3 +57,13 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+{# The post-hook of an appending model whose table may have been built before its
+   bookkeeping column `column` existed: dbt added the column (null in the old rows) and the
+   model inserted every row again, so the old rows go. (A pre-hook could not empty the table:
+   DuckDB does not alter a table the same transaction already changed.) #}
+{% macro drop_rows_built_before(column) -%}
+    {%- if this is not none and is_incremental() -%}
+        delete from {{ this }} where {{ column }} is null
+    {%- endif -%}
+{%- endmacro %}

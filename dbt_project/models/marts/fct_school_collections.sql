@@ -13,7 +13,8 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='append_new_columns',
-        pre_hook="{{ drop_rows_checked_again(ref('int_payments__collections_checked')) }}"
+        pre_hook="{{ drop_rows_checked_again(ref('int_payments__collections_checked')) }}",
+        post_hook="{{ drop_rows_built_before('_checked_at') }}"
     )
 }}
 with collections as (
