@@ -46,7 +46,7 @@ dev: setup  ## the Dagster UI on the sample sources (sample portal on :8765, sam
 bench: setup  ## benchmark: 50,000 and 1,000,000 dossiers end to end; 5 and 20 million school-collection rows; 500 forms
 	$(UV) run --frozen --no-sync python -m bench.bench
 
-bench-curve: setup  ## the growth curve (10 k to 3 M dossiers, 1 M to 50 M collection rows, full and daily runs) -> docs/performance.md
+bench-curve: setup  ## the growth curve (10 k to 3 M dossiers, 1 M to 50 M collection rows, full and daily runs; the daily run at 1 M dossiers + 20 M rows) -> docs/performance.md
 	$(UV) run --frozen --no-sync python -m bench.bench --curve
 
 clean:

@@ -16,6 +16,7 @@ that page and its charts. Nothing here is a test.
     python -m bench.bench --forms 500            # chosen numbers of units' forms only
     python -m bench.bench --serving-release data/published/current   # a release into PostgreSQL
     python -m bench.bench --curve                # the growth curve -> docs/performance.md
+    python -m bench.bench 1000000 --with-collections 20000000   # the daily run at scale
 """
 
 from __future__ import annotations
@@ -356,6 +357,7 @@ def _landing_against_duckdb(rows: int, exports: Path, workdir: Path) -> tuple:
 
 CURVE_DOSSIERS = [10_000, 100_000, 1_000_000, 3_000_000]
 CURVE_COLLECTIONS = [1_000_000, 5_000_000, 20_000_000, 50_000_000]
+AT_SCALE = (1_000_000, 20_000_000)  # the curve's daily run at scale: (dossiers, collection rows)
 
 
 def main(argv: list[str]) -> None:
@@ -388,8 +390,9 @@ def main(argv: list[str]) -> None:
     args = ap.parse_args(argv)
     sizes, collections, forms = args.dossiers, args.collections, args.forms
     serving_release = Path(args.serving_release) if args.serving_release else None
+    scale = []
     if args.curve and not sizes and not collections:
-        sizes, collections = CURVE_DOSSIERS, CURVE_COLLECTIONS
+        sizes, collections, scale = CURVE_DOSSIERS, CURVE_COLLECTIONS, [AT_SCALE]
     if not argv:
         sizes, collections, forms = [50_000, 1_000_000], [5_000_000, 20_000_000], [500]
         demo = Path("data/published/current")
@@ -406,6 +409,9 @@ def main(argv: list[str]) -> None:
             at_scale += [(n, args.with_collections, *r[1:]) for r in got]
         else:
             results += got
+    for n, rows in scale:  # the curve's daily run at scale: dossiers and collections in one warehouse
+        with tempfile.TemporaryDirectory(prefix=f"cchc-bench-{n}-{rows}-") as tmp:
+            at_scale += [(n, rows, *r[1:]) for r in bench(n, Path(tmp), serving=False, collections=rows)]
     for n in collections:
         with tempfile.TemporaryDirectory(prefix=f"cchc-bench-coll-{n}-") as tmp:
             coll_results += bench_collections(n, Path(tmp))
