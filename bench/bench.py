@@ -43,12 +43,14 @@ settings = Settings(portal_url=cfg["url"], portal_client_id="demo-client",
                     portal_client_secret="demo-secret-not-for-production", warehouse=Path(cfg["warehouse"]),
                     publish_dir=Path(cfg["publish"]), hash_key="bench-key", start_date=date(2023, 1, 1),
                     file_stable_seconds=0.0)
+from orchestration.intake import FOLDERS
+folders = [f for f in FOLDERS if f in cfg]  # the drop folders this phase is given
+settings = settings.with_(**{f"{f}_dir": Path(cfg[f]) for f in folders})
 if cfg["phase"] == "intake":
     from orchestration.intake import intake_folder
     from orchestration.warehouse import open_warehouse
-    settings = settings.with_(moet_dir=Path(cfg["moet"]), payments_dir=Path(cfg["payments"]))
     with open_warehouse(settings) as con:
-        rows = sum(intake_folder(con, settings, f).rows for f in ("moet", "payments"))
+        rows = sum(intake_folder(con, settings, f).rows for f in folders)
     print(json.dumps({"rows": rows}))
 elif cfg["phase"] == "landing":
     # one CSV landed by the intake, then DuckDB's own reader on the same file into a table
@@ -57,7 +59,6 @@ elif cfg["phase"] == "landing":
     from connectors.exports import LAYOUTS, plan_csv
     from orchestration.intake import intake_folder, work_dir
     from orchestration.warehouse import connect, open_warehouse
-    settings = settings.with_(payments_dir=Path(cfg["payments"]))
     started = time.perf_counter()
     with open_warehouse(settings) as con:
         rows = intake_folder(con, settings, "payments").rows
@@ -84,7 +85,6 @@ elif cfg["phase"] == "PostgreSQL":
 elif cfg["phase"] == "forms":
     from orchestration.intake import intake_folder
     from orchestration.warehouse import open_warehouse
-    settings = settings.with_(forms_dir=Path(cfg["forms"]))
     with open_warehouse(settings) as con:
         result = intake_folder(con, settings, "forms")
     print(json.dumps({"rows": result.rows, "files": result.files_loaded}))
@@ -94,8 +94,6 @@ elif cfg["phase"] == "ingest":
     from orchestration.intake import intake_folder
     from orchestration.warehouse import open_warehouse
     client = client_from_settings(settings)
-    folders = [f for f in ("moet", "payments") if f in cfg]
-    settings = settings.with_(**{f"{f}_dir": Path(cfg[f]) for f in folders})
     with open_warehouse(settings) as con:
         rows = sum(f(con, client, settings).rows for f in (ingest_procedures, ingest_dossiers, ingest_ratings))
         rows += sum(intake_folder(con, settings, f).rows for f in folders)
@@ -390,9 +388,11 @@ def main(argv: list[str]) -> None:
     args = ap.parse_args(argv)
     sizes, collections, forms = args.dossiers, args.collections, args.forms
     serving_release = Path(args.serving_release) if args.serving_release else None
-    scale = []
     if args.curve and not sizes and not collections:
         sizes, collections, scale = CURVE_DOSSIERS, CURVE_COLLECTIONS, [AT_SCALE]
+    else:  # --with-collections: the chosen dossier counts run at scale instead
+        scale = [(n, args.with_collections) for n in sizes if args.with_collections]
+        sizes = [] if args.with_collections else sizes
     if not argv:
         sizes, collections, forms = [50_000, 1_000_000], [5_000_000, 20_000_000], [500]
         demo = Path("data/published/current")
@@ -402,13 +402,7 @@ def main(argv: list[str]) -> None:
     results, coll_results, at_scale = [], [], []
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix=f"cchc-bench-{n}-") as tmp:
-            got = bench(
-                n, Path(tmp), serving=not args.curve and not args.with_collections, collections=args.with_collections
-            )
-        if args.with_collections:
-            at_scale += [(n, args.with_collections, *r[1:]) for r in got]
-        else:
-            results += got
+            results += bench(n, Path(tmp), serving=not args.curve)
     for n, rows in scale:  # the curve's daily run at scale: dossiers and collections in one warehouse
         with tempfile.TemporaryDirectory(prefix=f"cchc-bench-{n}-{rows}-") as tmp:
             at_scale += [(n, rows, *r[1:]) for r in bench(n, Path(tmp), serving=False, collections=rows)]

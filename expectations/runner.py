@@ -4,7 +4,7 @@ GX's SQL data source does not work with DuckDB, so each suite's query is read th
 DuckDB's own Arrow reader ``batch_rows`` rows at a time and each batch is validated as a
 pandas DataFrame: memory stays bounded on a 20-million-row table. Per-batch results are
 added up into one outcome per suite. A suite whose rows, columns and expectations are what
-they were at its last validation (``input_print``: a hash-sum over the query's rows in
+they were at its last validation (``input_state``: a hash-sum over the query's rows in
 DuckDB, far cheaper than validating them) keeps that validation's outcome: a daily run
 validates the tables that changed. Results are kept in a GX file context; the Data Docs
 are one self-contained page rendered from them after every run (``expectations/docs.py``).
@@ -116,7 +116,7 @@ def run_suites(
     context = _context(gx_dir)
     source = context.data_sources.add_or_update_pandas("cchc_warehouse")
     outcomes = []
-    before, prints, through = _validated(gx_dir), {}, {}
+    before, states = _validated(gx_dir), {}
     con = duckdb.connect(str(warehouse), read_only=True, config={"memory_limit": memory_limit, "threads": threads})
     con.execute("set enable_progress_bar = false")  # a long input print would draw bars into the run's log
     try:
@@ -125,19 +125,17 @@ def run_suites(
             outcomes.append(outcome)
             try:
                 try:
-                    prints[suite.name] = input_print(con, suite)
+                    states[suite.name] = state = input_state(con, suite)
                 except duckdb.Error as exc:  # e.g. a query whose rows make no struct: validated in full
                     log.info("suite %s: no input print (%s)", suite.name, str(exc).splitlines()[0])
-                if _reuse(outcome, before.get(suite.name), prints.get(suite.name)):
+                    state = None
+                last = before.get(suite.name)
+                if _reuse(outcome, last, state):
                     log.info("%s (rows unchanged since they were last validated)", outcome.summary())
                     continue
-                query, past = suite.query, None
-                if suite.since is not None:
-                    through[suite.name] = (_newest(con, suite), suite_print(con, suite), rows_print(con, suite.query))
-                    past = _validated_through(con, suite, through[suite.name][1], before.get(suite.name))
+                query, past = suite.query, _validated_through(con, suite, last, state)
                 if past is not None:  # only the rows since the last passed validation
                     query = f"select * from ({suite.query}) as q where q.{suite.since} > {past}"
-                    total = through[suite.name][2][0]
                 gx_suite = context.suites.add_or_update(gx.ExpectationSuite(name=suite.name))
                 for expectation in suite.expectations():
                     gx_suite.add_expectation(expectation)
@@ -157,72 +155,54 @@ def run_suites(
                 for seen in outcome.expectations.values():
                     seen.settle()
                 if past is not None:
-                    outcome.carried, outcome.rows = total - outcome.rows, total
+                    outcome.carried, outcome.rows = state["rows_print"][0] - outcome.rows, state["rows_print"][0]
             except Exception as exc:  # a suite that cannot run is a failed check, with its reason
                 log.exception("suite %s could not run", suite.name)
                 outcome.error = f"{type(exc).__name__}: {exc}"
             log.info(outcome.summary())
     finally:
         con.close()
-    _remember(gx_dir, before, outcomes, prints, through)
+    _remember(gx_dir, before, outcomes, states)
     # the Data Docs: one self-contained page (GX's own site needs CDNs: expectations/docs.py)
     render_data_docs(outcomes, data_docs_dir(gx_dir) / "index.html", key=_key)
     return outcomes
 
 
-VALIDATED = "validated.json"  # under the quality folder: each suite's input print and outcome
+VALIDATED = "validated.json"  # under the quality folder: each suite's input state and outcome
 
 
-def input_print(con: duckdb.DuckDBPyConnection, suite: Suite) -> str:
-    """What a suite's validation depends on, in one hash: what the suite means
-    (``suite_print``), the count of the query's rows and the sum of their hashes (computed in
-    DuckDB; row order does not matter)."""
-    rows, hashes = rows_print(con, suite.query)
-    text = json.dumps([suite_print(con, suite), rows, str(hashes)])
-    return hashlib.sha256(text.encode()).hexdigest()
+def input_state(con: duckdb.DuckDBPyConnection, suite: Suite) -> dict:
+    """What a suite's validation depends on, computed in DuckDB (far cheaper than validating):
+    what the suite means (``suite_print``), the query's rows (``rows_print``) and, for a suite
+    validated ``since`` a column, that column's newest value (a SQL literal of its type)."""
+    state = {"suite": suite_print(con, suite), "rows_print": _jsonable(rows_print(con, suite.query))}
+    if suite.since is not None:
+        value, kind = con.execute(
+            f"select cast(max(q.{suite.since}) as varchar), typeof(max(q.{suite.since})) from ({suite.query}) as q"
+        ).fetchone()
+        state["through"] = None if value is None else f"cast('{value.replace(chr(39), chr(39) * 2)}' as {kind})"
+    return state
 
 
 def rows_print(con: duckdb.DuckDBPyConnection, query: str) -> tuple[int, int]:
     """A query's row count and the sum of its rows' hashes (order does not matter): equal
-    prints, the same rows. The checks' input print and the publication's fingerprints."""
+    prints, the same rows. The checks' input state and the publication's fingerprints."""
     return con.execute(f"select count(*), coalesce(sum(hash(q)), 0) from ({query}) as q").fetchone()
 
 
+def _jsonable(rows: tuple[int, int]) -> list:
+    return [rows[0], str(rows[1])]  # the hash-sum as text: JSON readers lose integers past 53 bits
+
+
 def suite_print(con: duckdb.DuckDBPyConnection, suite: Suite) -> str:
-    """What a suite's validation means, without its rows: GX's version, the query, the
-    expectations, the columns and types of the query's rows."""
+    """What a suite's validation means, without its rows, as one hash: GX's version, the
+    query, the expectations, the columns and types of the query's rows."""
     import great_expectations as gx
 
     columns = [(c[0], str(c[1])) for c in con.execute(f"select * from ({suite.query}) limit 0").description]
     config = [e.configuration.to_json_dict() for e in suite.expectations()]
-    return json.dumps([gx.__version__, suite.query, config, columns], sort_keys=True, default=str)
-
-
-def _newest(con: duckdb.DuckDBPyConnection, suite: Suite) -> str | None:
-    """The newest ``since`` value of the suite's rows, as a SQL literal of its type."""
-    if suite.since is None:
-        return None
-    value = con.execute(f"select cast(max(q.{suite.since}) as varchar) from ({suite.query}) as q").fetchone()[0]
-    kind = con.execute(f"select q.{suite.since} from ({suite.query}) as q limit 0").description[0][1]
-    return None if value is None else f"cast('{value.replace(chr(39), chr(39) * 2)}' as {kind})"
-
-
-def _validated_through(con: duckdb.DuckDBPyConnection, suite: Suite, meaning: str, last: dict | None) -> str | None:
-    """The newest ``since`` value of the suite's last validation when that validation passed,
-    meant what this one means (``suite_print``) and its rows are still there unchanged (the
-    rows up to that value print as all its rows did); else None: every row is validated."""
-    if not isinstance(last, dict) or not isinstance(last.get("through"), str) or last.get("suite") != meaning:
-        return None
-    expectations = last.get("expectations")
-    if not isinstance(expectations, dict) or not expectations:
-        return None
-    if not all(isinstance(e, dict) and e.get("success") is True for e in expectations.values()):
-        return None
-    until = f"select * from ({suite.query}) as q where q.{suite.since} <= {last['through']}"
-    count, hashes = rows_print(con, until)
-    if last.get("rows_print") != [count, str(hashes)]:
-        return None
-    return last["through"]
+    text = json.dumps([gx.__version__, suite.query, config, columns], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _validated(gx_dir: Path) -> dict:
@@ -233,9 +213,10 @@ def _validated(gx_dir: Path) -> dict:
     return found if isinstance(found, dict) else {}
 
 
-def _reuse(outcome: SuiteOutcome, last: dict | None, now: str | None) -> bool:
-    """Take the last validation's outcome when its input print is this one."""
-    if now is None or not isinstance(last, dict) or last.get("print") != now:
+def _reuse(outcome: SuiteOutcome, last: dict | None, state: dict | None) -> bool:
+    """Take the last validation's outcome when it meant what the suite means and read the
+    same rows."""
+    if state is None or not isinstance(last, dict) or any(last.get(k) != state[k] for k in ("suite", "rows_print")):
         return False
     try:
         expectations = {k: ExpectationOutcome(**v) for k, v in last["expectations"].items()}
@@ -246,42 +227,42 @@ def _reuse(outcome: SuiteOutcome, last: dict | None, now: str | None) -> bool:
     return True
 
 
-def _remember(
-    gx_dir: Path, before: dict, outcomes: list[SuiteOutcome], prints: dict[str, str], through: dict[str, tuple]
-) -> None:
-    """Each suite's input print and outcome, for the next run (a suite that could not run
-    is not remembered: it runs again; a suite not run this time keeps its entry); for a
-    suite validated since a column's value, that newest value and what the suite meant."""
+def _validated_through(
+    con: duckdb.DuckDBPyConnection, suite: Suite, last: dict | None, state: dict | None
+) -> str | None:
+    """For a suite validated ``since`` a column: the newest value of its last validation when
+    that validation passed, meant what the suite means and its rows are still there unchanged
+    (the rows up to that value print as all its rows did); else None: every row is validated."""
+    if suite.since is None or state is None or not isinstance(last, dict) or last.get("suite") != state["suite"]:
+        return None
+    expectations, through = last.get("expectations"), last.get("through")
+    if not isinstance(through, str) or not isinstance(expectations, dict) or not expectations:
+        return None
+    if not all(isinstance(e, dict) and e.get("success") is True for e in expectations.values()):
+        return None
+    until = f"select * from ({suite.query}) as q where q.{suite.since} <= {through}"
+    return through if _jsonable(rows_print(con, until)) == last.get("rows_print") else None
+
+
+def _remember(gx_dir: Path, before: dict, outcomes: list[SuiteOutcome], states: dict[str, dict]) -> None:
+    """Each suite's input state and outcome, for the next run (a suite that could not run is
+    not remembered: it runs again; a suite not run this time keeps its entry)."""
     ran = {o.suite.name for o in outcomes}
     kept = {name: last for name, last in before.items() if name not in ran}
     kept |= {
         o.suite.name: {
-            "print": prints[o.suite.name],
+            **states[o.suite.name],
             "rows": o.rows,
             "batches": o.batches,
             "expectations": {k: asdict(e) for k, e in o.expectations.items()},
-            **_through(o, before.get(o.suite.name), through),
         }
         for o in outcomes
-        if o.error is None and o.suite.name in prints
+        if o.error is None and o.suite.name in states
     }
     gx_dir.mkdir(parents=True, exist_ok=True)
     partial = gx_dir / f"{VALIDATED}.part"
     partial.write_text(json.dumps(kept, default=str), encoding="utf-8")
     partial.replace(gx_dir / VALIDATED)
-
-
-def _through(outcome: SuiteOutcome, last: dict | None, through: dict[str, tuple]) -> dict:
-    """What ``_validated_through`` reads next run: the newest ``since`` value validated and
-    what the suite meant (a reused outcome keeps the last validation's)."""
-    if outcome.suite.since is None:
-        return {}
-    if outcome.reused:
-        return {k: last[k] for k in ("through", "suite", "rows_print") if isinstance(last, dict) and k in last}
-    if outcome.suite.name not in through or through[outcome.suite.name][0] is None:
-        return {}
-    newest, meaning, (count, hashes) = through[outcome.suite.name]
-    return {"through": newest, "suite": meaning, "rows_print": [count, str(hashes)]}
 
 
 def _batches(con: duckdb.DuckDBPyConnection, query: str, batch_rows: int) -> Iterable:

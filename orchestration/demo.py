@@ -16,6 +16,7 @@ from orchestration.runlog import progress
 from orchestration.runner import PUBLISHED, SERVING_FAILED, run_pipeline_outcome
 from orchestration.scorecard import print_scorecard
 from orchestration.settings import DEMO_HASH_KEY, PROJECT_DIR, Settings
+from orchestration.warehouse import raw_zone_of
 
 DEMO_DIR = Path("data")
 
@@ -85,7 +86,7 @@ def run_demo(args, data_dir: Path) -> str:
         # warehouse afresh so two samples never mix (the publication keeps its releases).
         for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
             (data_dir / name).unlink(missing_ok=True)
-        shutil.rmtree(data_dir / "warehouse.duckdb.raw", ignore_errors=True)  # its landed files (raw zone)
+        shutil.rmtree(raw_zone_of(data_dir / "warehouse.duckdb"), ignore_errors=True)  # its landed files
         # the units' forms of an earlier demo answered that demo's figures: sent afresh below
         shutil.rmtree(sample_exports_dir(data_dir) / "forms", ignore_errors=True)
     from sandbox.exports import write_sample_exports

@@ -27,6 +27,20 @@ FILE_TABLES = {layout.table: layout for layout in LAYOUTS}
 STORED = "_stored"
 SCHEMA_FILE = "_schema.parquet"  # an empty file with the table's columns: the view reads before any landing
 
+# What every landed file row carries before its layout's own columns (all text): the column,
+# its type in raw, and its value in land_file (``?``: a parameter, in this order: the batch,
+# its sequence, the file's path, the file's id).
+LANDING_COLUMNS = {
+    "_batch_id": ("varchar not null", "?"),
+    "_batch_seq": ("bigint not null", "?"),
+    "_row_seq": ("bigint not null", "_row_seq"),
+    "_loaded_at": ("timestamp not null", "current_localtimestamp()"),
+    "_source": ("varchar not null", "?"),
+    "_sheet": ("varchar", "_sheet"),
+    "_row": ("bigint not null", "_row"),
+    "_file_id": ("varchar not null", "?"),
+}
+
 DDL = [
     "create schema if not exists raw",
     """create table if not exists raw.batches (
@@ -101,14 +115,7 @@ DDL = [
     )""",
     *[
         f"""create table if not exists raw.{table}{STORED} (
-            _batch_id varchar not null,
-            _batch_seq bigint not null,
-            _row_seq bigint not null,
-            _loaded_at timestamp not null,
-            _source varchar not null,
-            _sheet varchar,
-            _row bigint not null,
-            _file_id varchar not null,
+            {", ".join(f"{c} {kind}" for c, (kind, _) in LANDING_COLUMNS.items())},
             {", ".join(f"{c} varchar" for c in layout.columns)}
         )"""
         for table, layout in FILE_TABLES.items()
@@ -161,7 +168,13 @@ def raw_zone(con: duckdb.DuckDBPyConnection) -> Path:
     path = Path(path).resolve()
     if any(c in str(path) for c in "*?[]{}"):
         raise ValueError(f"the warehouse's path {path} holds a wildcard character (* ? [ ] {{ }}): choose another")
-    return path.with_name(path.name + ".raw")
+    return raw_zone_of(path)
+
+
+def raw_zone_of(warehouse: Path) -> Path:
+    """The raw zone of the warehouse file ``warehouse`` (it belongs to the file: moved,
+    backed up and removed with it)."""
+    return warehouse.with_name(warehouse.name + ".raw")
 
 
 def _zone_views(con: duckdb.DuckDBPyConnection) -> None:
@@ -321,9 +334,7 @@ def land_file(
         # its name is given only once it is whole, and the batch is committed right after
         rows = con.execute(
             f"""copy (
-                    select ?::varchar as _batch_id, ?::bigint as _batch_seq, _row_seq::bigint as _row_seq,
-                           current_localtimestamp() as _loaded_at, ?::varchar as _source, _sheet::varchar as _sheet,
-                           _row::bigint as _row, ?::varchar as _file_id,
+                    select {", ".join(f"cast({value} as {kind.split()[0]}) as {c}" for c, (kind, value) in LANDING_COLUMNS.items())},
                            {", ".join(f"{c}::varchar as {c}" for c in layout.columns)}
                     from ({select_sql})
                 ) to '{_sql_text(partial)}' (format parquet, row_group_size 122880)""",

@@ -42,11 +42,24 @@
     )
 {%- endmacro %}
 
-{# The pre-hook of a table built from a checked model's kept rows (fct_school_collections):
-   before the rows checked again since the table's newest are inserted, drop the table's
-   rows at their locations. Nothing on a full build. #}
+{# A table built from a checked model's kept rows (fct_school_collections) keeps each row's
+   location and the run that checked it. On an incremental run it takes the rows checked
+   since its newest (`checked_since_this`), after its pre-hook dropped its rows at their
+   locations (`drop_rows_checked_again`). #}
+{% macro checked_bookkeeping() -%}
+    {{ return(['_batch_seq', '_row_seq', '_checked_at']) }}
+{%- endmacro %}
+
+{% macro checked_since_this() -%}
+    {%- if incremental_over(checked_bookkeeping()) -%}
+        _checked_at > (select coalesce(max(_checked_at), cast('-infinity' as timestamp)) from {{ this }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro drop_rows_checked_again(checked) -%}
-    {%- if incremental_over(['_batch_seq', '_row_seq', '_checked_at']) -%}
+    {%- if incremental_over(checked_bookkeeping()) -%}
         delete from {{ this }} as t
         where exists (
             select 1

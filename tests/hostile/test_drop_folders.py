@@ -15,7 +15,7 @@ from orchestration import intake as intake_module
 from orchestration.escaping import UnsafePath, file_stem, inside, put, quoted, text_cell
 from orchestration.intake import intake_folder, scan_folder
 from orchestration.settings import Settings
-from orchestration.warehouse import open_warehouse
+from orchestration.warehouse import open_warehouse, raw_zone_of
 
 HEADER = "Mã trường,Mã học sinh,Năm học,Khoản thu,Số tiền,Hình thức thanh toán,Ngày thu,Số biên lai\n"
 
@@ -176,7 +176,7 @@ def test_log_names_are_quoted_on_one_line():
 
 
 def _zone_files(settings) -> list[str]:
-    zone = Path(str(settings.warehouse) + ".raw") / "school_collections"
+    zone = raw_zone_of(settings.warehouse) / "school_collections"
     return sorted(p.name for p in zone.iterdir() if p.name != "_schema.parquet")
 
 
@@ -213,7 +213,7 @@ def test_a_stop_before_the_commit_lands_nothing_and_the_next_run_lands_the_file_
     assert landed.endswith(".parquet") and _landed_rows(settings) == (1, 1, 1)
 
     # a file renamed whole whose batch never committed is not read, and goes at the next open
-    zone = Path(str(settings.warehouse) + ".raw") / "school_collections"
+    zone = raw_zone_of(settings.warehouse) / "school_collections"
     orphan = "0" * 32
     duckdb.execute(
         f"copy (select * replace ('{orphan}' as _batch_id) from '{zone / landed}') to '{zone / orphan}.parquet'"

@@ -41,13 +41,6 @@ school_list as (
 ),
 
 {% if incremental_over(['_checked_at', '_school_list_digest']) %}
-checked_before as (
-    select
-        max(_batch_seq) as last_batch_seq,
-        any_value(_school_list_digest) as school_list_digest
-    from {{ this }}
-),
-
 files_before as (
     select distinct
         _batch_id,
@@ -56,37 +49,35 @@ files_before as (
     from {{ this }}
 ),
 
-changed_files as (
-    -- a file version whose current/superseded status (or label) is not what it was
+files_to_check as (
+    -- a file version not checked yet, or whose current/superseded status (or label) changed
     select f._batch_id
-    from files_before as t
-    inner join files as f using (_batch_id)
-    where f.is_current is distinct from t.is_current or f.file_label is distinct from t.file_label
-),
-
-fresh as (
-    select
-        c._batch_id,
-        c._batch_seq,
-        c.school_code,
-        c.receipt_no
-    from {{ ref('int_payments__collections_parsed') }} as c
+    from files as f
+    left join files_before as t using (_batch_id)
     where
-        c._batch_seq > (select coalesce(last_batch_seq, 0) from checked_before)
-        or c._batch_id in (select _batch_id from changed_files)
+        t._batch_id is null
+        or f.is_current is distinct from t.is_current
+        or f.file_label is distinct from t.file_label
 ),
 
 touched_receipts as (
     select distinct
         school_code,
         receipt_no
-    from fresh
-    where school_code is not null and receipt_no is not null
+    from {{ ref('int_payments__collections_parsed') }}
+    where
+        _batch_id in (select _batch_id from files_to_check)
+        and school_code is not null and receipt_no is not null
+),
+
+school_list_before as (
+    select any_value(_school_list_digest) as digest from {{ this }}
 ),
 
 everything as (
-    -- a first run of an older warehouse, or a new school list: every row is checked again
-    select coalesce((select school_list_digest from checked_before), '') <> (select digest from school_list) as value
+    -- a new school list: every row is checked again
+    select coalesce(b.digest, '') <> n.digest as value
+    from school_list_before as b cross join school_list as n
 ),
 
 parsed as (
@@ -94,8 +85,7 @@ parsed as (
     from {{ ref('int_payments__collections_parsed') }} as c
     where
         (select value from everything)
-        or c._batch_seq > (select coalesce(last_batch_seq, 0) from checked_before)
-        or c._batch_id in (select _batch_id from changed_files)
+        or c._batch_id in (select _batch_id from files_to_check)
         or (c.school_code, c.receipt_no) in (select (school_code, receipt_no) from touched_receipts)
 ),
 {% else %}

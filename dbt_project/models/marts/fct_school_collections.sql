@@ -21,9 +21,7 @@ with collections as (
     select * from {{ ref('int_payments__collections_checked') }}
     where
         {{ kept() }}
-        {% if incremental_over(['_batch_seq', '_row_seq', '_checked_at']) -%}
-        and _checked_at > (select coalesce(max(_checked_at), cast('-infinity' as timestamp)) from {{ this }})
-        {%- endif %}
+        and {{ checked_since_this() }}
 ),
 
 schools as (
