@@ -37,7 +37,7 @@ def _dispatch(name, package=None):
 run_started_at = datetime(2024, 1, 1, tzinfo=timezone.utc)  # dbt's: when the run started
 
 _EXISTING = SimpleNamespace(name="existing incremental table")
-_BOOKKEEPING = [SimpleNamespace(name=n) for n in ("_batch_seq", "_row_seq", "_checked_at", "_school_list_digest")]
+_BOOKKEEPING = [SimpleNamespace(name=n) for n in ("_batch_seq", "_row_seq", "_checked_at", "_school_list_digest", "_catalogue_digest")]
 
 
 def load_relation(relation):

@@ -51,10 +51,76 @@
 {%- endmacro %}
 
 {% macro checked_since_this() -%}
-    {%- if incremental_over(checked_bookkeeping()) -%}
+    {{ since_this(checked_bookkeeping()) }}
+{%- endmacro %}
+
+{# The condition, on an upstream model's rows, "checked since this table's newest row"
+   (`true` when the table is built whole). #}
+{% macro since_this(bookkeeping=['_checked_at']) -%}
+    {%- if incremental_over(bookkeeping) -%}
         _checked_at > (select coalesce(max(_checked_at), cast('-infinity' as timestamp)) from {{ this }})
     {%- else -%}
         true
+    {%- endif -%}
+{%- endmacro %}
+
+{#
+  The portal's dossier chain (int_portal__dossier_versions_ranked -> _latest -> the parsed
+  items -> _checked -> _counted -> fct_dossiers) is built key by key: every model stamps the
+  rows it writes with the run's start (`_checked_at`, run_time()) and takes again the keys
+  (`dossier_key`) its upstream model wrote since its own newest stamp. A model with one row
+  per key replaces them (`delete+insert` on the key). A model with any number of rows per key
+  (none, when a new version has no items or a dossier stops counting) drops the rows of those
+  keys first (`drop_keys_checked_again`, a pre-hook), then appends what they give now.
+
+  The drop and the insert agree even when the drop removes the rows that held the newest
+  stamp: after every complete run each key's rows were written at or after its upstream's
+  stamp, so a key the insert takes again beyond those dropped has no rows left to double.
+#}
+{% macro drop_keys_checked_again(upstream, key, stale=none) -%}
+    {%- if incremental_over(['_checked_at']) -%}
+        delete from {{ this }}
+        where
+            {{ key }} in (
+                select u.{{ key }}
+                from {{ upstream }} as u
+                where u._checked_at > (select max(_checked_at) from {{ this }})
+            )
+            {%- if stale %}
+            or ({{ stale }})
+            {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+{# The condition, on int_portal__dossiers_counted's rows, "the payment exports' flag of the
+   dossier is not the one it was counted with". #}
+{% macro payment_changed(paid) -%}
+    has_successful_payment is distinct from coalesce(
+        (select p.has_successful_payment from {{ paid }} as p where p.dossier_code = ma_ho_so), false
+    )
+{%- endmacro %}
+
+{# The condition, on an upstream model's rows (`key` qualified by its alias), "this table has
+   no row of the key": what a pre-hook dropped comes back (`true` when built whole). #}
+{% macro missing_from_this(key) -%}
+    {%- if incremental_over(['_checked_at']) -%}
+        not exists (select 1 from {{ this }} as t where t.{{ key.split('.')[-1] }} = {{ key }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{# A table that is a copy of an upstream model (fct_dossiers of int_portal__dossiers_counted,
+   `_checked_at` copied): its pre-hook drops the rows whose key left the upstream model or was
+   written there again; `missing_from_this` then takes them back. #}
+{% macro drop_rows_changed_in(upstream, key) -%}
+    {%- if incremental_over(['_checked_at']) -%}
+        delete from {{ this }} as t
+        where not exists (
+            select 1
+            from {{ upstream }} as u
+            where u.{{ key }} = t.{{ key }} and u._checked_at = t._checked_at
+        )
     {%- endif -%}
 {%- endmacro %}
 

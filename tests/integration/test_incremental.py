@@ -1,13 +1,16 @@
 """The incremental path gives the marts a full refresh gives (issue: cost that grows with
 what is new): after a series of runs that bring new dossier versions (moved mid-read and
 re-read through the overlap), a changed file that supersedes its first version, the same
-file dropped again under another name and later exports, every mart is row for row what
-``dbt build --full-refresh`` makes of the same raw data."""
+file dropped again under another name, later exports, a payment export for dossiers counted
+before and a changed procedure catalogue, over tables first built without their bookkeeping
+columns, every mart is row for row what ``dbt build --full-refresh`` makes of the same raw
+data."""
 
 from __future__ import annotations
 
 import csv
 import shutil
+from dataclasses import replace
 from datetime import datetime
 
 import duckdb
@@ -80,7 +83,6 @@ def test_incremental_runs_and_a_full_refresh_give_the_same_marts(make_portal, se
     first = csv_files[0]
     shutil.copy(first, payments / first.name)
     _round(settings, client, datetime(2024, 6, 30))
-
     # run 2: the rest of the year (dossiers moved while read, the overlap re-read); the older
     # school list (its schools become known: every collection row checked again); the first
     # file changed in place (it supersedes its first version), its first version dropped
@@ -98,24 +100,36 @@ def test_incremental_runs_and_a_full_refresh_give_the_same_marts(make_portal, se
     _partner_file(payments / "thu_hoc_phi_doi_tac_C_2024.csv", header, [[*row_30[:1], opened, *row_30[2:8], "BL-C-1"]])
     _round(settings, client, None)
 
-    # run 3: the newer school list (the opened schools known, attributions change)
+    # the warehouse as a version before the bookkeeping columns left it: every incremental
+    # model is rebuilt whole once on the next run (not added to), then goes on incrementally
+    with open_warehouse(settings) as con:
+        tables = con.execute(
+            "select table_schema || '.' || table_name from information_schema.columns "
+            "where column_name = '_checked_at' and table_schema in ('intermediate', 'marts')"
+        ).fetchall()
+        assert len(tables) >= 10  # the collections' two models and the portal's dossier chain
+        for (table,) in tables:
+            con.execute(f"alter table {table} drop column _checked_at")
+
+    # run 3: the newer school list (the opened schools known, attributions change); the
+    # portal's catalogue changes a procedure's level and full-online eligibility (every
+    # dossier checked again)
     shutil.copy(newer, moet / newer.name)
+    procedures = server.state.data.procedures
+    procedures[0] = replace(procedures[0], level="4" if procedures[0].level != "4" else "3", eligible_full="1")
     _round(settings, client, None)
 
     # run 4: a third partner's file repeating two receipts of the first file, one exactly (set
     # aside) and one with another amount (both copies quarantined: a row of a file that did
     # not change changes outcome)
     _partner_file(payments / "thu_hoc_phi_doi_tac_D_2024.csv", header, [row_20, [*row_21[:5], "999000", *row_21[6:]]])
+    # and the fee payments' export (dossiers counted before become paid online)
+    paid = exports.write_payments()
+    for path in paid:
+        shutil.copy(path, payments / path.name)
     _round(settings, client, None)
 
     # run 5: nothing new
-    _round(settings, client, None)
-
-    # run 6: nothing new, over tables as a warehouse built before the bookkeeping columns has
-    # them (rebuilt whole once, not added to)
-    with open_warehouse(settings) as con:
-        for table in ("intermediate.int_payments__collections_checked", "marts.fct_school_collections"):
-            con.execute(f"alter table {table} drop column _checked_at")
     _round(settings, client, None)
 
     incremental = _marts(settings)
@@ -124,9 +138,9 @@ def test_incremental_runs_and_a_full_refresh_give_the_same_marts(make_portal, se
             "select (select count(*) - count(distinct payload) from raw.portal_dossiers), "
             "(select count(*) from raw.files where status = 'loaded')"
         ).fetchone()
-    # re-reads landed; two school lists, both versions of the first file, the others and the
-    # two hand-made partners' once
-    assert versions > 0 and files == 2 + len(written) + 3
+    # re-reads landed; two school lists, both versions of the first file, the others, the two
+    # hand-made partners' and the payments' once
+    assert versions > 0 and files == 2 + len(written) + 3 + len(paid)
 
     done = run_dbt(settings, "--full-refresh")
     assert done.returncode == 0, done.stdout[-4000:]

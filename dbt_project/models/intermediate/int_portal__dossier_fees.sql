@@ -1,10 +1,22 @@
 {#- Fees (DanhSachLePhi) of the versions that count. A missing Gia is 0; one that does not
-    parse is 0 too, with a warning (DOMAIN.md leaves it open; see docs/decisions.md). -#}
+    parse is 0 too, with a warning (DOMAIN.md leaves it open; see docs/decisions.md).
+    Incremental (macros/incremental.sql, the portal's dossier chain): the items of the
+    dossiers whose latest version was taken again since. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ drop_keys_checked_again(ref('int_portal__dossiers_latest'), 'dossier_key') }}",
+        post_hook="{{ drop_rows_built_before('_checked_at') }}"
+    )
+}}
 with latest as (
     select
         dossier_key,
         le_phi_json
     from {{ ref('int_portal__dossiers_latest') }}
+    where {{ since_this() }}
 ),
 
 items as (
@@ -30,5 +42,6 @@ select
     ma_phi_le_phi,
     gia_raw,
     case when nullif(trim(gia_raw), '') is null then 0 else coalesce(gia_parsed, 0) end as gia,
-    (nullif(trim(gia_raw), '') is not null and gia_parsed is null) as gia_invalid
+    (nullif(trim(gia_raw), '') is not null and gia_parsed is null) as gia_invalid,
+    {{ run_time() }} as _checked_at
 from parsed

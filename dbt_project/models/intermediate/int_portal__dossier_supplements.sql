@@ -1,9 +1,21 @@
-{#- Supplement requests (DanhSachHoSoBoSung) of the versions that count. -#}
+{#- Supplement requests (DanhSachHoSoBoSung) of the versions that count.
+    Incremental (macros/incremental.sql, the portal's dossier chain): the items of the
+    dossiers whose latest version was taken again since. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ drop_keys_checked_again(ref('int_portal__dossiers_latest'), 'dossier_key') }}",
+        post_hook="{{ drop_rows_built_before('_checked_at') }}"
+    )
+}}
 with latest as (
     select
         dossier_key,
         bo_sung_json
     from {{ ref('int_portal__dossiers_latest') }}
+    where {{ since_this() }}
 ),
 
 items as (
@@ -21,5 +33,6 @@ select
     (
         {{ portal_ts_invalid(json_text('item', 'NgayYeuCauBoSung')) }}
         or {{ portal_ts_invalid(json_text('item', 'NgayTiepNhanBoSung')) }}
-    ) as has_invalid_date
+    ) as has_invalid_date,
+    {{ run_time() }} as _checked_at
 from items

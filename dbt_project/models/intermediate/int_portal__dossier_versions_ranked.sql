@@ -6,9 +6,26 @@
       (a version's landing is that of its last copy).
     - A version whose NgayCapNhat is missing or does not parse cannot be placed in time:
       it counts as the latest only when it landed after every version that can be placed
-      (the source sent it last), and is then quarantined by the row rules. -#}
+      (the source sent it last), and is then quarantined by the row rules.
+
+    Incremental (macros/incremental.sql, the portal's dossier chain): a run ranks again every
+    version of each dossier a batch landed since brought, and replaces that dossier's rows. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='dossier_key',
+        on_schema_change='append_new_columns'
+    )
+}}
 with versions as (
     select * from {{ ref('int_portal__dossier_versions') }}
+    {% if incremental_over(['_checked_at']) %}
+    where dossier_key in (
+            select dossier_key from {{ ref('int_portal__dossier_versions') }}
+            where _batch_seq > (select coalesce(max(_batch_seq), 0) from {{ this }})
+        )
+    {% endif %}
 ),
 
 copies as (
@@ -53,7 +70,8 @@ select
         when c.copy_no > 1 then 'exact_reread'
         when r.version_rank > 1 then 'superseded_version'
     end as set_aside_reason,
-    coalesce(r.version_rank = 1, false) as is_latest
+    coalesce(r.version_rank = 1, false) as is_latest,
+    {{ run_time() }} as _checked_at
 from copies as c
 left join ranked as r
     on c._batch_seq = r._batch_seq and c._row_seq = r._row_seq

@@ -1,16 +1,42 @@
 {#- The latest version of each dossier with the row rules of DOMAIN.md 3a applied and the
     dossier-level flags the KPIs use. `reason_codes` lists every rule broken, in the order
-    DOMAIN.md gives them; `reason_code` is the first. Empty means the dossier counts. -#}
-with latest as (
-    select * from {{ ref('int_portal__dossiers_latest') }}
-),
+    DOMAIN.md gives them; `reason_code` is the first. Empty means the dossier counts.
 
-catalogue as (
+    Incremental (macros/incremental.sql, the portal's dossier chain): the dossiers whose
+    latest version was taken again since, replaced by key; a changed procedure catalogue
+    (the digest of what the rules take from it, `_catalogue_digest`) checks every dossier
+    again. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='dossier_key',
+        on_schema_change='append_new_columns'
+    )
+}}
+with catalogue as (
     select
         ma_tthc,
         muc_do,
         du_dieu_kien_toan_trinh
     from {{ ref('int_portal__procedures_current') }}
+),
+
+catalogue_digest as (
+    select
+        {{ relation_digest(ref('int_portal__procedures_current'), ['ma_tthc', 'muc_do', 'du_dieu_kien_toan_trinh']) }}
+            as digest
+),
+
+latest as (
+    select {{ star_except(ref('int_portal__dossiers_latest'), ['_checked_at']) }}
+    from {{ ref('int_portal__dossiers_latest') }}
+    {% if incremental_over(['_checked_at', '_catalogue_digest']) %}
+    where
+        {{ since_this() }}
+        or (select digest from catalogue_digest)
+        is distinct from (select any_value(_catalogue_digest) from {{ this }})
+    {% endif %}
 ),
 
 components as (
@@ -24,6 +50,7 @@ components as (
             and (duoc_tai_su_dung or duoc_lay_tu_kho_dmqg)
         ) as replaceable_reused
     from {{ ref('int_portal__dossier_components') }}
+    where dossier_key in (select dossier_key from latest)
     group by dossier_key
 ),
 
@@ -34,6 +61,7 @@ fees as (
         bool_or(gia_invalid) as fee_invalid,
         bool_or(item_not_text) as item_not_text
     from {{ ref('int_portal__dossier_fees') }}
+    where dossier_key in (select dossier_key from latest)
     group by dossier_key
 ),
 
@@ -43,6 +71,7 @@ results as (
         bool_or(has_file_link) as has_electronic_result,
         bool_or(item_not_text) as item_not_text
     from {{ ref('int_portal__dossier_results') }}
+    where dossier_key in (select dossier_key from latest)
     group by dossier_key
 ),
 
@@ -140,5 +169,7 @@ select
     (
         ngay_hen_tra is null
         or ngay_ket_thuc_xu_ly <= {{ add_seconds('ngay_hen_tra', 'waiting_seconds') }}
-    ) as is_on_time
+    ) as is_on_time,
+    {{ run_time() }} as _checked_at,
+    (select digest from catalogue_digest) as _catalogue_digest
 from checked

@@ -1,20 +1,29 @@
 {#- The dossiers that count (the latest version of each MaHoSo that breaks no row rule),
     with every flag the KPIs, the Decision 766 indicators and the reports use. fct_dossiers
-    publishes it; int_kpi_daily and int_766_daily count from it. -#}
+    publishes it; int_kpi_daily and int_766_daily count from it.
+
+    Incremental (macros/incremental.sql, the portal's dossier chain): the pre-hook drops the
+    dossiers checked again since and those whose payment flag changed; the run inserts every
+    dossier that counts and has no row. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ drop_keys_checked_again(ref('int_portal__dossiers_checked'), 'ma_ho_so',
+                     stale=payment_changed(ref('int_payments__dossiers_paid'))) }}",
+        post_hook="{{ drop_rows_built_before('_checked_at') }}"
+    )
+}}
 with checked as (
-    select * from {{ ref('int_portal__dossiers_checked') }}
-    where is_kept
+    select * from {{ ref('int_portal__dossiers_checked') }} as c
+    where is_kept and {{ missing_from_this('c.ma_ho_so') }}
 ),
 
 -- online_payment_rate (DOMAIN.md 3): a successful transaction in the payment exports counts
 -- as paid online too
 payments as (
-    select
-        dossier_code,
-        bool_or(status = 'success') as has_successful_payment
-    from {{ ref('int_payments__transactions_checked') }}
-    where {{ kept() }}
-    group by dossier_code
+    select * from {{ ref('int_payments__dossiers_paid') }}
 )
 
 select
@@ -60,6 +69,7 @@ select
     _source as source_url,
     _page as source_page,
     _row as source_row,
-    _batch_id as batch_id
+    _batch_id as batch_id,
+    {{ run_time() }} as _checked_at
 from checked
 left join payments as p on checked.ma_ho_so = p.dossier_code
