@@ -152,10 +152,11 @@ def run_suites(
                 )
                 for frame in _batches(con, query, batch_rows):
                     _validate(validation, frame, outcome)
+                if past is not None:
+                    _carry(outcome, last["expectations"])
+                    outcome.carried, outcome.rows = state["rows_print"][0] - outcome.rows, state["rows_print"][0]
                 for seen in outcome.expectations.values():
                     seen.settle()
-                if past is not None:
-                    outcome.carried, outcome.rows = state["rows_print"][0] - outcome.rows, state["rows_print"][0]
             except Exception as exc:  # a suite that cannot run is a failed check, with its reason
                 log.exception("suite %s could not run", suite.name)
                 outcome.error = f"{type(exc).__name__}: {exc}"
@@ -242,6 +243,19 @@ def _validated_through(
         return None
     until = f"select * from ({suite.query}) as q where q.{suite.since} <= {through}"
     return through if _jsonable(rows_print(con, until)) == last.get("rows_print") else None
+
+
+def _carry(outcome: SuiteOutcome, last: dict) -> None:
+    """Add the last validation's counts to those of the rows validated since: a row check's
+    unexpected rows, and for a ``mostly`` check the rows it counted, so its share is the
+    whole table's. (The last validation passed: its checks succeeded.)"""
+    for key, before in last.items():
+        seen = outcome.expectations.get(key)
+        if seen is None or not isinstance(before, dict):
+            continue
+        seen.unexpected_count += int(before.get("unexpected_count") or 0)
+        seen.counted += int(before.get("counted") or 0)
+        seen.examples += list(before.get("examples") or [])[: EXAMPLES - len(seen.examples)]
 
 
 def _remember(gx_dir: Path, before: dict, outcomes: list[SuiteOutcome], states: dict[str, dict]) -> None:

@@ -16,16 +16,36 @@ class Suite:
     blocking: bool  # a failure stops publication
     description: str
     # A column of the query's rows that grows with every run that adds or checks rows again
-    # (fct_school_collections' `_checked_at`): once a validation passed, the next validates
-    # only the rows past its newest value. Only for expectations on each row alone (no
-    # ``mostly``, nothing on the table as a whole), which rows validated before still meet.
+    # (fct_school_collections' `_checked_at`, a staged source's `_batch_seq`): once a
+    # validation passed, the next validates only the rows past its newest value and adds the
+    # counts of the rows before it (a ``mostly`` share is the whole table's). Only for
+    # expectations on each row alone (nothing on the table as a whole).
     since: str | None = None
 
     def __post_init__(self) -> None:
         if self.since is not None:
             for expectation in self.expectations():
-                if "mostly" in expectation.configuration.kwargs or "column" not in expectation.configuration.kwargs:
+                if not row_by_row(expectation):
                     raise ValueError(f"suite {self.name}: {expectation.expectation_type} is not a row-by-row check")
+
+
+# A staged source's rows are its raw rows, and raw is append-only with batches numbered in
+# landing order: a source suite is validated since its landing batch.
+SINCE = "_batch_seq"
+
+
+def row_by_row(expectation) -> bool:
+    """A GX check each row meets or fails alone: a map expectation over a column, a pair or
+    several columns of the row, except those that compare a row with the others (unique)."""
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
+
+    kinds = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
+    metric = getattr(type(expectation), "map_metric", None) or ""
+    return isinstance(expectation, kinds) and not metric.endswith(".unique")
 
 
 def unique_key_suite(name: str, asset: str, table: str, columns: Sequence[str], description: str) -> Suite:

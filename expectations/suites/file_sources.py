@@ -1,12 +1,13 @@
 """The staged ministry and payment exports (DOMAIN.md 2.2, 2.3). Bad rows are expected
 here (they are quarantined downstream), so these suites measure the sources and warn; the
-publication rule on a source's quarantined share is a blocking dbt test."""
+publication rule on a source's quarantined share is a blocking dbt test. Raw is
+append-only, so a daily run validates the batches landed since (``SINCE``)."""
 
 from __future__ import annotations
 
 import great_expectations as gx
 
-from expectations.suite import Suite
+from expectations.suite import SINCE, Suite
 
 E = gx.expectations
 
@@ -68,17 +69,20 @@ SUITES = [
     Suite(
         "source_payment_transactions",
         "stg_payments__transactions",
-        "select transaction_code, amount, coalesce(status, status_text) as status from staging.stg_payments__transactions",
+        "select transaction_code, amount, coalesce(status, status_text) as status, _batch_seq "
+        "from staging.stg_payments__transactions",
         _transactions,
         blocking=False,
         description="Giao dịch nguồn — staged payments: a code, an amount that parses, a known status.",
+        since=SINCE,
     ),
     Suite(
         "source_school_collections",
         "stg_payments__collections",
-        "select school_code, amount, method, collected_on from staging.stg_payments__collections",
+        "select school_code, amount, method, collected_on, _batch_seq from staging.stg_payments__collections",
         _collections,
         blocking=False,
         description="Khoản thu nguồn — staged collections: amount, method and date that parse.",
+        since=SINCE,
     ),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import great_expectations as gx
 
-from expectations.suite import Suite
+from expectations.suite import SINCE, Suite
 
 E = gx.expectations
 
@@ -45,19 +45,22 @@ SUITES = [
     Suite(
         "source_portal_dossiers",
         "stg_portal__dossiers",
-        """select _source, _batch_id, ma_ho_so, ngay_cap_nhat, kenh_thuc_hien, trang_thai_ho_so, has_invalid_date
+        """select _source, _batch_id, ma_ho_so, ngay_cap_nhat, kenh_thuc_hien, trang_thai_ho_so, has_invalid_date,
+                  _batch_seq
              from staging.stg_portal__dossiers""",
         _dossiers,
         blocking=False,
         description="Hồ sơ nguồn — staged dossiers: landing metadata present, codes and dates mostly valid.",
+        since=SINCE,
     ),
     Suite(
         "source_portal_ratings",
         "stg_portal__ratings",
-        "select _source, ma_danh_gia, ngay_danh_gia, muc_do_hai_long from staging.stg_portal__ratings",
+        "select _source, ma_danh_gia, ngay_danh_gia, muc_do_hai_long, _batch_seq from staging.stg_portal__ratings",
         _ratings,
         blocking=False,
         description="Đánh giá nguồn — staged ratings: codes and dates mostly valid.",
+        since=SINCE,
     ),
     Suite(
         "source_portal_procedures",

@@ -122,10 +122,38 @@ def test_a_suite_since_a_column_validates_the_rows_past_its_last_passed_validati
     assert sixth.passed and not seventh.passed and seventh.carried == 0 and seventh.failed[0].unexpected_count == 1
 
 
+def test_a_mostly_share_since_a_column_is_the_whole_tables(tmp_path):
+    """A staged source validated since its ``_batch_seq``: the rows before carry their counts,
+    so a ``mostly`` share is over every row, not over the new ones alone."""
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as con:  # 5 of 1000 without a method: 0.5 %
+        con.execute("create table t as select case when i < 5 then null else 'cash' end as method, 1 as _batch_seq "
+                    "from range(1000) as r(i)")  # fmt: skip
+    suite = _since_suite(
+        since="_batch_seq",
+        query="select method, _batch_seq from t",
+        expectations=lambda: [gx.expectations.ExpectColumnValuesToNotBeNull(column="method", mostly=0.99)],
+    )
+    (first,) = run_suites(path, [suite], tmp_path / "q", batch_rows=100)
+    assert first.passed and first.rows == 1000 and first.failed == []
+    with duckdb.connect(str(path)) as con:  # 1 of 10 new rows: 10 % alone, 6 of 1010 in all
+        con.execute("insert into t select case when i = 0 then null else 'cash' end, 2 from range(10) as r(i)")
+    (second,) = run_suites(path, [suite], tmp_path / "q", batch_rows=100)
+    assert second.passed and second.carried == 1000 and second.batches == 1
+    (seen,) = second.expectations.values()
+    assert seen.unexpected_count == 6 and seen.counted == 1010
+    with duckdb.connect(str(path)) as con:  # 6 of 100 more: 12 of 1110 in all, past 1 %
+        con.execute("insert into t select case when i < 6 then null else 'cash' end, 3 from range(100) as r(i)")
+    (third,) = run_suites(path, [suite], tmp_path / "q", batch_rows=100)
+    assert not third.passed and third.carried == 1010 and third.failed[0].unexpected_count == 12
+
+
 def test_since_is_refused_for_a_check_on_more_than_one_row():
-    mostly = [gx.expectations.ExpectColumnValuesToNotBeNull(column="method", mostly=0.9)]
     table = [gx.expectations.ExpectTableRowCountToEqual(value=0)]
-    for expectations in (mostly, table):
+    unique = [gx.expectations.ExpectColumnValuesToBeUnique(column="method")]
+    compound = [gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["method", "_checked_at"])]
+    mean = [gx.expectations.ExpectColumnMeanToBeBetween(column="amount", min_value=0)]
+    for expectations in (table, unique, compound, mean):
         try:
             _since_suite(expectations=lambda e=expectations: e)
         except ValueError as exc:
