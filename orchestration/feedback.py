@@ -14,10 +14,16 @@ can act on without a developer beside it:
   per file or source at the end, not thousands of rows.
 
 Every value is written as text, never a formula. Written from a publication's own marts,
-so the office sends back exactly what was published."""
+so the office sends back exactly what was published. A unit whose workbook would say what
+its workbook in the current release says (the same rows, name and layout) keeps that file
+(a hard link, as an unchanged mart's Parquet file): its date is the day it was prepared."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -149,12 +155,32 @@ def _by_unit(con: duckdb.DuckDBPyConnection, query: str, label_source: bool = Fa
     return found
 
 
+@dataclass(frozen=True)
+class Feedback:
+    paths: dict[str, Path]  # unit code -> its workbook
+    prints: dict[str, str]  # unit code -> what its workbook says, as one hash (without the date)
+    kept: int  # workbooks linked from the release before, unchanged
+
+
+# What the workbooks' layout is made of: a change to any of these writes every workbook again.
+_LAYOUT_FILES = [Path(__file__), *(Path(__file__).parent / "reports" / f for f in ("workbook.py", "vietnamese.py"))]
+
+
 def write_feedback(
-    con: duckdb.DuckDBPyConnection, target: Path, department: str, parent_body: str = "Ủy ban nhân dân tỉnh"
-) -> dict[str, Path]:
+    con: duckdb.DuckDBPyConnection,
+    target: Path,
+    department: str,
+    parent_body: str = "Ủy ban nhân dân tỉnh",
+    before: Path | None = None,
+    prints_before: dict[str, str] | None = None,
+) -> Feedback:
     """Write ``<target>/<unit_code>.xlsx`` for every unit with a quarantined or warned record
-    or a report form due (its submission status per period: what the office chases)."""
+    or a report form due (its submission status per period: what the office chases). A unit
+    whose print is the one ``prints_before`` has for it gets its workbook in ``before``
+    linked instead (the current release's feedback folder)."""
     target.mkdir(parents=True, exist_ok=True)
+    layout = hashlib.sha256(b"".join(f.read_bytes() for f in _LAYOUT_FILES)).hexdigest()
+    prints_before = prints_before or {}
     units = con.execute("""
         select u.unit_code, d.unit_name
         from (select unit_code from marts.quarantine union select unit_code from marts.data_warnings
@@ -189,13 +215,23 @@ def write_feedback(
            from marts.data_warnings where not needs_action
            group by all order by 1, 3, 2""",
     )
-    written = {}
+    written, prints, kept = {}, {}, 0
     for unit_code, unit_name in units:
         # the unit once: its name and code, or its code alone when the catalogue lacks it
         if unit_name and unit_code not in unit_name:
             unit = f"Đơn vị: {unit_name} (mã {unit_code})"
         else:  # not in the catalogue (dim_units names it by its code): the code once
             unit = f"Đơn vị, trường mã {unit_code}: chưa có trong danh mục đơn vị, trường của Sở"
+        # a unit code is data: the file name is a safe encoding of it (escaping.file_stem)
+        path = inside(target, f"{file_stem(unit_code)}.xlsx")
+        rows = [quarantined.get(unit_code), submitted.get(unit_code), warned.get(unit_code), fixed.get(unit_code)]
+        said = json.dumps([layout, parent_body, department, unit, rows], ensure_ascii=False, default=str)
+        written[unit_code], prints[unit_code] = path, hashlib.sha256(said.encode()).hexdigest()
+        unchanged = before / path.name if before is not None else None
+        if prints_before.get(unit_code) == prints[unit_code] and unchanged is not None and unchanged.is_file():
+            os.link(unchanged.resolve(), path)  # what the current release sends the unit, as it is
+            kept += 1
+            continue
         head = [parent_body.upper(), department.upper(), f"{unit} — ngày lập {today}"]
         wb = Workbook(write_only=True)
         use_times_new_roman(wb, 11)
@@ -231,8 +267,5 @@ def write_feedback(
             warned.get(unit_code, []),
             extra=(FIXED_COLUMNS, unit_fixed) if unit_fixed else None,
         )
-        # a unit code is data: the file name is a safe encoding of it (escaping.file_stem)
-        path = inside(target, f"{file_stem(unit_code)}.xlsx")
         wb.save(path)
-        written[unit_code] = path
-    return written
+    return Feedback(written, prints, kept)

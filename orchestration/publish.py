@@ -149,7 +149,7 @@ def publish(
                 safe_url(settings.portal_url),
             ],
         )
-        before = _published_fingerprints(publish_dir)
+        before = _published(publish_dir, "fingerprints")
         for name in tables:
             target = staging / "parquet" / f"{name}.parquet"
             fingerprints[name] = fingerprint(con, name)
@@ -162,7 +162,19 @@ def publish(
         log.info(
             "publishing: %d Parquet files written, %d unchanged ones linked", len(tables) - len(linked), len(linked)
         )
-        feedback = write_feedback(con, staging / "feedback", settings.department_name, settings.parent_body)
+        feedback = write_feedback(
+            con,
+            staging / "feedback",
+            settings.department_name,
+            settings.parent_body,
+            before=publish_dir / "current" / "feedback",
+            prints_before=_published(publish_dir, "feedback_prints"),
+        )
+        log.info(
+            "publishing: %d unit feedback workbooks written, %d unchanged ones linked",
+            len(feedback.paths) - feedback.kept,
+            feedback.kept,
+        )
         forms = write_forms(con, staging / "forms", settings.department_name, form_periods(con))
         periods = report_periods(con)
         con.execute("checkpoint")
@@ -185,7 +197,8 @@ def publish(
             "portal_base_url": safe_url(settings.portal_url),
             "tables": tables,
             "fingerprints": fingerprints,
-            "feedback_units": sorted(feedback),
+            "feedback_units": sorted(feedback.paths),
+            "feedback_prints": feedback.prints,
             "forms": len(forms),
         },
     )
@@ -206,13 +219,14 @@ def fingerprint(con: duckdb.DuckDBPyConnection, mart: str) -> str:
     return f"{rows} rows, {hashes} ({columns})"
 
 
-def _published_fingerprints(publish_dir: Path) -> dict[str, str]:
-    """The fingerprints of the current release's marts (none before the first release)."""
+def _published(publish_dir: Path, prints: str) -> dict[str, str]:
+    """A map of prints the current release recorded (``fingerprints`` of its marts,
+    ``feedback_prints`` of its units' workbooks); empty before the first release."""
     try:
         info = json.loads((publish_dir / "current" / "release.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    found = info.get("fingerprints") if isinstance(info, dict) else None
+    found = info.get(prints) if isinstance(info, dict) else None
     return found if isinstance(found, dict) else {}
 
 

@@ -142,6 +142,38 @@ def test_unchanged_marts_are_linked_not_written_again(run):
         assert duckdb.execute(f"select count(*) from '{new}'").fetchone() == (tables[mart],), mart
 
 
+def test_unchanged_feedback_is_linked_not_written_again(run, tmp_path):
+    """A unit whose workbook would say what the current release's says is sent that file,
+    hard-linked; a unit whose rows changed gets a new workbook."""
+    import json
+
+    from orchestration.feedback import write_feedback
+
+    settings = run["settings"]
+    first, second = run["first_release"], (settings.publish_dir / "current").resolve()
+    before, after = (json.loads((r / "release.json").read_text())["feedback_prints"] for r in (first, second))
+    assert set(after) == set(json.loads((second / "release.json").read_text())["feedback_units"])
+    assert len({p.name for p in (second / "feedback").iterdir()}) == len(after)
+    # the same marts written again, with one unit's print in the release before changed
+    changed = sorted(after)[0]
+    con = duckdb.connect(str(second / "warehouse.duckdb"), read_only=True)
+    try:
+        again = write_feedback(con, tmp_path / "fb", settings.department_name, settings.parent_body,
+                               before=second / "feedback", prints_before={**after, changed: "another"})  # fmt: skip
+    finally:
+        con.close()
+    assert again.prints == after  # the same rows: the same prints
+    for unit, path in again.paths.items():
+        assert (second / "feedback" / path.name).samefile(path) == (unit != changed), unit
+    assert again.kept == len(after) - 1
+    # and between the two runs: the units whose rows stayed kept their file
+    same = {unit for unit, print_ in after.items() if before.get(unit) == print_}
+    assert same, "the second run reads the same data: most units' workbooks are unchanged"
+    for unit, path in again.paths.items():
+        published, earlier = second / "feedback" / path.name, first / "feedback" / path.name
+        assert (earlier.exists() and earlier.samefile(published)) == (unit in same), unit
+
+
 def test_nothing_lost_every_version_landed(run):
     """Every record the portal now holds landed in raw (with every fault on)."""
     state = run["server"].state
