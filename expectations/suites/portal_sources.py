@@ -44,10 +44,12 @@ def _procedures():
 SUITES = [
     Suite(
         "source_portal_dossiers",
-        "stg_portal__dossiers",
+        "int_portal__dossier_versions",
+        # every landed dossier row as staged, parsed once (the staging view parses the JSON
+        # on every read: printing its million rows cost more than validating the new ones)
         """select _source, _batch_id, ma_ho_so, ngay_cap_nhat, kenh_thuc_hien, trang_thai_ho_so, has_invalid_date,
                   _batch_seq
-             from staging.stg_portal__dossiers""",
+             from intermediate.int_portal__dossier_versions""",
         _dossiers,
         blocking=False,
         description="Hồ sơ nguồn — staged dossiers: landing metadata present, codes and dates mostly valid.",

@@ -238,7 +238,7 @@ def failed(outcome):
         ),
         (
             "source_portal_dossiers",
-            'update raw.portal_dossiers set payload = json_merge_patch(payload, \'{"KenhThucHien": "9"}\') where _batch_seq = 2',
+            "update intermediate.int_portal__dossier_versions set kenh_thuc_hien = '9' where _batch_seq = 2",
             "expect_column_values_to_be_in_set",
             "kenh_thuc_hien",
             "9",
