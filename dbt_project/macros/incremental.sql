@@ -92,6 +92,18 @@
     {%- endif -%}
 {%- endmacro %}
 
+{# The configuration of the parsed items of a dossier's latest version (components, fees,
+   results, supplement requests): any number of rows a dossier, dropped by key and appended. #}
+{% macro dossier_items_config() -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ drop_keys_checked_again(ref('int_portal__dossiers_latest'), 'dossier_key') }}",
+        post_hook="{{ drop_rows_built_before('_checked_at') }}"
+    ) }}
+{%- endmacro %}
+
 {# The condition, on int_portal__dossiers_counted's rows, "the payment exports' flag of the
    dossier is not the one it was counted with". #}
 {% macro payment_changed(paid) -%}

@@ -1,16 +1,8 @@
 {#- Fees (DanhSachLePhi) of the versions that count. A missing Gia is 0; one that does not
     parse is 0 too, with a warning (DOMAIN.md leaves it open; see docs/decisions.md).
-    Incremental (macros/incremental.sql, the portal's dossier chain): the items of the
-    dossiers whose latest version was taken again since. -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='append_new_columns',
-        pre_hook="{{ drop_keys_checked_again(ref('int_portal__dossiers_latest'), 'dossier_key') }}",
-        post_hook="{{ drop_rows_built_before('_checked_at') }}"
-    )
-}}
+    Incremental: the items of the dossiers whose latest version was taken again since
+    (macros/incremental.sql, `dossier_items_config`). -#}
+{{ dossier_items_config() }}
 with latest as (
     select
         dossier_key,

@@ -1,15 +1,7 @@
 {#- Supplement requests (DanhSachHoSoBoSung) of the versions that count.
-    Incremental (macros/incremental.sql, the portal's dossier chain): the items of the
-    dossiers whose latest version was taken again since. -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='append_new_columns',
-        pre_hook="{{ drop_keys_checked_again(ref('int_portal__dossiers_latest'), 'dossier_key') }}",
-        post_hook="{{ drop_rows_built_before('_checked_at') }}"
-    )
-}}
+    Incremental: the items of the dossiers whose latest version was taken again since
+    (macros/incremental.sql, `dossier_items_config`). -#}
+{{ dossier_items_config() }}
 with latest as (
     select
         dossier_key,
