@@ -149,7 +149,8 @@ def publish(
                 safe_url(settings.portal_url),
             ],
         )
-        before = _published(publish_dir, "fingerprints")
+        current = _current_release(publish_dir)
+        before = _prints(current, "fingerprints")
         for name in tables:
             target = staging / "parquet" / f"{name}.parquet"
             fingerprints[name] = fingerprint(con, name)
@@ -168,7 +169,7 @@ def publish(
             settings.department_name,
             settings.parent_body,
             before=publish_dir / "current" / "feedback",
-            prints_before=_published(publish_dir, "feedback_prints"),
+            prints_before=_prints(current, "feedback_prints"),
         )
         log.info(
             "publishing: %d unit feedback workbooks written, %d unchanged ones linked",
@@ -219,14 +220,19 @@ def fingerprint(con: duckdb.DuckDBPyConnection, mart: str) -> str:
     return f"{rows} rows, {hashes} ({columns})"
 
 
-def _published(publish_dir: Path, prints: str) -> dict[str, str]:
-    """A map of prints the current release recorded (``fingerprints`` of its marts,
-    ``feedback_prints`` of its units' workbooks); empty before the first release."""
+def _current_release(publish_dir: Path) -> dict:
+    """The current release's ``release.json`` (empty before the first release)."""
     try:
         info = json.loads((publish_dir / "current" / "release.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    found = info.get(prints) if isinstance(info, dict) else None
+    return info if isinstance(info, dict) else {}
+
+
+def _prints(release: dict, prints: str) -> dict[str, str]:
+    """A map of prints a release recorded (``fingerprints`` of its marts, ``feedback_prints``
+    of its units' workbooks)."""
+    found = release.get(prints)
     return found if isinstance(found, dict) else {}
 
 

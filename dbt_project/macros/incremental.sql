@@ -42,6 +42,13 @@
     )
 {%- endmacro %}
 
+{# The condition "the digest in the CTE `digest_cte` (its column `digest`, made by
+   `relation_digest`) is not the one this table keeps in `column`": what a model was built
+   against changed, so every row is checked again. #}
+{% macro digest_changed(digest_cte, column) -%}
+    (select digest from {{ digest_cte }}) is distinct from (select any_value({{ column }}) from {{ this }})
+{%- endmacro %}
+
 {# A table built from a checked model's kept rows (fct_school_collections) keeps each row's
    location and the run that checked it. On an incremental run it takes the rows checked
    since its newest (`checked_since_this`), after its pre-hook dropped its rows at their

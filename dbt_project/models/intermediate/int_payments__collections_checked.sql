@@ -70,21 +70,12 @@ touched_receipts as (
         and school_code is not null and receipt_no is not null
 ),
 
-school_list_before as (
-    select any_value(_school_list_digest) as digest from {{ this }}
-),
-
-everything as (
-    -- a new school list: every row is checked again
-    select coalesce(b.digest, '') <> n.digest as value
-    from school_list_before as b cross join school_list as n
-),
-
 parsed as (
     select c.*
     from {{ ref('int_payments__collections_parsed') }} as c
     where
-        (select value from everything)
+        -- a new school list: every row is checked again
+        {{ digest_changed('school_list', '_school_list_digest') }}
         or c._batch_id in (select _batch_id from files_to_check)
         or (c.school_code, c.receipt_no) in (select (school_code, receipt_no) from touched_receipts)
 ),

@@ -34,8 +34,7 @@ latest as (
     {% if incremental_over(['_checked_at', '_catalogue_digest']) %}
     where
         {{ since_this() }}
-        or (select digest from catalogue_digest)
-        is distinct from (select any_value(_catalogue_digest) from {{ this }})
+        or {{ digest_changed('catalogue_digest', '_catalogue_digest') }}
     {% endif %}
 ),
 
