@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,21 +121,32 @@ def publish(
 
     tables: dict[str, int] = {}
     fingerprints: dict[str, str] = {}
-    linked: list[str] = []
+    current = _current_release(publish_dir)
+    before = _prints(current, "fingerprints")
+    if before and (publish_dir / "current" / "warehouse.duckdb").is_file():
+        # the current release's marts as the start: a mart that did not change stays as it is
+        shutil.copyfile((publish_dir / "current" / "warehouse.duckdb").resolve(), staging / "warehouse.duckdb")
     con = duckdb.connect(
         str(staging / "warehouse.duckdb"),
         config={"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads},
     )
     con.execute("set enable_progress_bar = false")  # a long copy would draw bars into the run's log
+    parquet = None
     try:
+        release = con.execute("select current_database()").fetchone()[0]
         con.execute(f"attach {_literal(Path(settings.warehouse).resolve())} as working (read_only)")
-        con.execute("create schema marts")
-        for name in published_marts(con, "working"):
-            con.execute(
-                f'create table marts."{name}" as select columns(c -> not starts_with(c, ?)) from working.marts."{name}"',
-                [BOOKKEEPING],
-            )
-            tables[name] = con.execute(f'select count(*) from marts."{name}"').fetchone()[0]
+        con.execute("create schema if not exists marts")
+        names = published_marts(con, "working")
+        for gone in {*published_marts(con, release), "release_info"} - set(names):
+            con.execute(f'drop table if exists marts."{gone}"')
+        updates: dict[str, str] = {}
+        for name in names:
+            fingerprints[name], updates[name] = release_mart(con, name, before.get(name))
+            tables[name] = int(fingerprints[name].split(" ", 1)[0])
+        log.info(
+            "publishing: marts %s",
+            ", ".join(f"{list(updates.values()).count(how)} {how}" for how in ("kept", "by parts", "written")),
+        )
         copy_comments(con, "working", list(tables))
         con.execute("detach working")
         # Which publication a reader is looking at: BI tools and analysts can select it.
@@ -149,20 +161,19 @@ def publish(
                 safe_url(settings.portal_url),
             ],
         )
-        current = _current_release(publish_dir)
-        before = _prints(current, "fingerprints")
+        linked, to_write = [], []
         for name in tables:
             target = staging / "parquet" / f"{name}.parquet"
-            fingerprints[name] = fingerprint(con, name)
             unchanged = publish_dir / "current" / "parquet" / f"{name}.parquet"
             if before.get(name) == fingerprints[name] and unchanged.is_file():
                 os.link(unchanged.resolve(), target)  # the same rows: the published file, linked
                 linked.append(name)
             else:
-                con.execute(f'copy marts."{name}" to {_literal(target)} (format parquet, compression zstd)')
-        log.info(
-            "publishing: %d Parquet files written, %d unchanged ones linked", len(tables) - len(linked), len(linked)
-        )
+                to_write.append((name, target))
+        # the changed marts' Parquet files are written by DuckDB (its own threads, the GIL
+        # released) while this thread writes the units' workbooks
+        parquet = _Background(_write_parquet, con.cursor(), to_write)
+        log.info("publishing: %d Parquet files to write, %d unchanged ones linked", len(to_write), len(linked))
         feedback = write_feedback(
             con,
             staging / "feedback",
@@ -178,8 +189,11 @@ def publish(
         )
         forms = write_forms(con, staging / "forms", settings.department_name, form_periods(con))
         periods = report_periods(con)
+        parquet.join()
         con.execute("checkpoint")
     finally:
+        if parquet is not None:
+            parquet.thread.join()  # never close the release under its Parquet writer
         con.close()
     for period_key in periods:
         write_report(staging / "warehouse.duckdb", period_key, staging / "reports", header_from(settings))
@@ -198,6 +212,7 @@ def publish(
             "portal_base_url": safe_url(settings.portal_url),
             "tables": tables,
             "fingerprints": fingerprints,
+            "mart_updates": updates,  # kept, by parts or written: how each mart came to this release
             "feedback_units": sorted(feedback.paths),
             "feedback_prints": feedback.prints,
             "forms": len(forms),
@@ -208,16 +223,92 @@ def publish(
     return Release(release_id, final, tables)
 
 
-def fingerprint(con: duckdb.DuckDBPyConnection, mart: str) -> str:
-    """What a mart holds, in a line: its columns and types, its row count and the sum of its
-    rows' hashes (order does not matter). Equal fingerprints: the same rows."""
-    columns = con.execute(
-        "select string_agg(column_name || ' ' || data_type, ', ' order by column_index) from duckdb_columns() "
-        "where database_name = current_database() and schema_name = 'marts' and table_name = ?",
-        [mart],
-    ).fetchone()[0]
-    rows, hashes = rows_print(con, f'select * from marts."{mart}"')
-    return f"{rows} rows, {hashes} ({columns})"
+# A mart with this column (a row's source file) is brought up to date in the release file by
+# file: a daily run adds or changes a few files' rows of a fact of tens of millions.
+PART = "source_file"
+
+
+def release_mart(con: duckdb.DuckDBPyConnection, name: str, before: str | None) -> tuple[str, str]:
+    """Bring the release's copy of mart ``name`` (the connection's database, started from the
+    current release's file) to the working warehouse's (attached as ``working``), and return
+    the mart's fingerprint and what was done: ``kept`` (the fingerprint is ``before``, the
+    current release's), ``by parts`` (the rows of the files whose rows changed replaced) or
+    ``written`` (the table made anew).
+
+    A fingerprint is what a mart holds, in a line: its published columns and types, its row
+    count and the sum of its rows' hashes (order does not matter). Equal fingerprints: the
+    same rows."""
+    columns = _published_columns(con, "working", name)
+    signature = ", ".join(f"{column} {type_}" for column, type_ in columns)
+    source = f'select columns(c -> not starts_with(c, {_text(BOOKKEEPING)})) from working.marts."{name}"'
+    by_part = PART in dict(columns)
+    if by_part:
+        parts = _part_prints(con, source)
+        rows, hashes = sum(n for n, _ in parts.values()), sum(h for _, h in parts.values())
+    else:
+        rows, hashes = rows_print(con, source)
+    fingerprint = f"{rows} rows, {hashes} ({signature})"
+    held = _published_columns(con, con.execute("select current_database()").fetchone()[0], name)
+    if held == columns and fingerprint == before:
+        return fingerprint, "kept"
+    if held == columns and by_part:
+        published = _part_prints(con, f'select * from marts."{name}"')
+        changed = sorted((k for k in parts.keys() | published.keys() if parts.get(k) != published.get(k)), key=str)
+        where = f"list_contains(?::varchar[], {PART}::varchar) or (? and {PART} is null)"
+        keys = [[k for k in changed if k is not None], None in changed]
+        con.execute(f'delete from marts."{name}" where {where}', keys)
+        con.execute(f'insert into marts."{name}" by name {source} where {where}', keys)
+        now = _part_prints(con, f'select * from marts."{name}" where {where}', keys)
+        if now == {k: parts[k] for k in changed if k in parts}:
+            return fingerprint, "by parts"
+        log.warning("publishing: %s replaced by parts does not print as the working mart; written whole", name)
+    con.execute(f'create or replace table marts."{name}" as {source}')
+    return fingerprint, "written"
+
+
+def _published_columns(con: duckdb.DuckDBPyConnection, catalog: str, mart: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = ? and schema_name = 'marts' "
+        "and table_name = ? and not starts_with(column_name, ?) order by column_index",
+        [catalog, mart, BOOKKEEPING],
+    ).fetchall()
+
+
+def _part_prints(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> dict:
+    """``rows_print`` of each source file's rows of ``query``."""
+    found = con.execute(
+        f"select {PART}::varchar, count(*), coalesce(sum(hash(q)), 0) from ({query}) as q group by 1", params
+    ).fetchall()
+    return {part: (n, h) for part, n, h in found}
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, marts: list[tuple[str, Path]]) -> None:
+    try:
+        for name, target in marts:
+            con.execute(f'copy marts."{name}" to {_literal(target)} (format parquet, compression zstd)')
+    finally:
+        con.close()
+
+
+class _Background:
+    """``function(*args)`` in a thread of its own; ``join`` waits for it and raises what it raised."""
+
+    def __init__(self, function, *args) -> None:
+        self.error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                function(*args)
+            except BaseException as error:  # handed to join, in the publishing thread
+                self.error = error
+
+        self.thread = threading.Thread(target=run, name=f"publish-{function.__name__}", daemon=True)
+        self.thread.start()
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _current_release(publish_dir: Path) -> dict:
