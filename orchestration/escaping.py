@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from pathlib import Path
 from urllib.parse import quote
@@ -74,6 +75,27 @@ def put(ws, row: int, column: int, value):
     cell = ws.cell(row, column, value)
     _as_text(cell, value)
     return cell
+
+
+def xml_cell(ref: str, value, text_style: int) -> str:
+    """The sheet XML of a cell of a write-only sheet holding ``value`` as data, as
+    ``text_cell`` writes it (an empty string for no value): text inline, without the control
+    characters a workbook cannot hold, escaped, never a formula; a text starting like a
+    formula gets style ``text_style`` (one with the quote prefix). For rows written by the
+    thousand without a cell object each (``orchestration.feedback``)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
+        return f'<c r="{ref}" t="n"><v>{value}</v></c>'
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value))
+    if not text:
+        return f'<c r="{ref}" t="inlineStr"/>'  # as openpyxl writes an empty text
+    style = f' s="{text_style}"' if text.startswith(FORMULA_START) else ""
+    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
 def quoted(text: str) -> str:

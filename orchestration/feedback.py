@@ -21,8 +21,11 @@ its workbook in the current release says (the same rows, name and layout) keeps 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +34,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from orchestration.escaping import file_stem, inside, text_cell
+from orchestration.escaping import file_stem, inside, text_cell, xml_cell
 from orchestration.reports.vietnamese import source_label, status_label_sql
 from orchestration.reports.workbook import FONT, print_on_a4, use_times_new_roman, wrapped_lines
 from orchestration.runlog import vietnam_time
@@ -96,11 +99,19 @@ def _bold(ws, value, size: float = 12):
     return cell
 
 
-def _sheet(wb: Workbook, title: str, heading: str, advice: str, head: list[str], columns, rows, extra=None) -> None:
+def _sheet(
+    wb: Workbook, tables: list, title: str, heading: str, advice: str, head: list[str], columns, rows, extra=None
+):
     """One sheet: the department's header, the unit once, what to do, then the table with
     its header row frozen, filtered and printed on every page (``extra``: a second small
     table under it, unfiltered). One line a record (a list to filter, not to read wrapped);
-    the record as received, the last column, is on screen only, not printed."""
+    the record as received, the last column, is on screen only, not printed.
+
+    The table's rows are a marker row here, added to ``tables`` and written into the saved
+    workbook by ``_save``: openpyxl makes and writes a cell object at a time, about 100 µs a
+    row, and the largest units have tens of thousands of rows (their workbooks were most of
+    a daily publication). The marker is a text starting like a formula, so its cell carries
+    the style such a text takes, which the rows' cells then use (``escaping.xml_cell``)."""
     ws = wb.create_sheet(title)
     widths = [6, *(width for _, _, width in columns)]
     for j, (_, _, width) in enumerate(extra[0] if extra else [], start=1):
@@ -125,9 +136,10 @@ def _sheet(wb: Workbook, title: str, heading: str, advice: str, head: list[str],
     ws.append([_bold(ws, unit)])
     ws.append([text_cell(ws, advice)])
     ws.append([_heading(ws, "STT"), *(_heading(ws, label) for label, _, _ in columns)])
-    for i, row in enumerate(rows, start=1):
-        ws.append([text_cell(ws, i), *(text_cell(ws, value) for value in row)])
-    if not rows:
+    if rows:
+        ws.append([text_cell(ws, f"=cchc-table-{len(tables)}")])
+        tables.append(rows)
+    else:
         ws.append([text_cell(ws, "–"), text_cell(ws, "Không có")])
     if extra:
         labels, extra_rows = extra
@@ -135,6 +147,44 @@ def _sheet(wb: Workbook, title: str, heading: str, advice: str, head: list[str],
         ws.append([_heading(ws, "STT"), *(_heading(ws, label) for label, _, _ in labels)])
         for i, row in enumerate(extra_rows, start=1):
             ws.append([text_cell(ws, i), *(text_cell(ws, v) for v in row)])
+
+
+_MARKER_ROW = re.compile(
+    r'<row r="(?P<row>\d+)"[^>]*><c r="A(?P=row)" s="(?P<style>\d+)" t="inlineStr"><is><t>'
+    r"=cchc-table-(?P<table>\d+)</t></is></c></row>"
+)
+_CELL_ROW = re.compile(r'(<row r="|<c r="[A-Z]+)(\d+)"')
+_CHUNK = 2000  # rows a write
+
+
+def _save(wb: Workbook, tables: list[list[tuple]], path: Path) -> None:
+    """Save ``wb`` to ``path`` with its ``tables``' rows written in place of their marker rows
+    (the rows under a table moved down to make room)."""
+    saved = io.BytesIO()
+    wb.save(saved)
+    letters = [get_column_letter(j) for j in range(1, 64)]
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        for member in source.infolist():
+            data = source.read(member)
+            found = _MARKER_ROW.search(data.decode()) if member.filename.startswith("xl/worksheets/") else None
+            if found is None:
+                out.writestr(member, data)
+                continue
+            sheet, first = data.decode(), int(found["row"])
+            rows, style = tables[int(found["table"])], int(found["style"])
+            end = sheet.index("</sheetData>", found.end())
+            moved = len(rows) - 1
+            below = _CELL_ROW.sub(lambda m, by=moved: f'{m[1]}{int(m[2]) + by}"', sheet[found.end() : end])
+            with out.open(member.filename, "w") as written:
+                written.write(sheet[: found.start()].encode())
+                for start in range(0, len(rows), _CHUNK):
+                    xml = []
+                    for i, row in enumerate(rows[start : start + _CHUNK], start=start):
+                        r = first + i
+                        cells = "".join(xml_cell(f"{letters[j + 1]}{r}", v, style) for j, v in enumerate(row))
+                        xml.append(f'<row r="{r}"><c r="A{r}" t="n"><v>{i + 1}</v></c>{cells}</row>')
+                    written.write("".join(xml).encode("utf-8", "replace"))
+                written.write((below + sheet[end:]).encode())
 
 
 def _heading(ws, label: str):
@@ -233,10 +283,11 @@ def write_feedback(
             kept += 1
             continue
         head = [parent_body.upper(), department.upper(), f"{unit} — ngày lập {today}"]
-        wb = Workbook(write_only=True)
+        wb, tables = Workbook(write_only=True), []
         use_times_new_roman(wb, 11)
         _sheet(
             wb,
+            tables,
             "Hồ sơ bị cách ly",
             "DANH SÁCH HỒ SƠ, BẢN GHI BỊ CÁCH LY CẦN ĐIỀU CHỈNH",
             "Các bản ghi dưới đây không được tính vào chỉ số. Đề nghị đơn vị kiểm tra theo cột Lý do, điều chỉnh "
@@ -247,6 +298,7 @@ def write_feedback(
         )
         _sheet(
             wb,
+            tables,
             "Tình hình gửi báo cáo",
             "TÌNH HÌNH GỬI BÁO CÁO CCHC ĐỊNH KỲ",
             "Kỳ nào ghi Chưa gửi hoặc Bị loại: đề nghị đơn vị gửi (lại) biểu mẫu báo cáo của kỳ đó.",
@@ -258,6 +310,7 @@ def write_feedback(
         unit_fixed = [(w, source_label(source), n) for w, source, n in fixed.get(unit_code, [])]
         _sheet(
             wb,
+            tables,
             "Cảnh báo",
             "DANH SÁCH CẢNH BÁO DỮ LIỆU",
             "Các bản ghi dưới đây vẫn được tính; đề nghị đơn vị bổ sung, sửa theo nội dung cảnh báo. Bảng cuối: "
@@ -267,5 +320,5 @@ def write_feedback(
             warned.get(unit_code, []),
             extra=(FIXED_COLUMNS, unit_fixed) if unit_fixed else None,
         )
-        wb.save(path)
+        _save(wb, tables, path)
     return Feedback(written, prints, kept)
