@@ -1,0 +1,61 @@
+"""How a mart comes into a release started from the current one (orchestration/publish.py,
+``release_mart``): kept when its fingerprint is the current release's, replaced file by file
+when it has a ``source_file`` column (rows of no file included), written anew otherwise or
+when its columns changed. The bookkeeping columns never reach the release."""
+
+from __future__ import annotations
+
+import duckdb
+
+from orchestration.publish import release_mart
+
+
+def _rows(con, table: str) -> list[tuple]:
+    return con.execute(f"select * from {table} order by all").fetchall()
+
+
+def _pair(tmp_path, working_rows: list[tuple], release_rows: list[tuple]) -> duckdb.DuckDBPyConnection:
+    """A release holding ``release_rows``, the working warehouse ``working_rows`` (with a
+    bookkeeping column), attached as the publication attaches it."""
+    working = duckdb.connect(str(tmp_path / "working.duckdb"))
+    working.execute("create schema marts")
+    working.execute("create table marts.fct (source_file varchar, source_row integer, amount bigint, _checked_at int)")
+    working.executemany("insert into marts.fct values (?, ?, ?, 7)", working_rows)
+    working.close()
+    con = duckdb.connect(str(tmp_path / "release.duckdb"))
+    con.execute("create schema marts")
+    con.execute("create table marts.fct (source_file varchar, source_row integer, amount bigint)")
+    con.executemany("insert into marts.fct values (?, ?, ?)", release_rows)
+    con.execute(f"attach '{tmp_path / 'working.duckdb'}' as working (read_only)")
+    return con
+
+
+def test_only_the_files_whose_rows_changed_are_replaced(tmp_path):
+    unchanged = [("a.csv", 1, 100), ("a.csv", 2, 200)]
+    release = [*unchanged, ("b.csv", 1, 5), (None, 1, 9), ("gone.csv", 1, 1)]
+    working = [*unchanged, ("b.csv", 1, 6), ("b.csv", 2, 7), (None, 1, 9), (None, 2, 10), ("new.csv", 1, 3)]
+    con = _pair(tmp_path, working, release)
+    fingerprint, how = release_mart(con, "fct", before="an older release's print")
+    assert how == "by parts"
+    assert _rows(con, "marts.fct") == sorted(working, key=lambda r: (r[0] is None, r))
+    assert fingerprint.startswith("7 rows, ") and fingerprint.endswith(
+        "(source_file VARCHAR, source_row INTEGER, amount BIGINT)"
+    )
+    # a.csv's rows were not touched: still the release's first two rows, in place
+    assert con.execute("select source_file, source_row from marts.fct limit 2").fetchall() == [
+        ("a.csv", 1),
+        ("a.csv", 2),
+    ]
+    # the same rows again: kept, with the same fingerprint
+    assert release_mart(con, "fct", before=fingerprint) == (fingerprint, "kept")
+
+
+def test_a_mart_whose_columns_changed_is_written_whole(tmp_path):
+    con = _pair(tmp_path, [("a.csv", 1, 100)], [("a.csv", 1, 100)])
+    con.execute("alter table marts.fct alter amount type integer")
+    _, how = release_mart(con, "fct", before=None)
+    assert how == "written"
+    assert con.execute(
+        "select data_type from duckdb_columns() where column_name = 'amount' and database_name = current_database()"
+    ).fetchone() == ("BIGINT",)
+    assert "_checked_at" not in [c[0] for c in con.execute("select * from marts.fct limit 0").description]
