@@ -165,3 +165,19 @@
         delete from {{ this }} where {{ column }} is null
     {%- endif -%}
 {%- endmacro %}
+
+{# What school_over_collections reads besides the collection rows: the fee schedule and the
+   schools' attributions, as one digest (`relation_digest`); `over_collection_inputs_changed`
+   is the condition "not the one the table keeps" (every school summed again). #}
+{% macro over_collection_inputs() -%}
+    md5(
+        {{ relation_digest(ref('fee_schedule'), ['khoan_thu', 'cap_hoc', 'school_year_from', 'school_year_to',
+                                                'max_per_student', 'source_document']) }}
+        || {{ relation_digest(ref('dim_schools'), ['school_code', 'attributed_from', 'school_level',
+                                                  'managing_unit']) }}
+    )
+{%- endmacro %}
+
+{% macro over_collection_inputs_changed() -%}
+    {{ over_collection_inputs() }} is distinct from (select any_value(_inputs_digest) from {{ this }})
+{%- endmacro %}

@@ -137,7 +137,14 @@ def test_incremental_runs_and_a_full_refresh_give_the_same_marts(make_portal, se
         shutil.copy(path, payments / path.name)
     _round(settings, client, None)
 
-    # run 5: nothing new
+    # run 5: nothing new, but the suspected over-collections as summed against another fee
+    # schedule (their inputs' digest not today's): every school is summed again
+    with open_warehouse(settings) as con:
+        over = con.execute(
+            "update marts.school_over_collections set _inputs_digest = 'an older schedule', "
+            "max_per_student = max_per_student - 1, excess_amount = excess_amount + 1"
+        ).fetchone()[0]
+        assert over > 0
     fifth = _round(settings, client, None)
     # every mart kept as published, but the batches' reconciliation: this run's reads are batches too
     assert [mart for mart, how in fifth.items() if how != "kept"] == ["reconciliation"]

@@ -2,7 +2,23 @@
     an item in a school year above the approved maximum of the fee schedule (seed
     fee_schedule: by item, optionally level and khu vực, for a range of school years). The
     school's level and managing unit are those of 1 September of the school year (its first
-    version when it is listed only later). -#}
+    version when it is listed only later).
+
+    Incremental (docs/decisions.md, "Cost that grows with what is new"): the schools whose
+    collection rows were checked since this table's newest (`_checked_at`) are dropped (a
+    pre-hook) and summed again; a changed fee schedule or school attribute (the digest of
+    what this model reads of them, `_inputs_digest`) drops every row, so every school is
+    summed again. The bookkeeping columns (`_…`) are not published. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ drop_keys_checked_again(ref('int_payments__collections_checked'), 'school_code',
+                                            stale=over_collection_inputs_changed()) }}",
+        post_hook="{{ drop_rows_built_before('_checked_at') }}"
+    )
+}}
 -- The school list carries no khu vực: where the schedule differs by area, a student is
 -- compared with the highest maximum of the item and level (flagged only above every area's).
 with schedule as (
@@ -33,6 +49,11 @@ totals as (
         count(*) as receipts
     from {{ ref('fct_school_collections') }} as c
     inner join scheduled_items as i on c.item_key = i.item_key
+    where
+        c.school_code in (
+            select school_code from {{ ref('int_payments__collections_checked') }}
+            where {{ since_this() }}
+        )
     group by c.school_code, c.student_key, c.school_year, c.item_key
 ),
 
@@ -80,6 +101,8 @@ select
     max_per_student,
     cast(total_amount - max_per_student as bigint) as excess_amount,
     cast(receipts as integer) as receipts,
-    source_document
+    source_document,
+    {{ over_collection_inputs() }} as _inputs_digest,
+    {{ run_time() }} as _checked_at
 from matched
 where total_amount > max_per_student
