@@ -11,6 +11,16 @@
     json_extract_string({{ column }}, '$."{{ key }}"')
 {%- endmacro %}
 
+{# A JSON object's members as a list of texts, the document parsed once (`keys`' order; an
+   element null when absent or JSON null): a `json_text` a member parses the document again
+   for each, about 19 µs a dossier against 3.4 µs. #}
+{% macro json_texts(column, keys) -%}
+    {{ return(adapter.dispatch('json_texts', 'cchc')(column, keys)) }}
+{%- endmacro %}
+{% macro default__json_texts(column, keys) -%}
+    json_extract_string({{ column }}, [{%- for key in keys %}'$."{{ key }}"'{% if not loop.last %}, {% endif %}{% endfor -%}])
+{%- endmacro %}
+
 {# A JSON object's member as text only when it is text (a number, object or list reads as
    null, never as its JSON text): for sources without row rules, the procedure catalogue. #}
 {% macro json_string(column, key) -%}

@@ -7,46 +7,59 @@
                        'NgayTuChoi', 'NgayCapNhat', 'LoaiDoiTuong', 'LaNopHo', 'HoSoCoThanhPhanSoHoa',
                        'TaiKhoanDuocXacThucVoiVNeID', 'DuocThanhToanTrucTuyen', 'DongBoDVCQG'] %}
 {%- set list_fields = ['TaiLieuNop', 'DanhSachLePhi', 'DanhSachGiayToKetQua', 'DanhSachHoSoBoSung'] %}
+{#- every member the model reads, by its column: one parse of the document a row -#}
+{%- set members = [
+        ('MaHoSo', 'ma_ho_so_raw'),
+        ('MaTTHC', 'ma_tthc_raw'),
+        ('TenTTHC', 'ten_tthc_raw'),
+        ('TenLinhVuc', 'ten_linh_vuc_raw'),
+        ('MaLinhVuc', 'ma_linh_vuc_raw'),
+        ('DonViXuLy', 'don_vi_xu_ly_raw'),
+        ('KenhThucHien', 'kenh_thuc_hien_raw'),
+        ('TrangThaiHoSo', 'trang_thai_ho_so_raw'),
+        ('NgayNopHoSo', 'ngay_nop_ho_so_raw'),
+        ('NgayTiepNhan', 'ngay_tiep_nhan_raw'),
+        ('NgayHenTra', 'ngay_hen_tra_raw'),
+        ('NgayKetThucXuLy', 'ngay_ket_thuc_xu_ly_raw'),
+        ('NgayTra', 'ngay_tra_raw'),
+        ('NgayTuChoi', 'ngay_tu_choi_raw'),
+        ('NgayCapNhat', 'ngay_cap_nhat_raw'),
+        ('LoaiDoiTuong', 'loai_doi_tuong'),
+        ('LaNopHo', 'la_nop_ho_raw'),
+        ('HoSoCoThanhPhanSoHoa', 'thanh_phan_so_hoa_raw'),
+        ('TaiKhoanDuocXacThucVoiVNeID', 'vneid_raw'),
+        ('DuocThanhToanTrucTuyen', 'thanh_toan_truc_tuyen_raw'),
+        ('DongBoDVCQG', 'dong_bo_dvcqg_raw'),
+        ('SoGiayToChuHoSo_len', 'so_giay_to_len'),
+        ('SoGiayToChuHoSo_digits', 'so_giay_to_digits'),
+        ('SoDienThoai_present', 'so_dien_thoai_present'),
+        ('TaiLieuNop', 'tai_lieu_nop_json'),
+        ('DanhSachLePhi', 'le_phi_json'),
+        ('DanhSachGiayToKetQua', 'ket_qua_json'),
+        ('DanhSachHoSoBoSung', 'bo_sung_json')
+] %}
 with source as (
     select * from {{ source('portal', 'portal_dossiers') }}
+),
+
+extracted as (
+    select
+        *,
+        {{ json_texts('payload', members | map(attribute=0) | list) }} as _members
+    from source
 ),
 
 fields as (
     select
         {{ landing_columns() }},
-        {{ json_text('payload', 'MaHoSo') }} as ma_ho_so_raw,
-        {{ json_text('payload', 'MaTTHC') }} as ma_tthc_raw,
-        {{ json_text('payload', 'TenTTHC') }} as ten_tthc_raw,
-        {{ json_text('payload', 'TenLinhVuc') }} as ten_linh_vuc_raw,
-        {{ json_text('payload', 'MaLinhVuc') }} as ma_linh_vuc_raw,
-        {{ json_text('payload', 'DonViXuLy') }} as don_vi_xu_ly_raw,
-        {{ json_text('payload', 'KenhThucHien') }} as kenh_thuc_hien_raw,
-        {{ json_text('payload', 'TrangThaiHoSo') }} as trang_thai_ho_so_raw,
-        {{ json_text('payload', 'NgayNopHoSo') }} as ngay_nop_ho_so_raw,
-        {{ json_text('payload', 'NgayTiepNhan') }} as ngay_tiep_nhan_raw,
-        {{ json_text('payload', 'NgayHenTra') }} as ngay_hen_tra_raw,
-        {{ json_text('payload', 'NgayKetThucXuLy') }} as ngay_ket_thuc_xu_ly_raw,
-        {{ json_text('payload', 'NgayTra') }} as ngay_tra_raw,
-        {{ json_text('payload', 'NgayTuChoi') }} as ngay_tu_choi_raw,
-        {{ json_text('payload', 'NgayCapNhat') }} as ngay_cap_nhat_raw,
-        {{ json_text('payload', 'LoaiDoiTuong') }} as loai_doi_tuong,
-        {{ json_text('payload', 'LaNopHo') }} as la_nop_ho_raw,
-        {{ json_text('payload', 'HoSoCoThanhPhanSoHoa') }} as thanh_phan_so_hoa_raw,
-        {{ json_text('payload', 'TaiKhoanDuocXacThucVoiVNeID') }} as vneid_raw,
-        {{ json_text('payload', 'DuocThanhToanTrucTuyen') }} as thanh_toan_truc_tuyen_raw,
-        {{ json_text('payload', 'DongBoDVCQG') }} as dong_bo_dvcqg_raw,
-        {{ json_text('payload', 'SoGiayToChuHoSo_len') }} as so_giay_to_len,
-        {{ json_text('payload', 'SoGiayToChuHoSo_digits') }} as so_giay_to_digits,
-        {{ json_text('payload', 'SoDienThoai_present') }} as so_dien_thoai_present,
-        {{ json_text('payload', 'TaiLieuNop') }} as tai_lieu_nop_json,
-        {{ json_text('payload', 'DanhSachLePhi') }} as le_phi_json,
-        {{ json_text('payload', 'DanhSachGiayToKetQua') }} as ket_qua_json,
-        {{ json_text('payload', 'DanhSachHoSoBoSung') }} as bo_sung_json,
+        {%- for member, column in members %}
+        _members[{{ loop.index }}] as {{ column }},
+        {%- endfor %}
         (
             {{ json_not_of_type('payload', text_fields) }}
             or {{ json_not_of_type('payload', list_fields, 'ARRAY') }}
         ) as has_non_text_field
-    from source
+    from extracted
 ),
 
 typed as (
