@@ -166,11 +166,12 @@ def _save(wb: Workbook, tables: list[list[tuple]], path: Path) -> None:
     with zipfile.ZipFile(saved) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
         for member in source.infolist():
             data = source.read(member)
-            found = _MARKER_ROW.search(data.decode()) if member.filename.startswith("xl/worksheets/") else None
+            sheet = data.decode() if member.filename.startswith("xl/worksheets/") else ""
+            found = _MARKER_ROW.search(sheet)
             if found is None:
                 out.writestr(member, data)
                 continue
-            sheet, first = data.decode(), int(found["row"])
+            first = int(found["row"])
             rows, style = tables[int(found["table"])], int(found["style"])
             end = sheet.index("</sheetData>", found.end())
             moved = len(rows) - 1

@@ -141,8 +141,7 @@ def publish(
             con.execute(f'drop table if exists marts."{gone}"')
         updates: dict[str, str] = {}
         for name in names:
-            fingerprints[name], updates[name] = release_mart(con, name, before.get(name))
-            tables[name] = int(fingerprints[name].split(" ", 1)[0])
+            fingerprints[name], tables[name], updates[name] = release_mart(con, release, name, before.get(name))
         log.info(
             "publishing: marts %s",
             ", ".join(f"{list(updates.values()).count(how)} {how}" for how in ("kept", "by parts", "written")),
@@ -228,10 +227,10 @@ def publish(
 PART = "source_file"
 
 
-def release_mart(con: duckdb.DuckDBPyConnection, name: str, before: str | None) -> tuple[str, str]:
+def release_mart(con: duckdb.DuckDBPyConnection, release: str, name: str, before: str | None) -> tuple[str, int, str]:
     """Bring the release's copy of mart ``name`` (the connection's database, started from the
-    current release's file) to the working warehouse's (attached as ``working``), and return
-    the mart's fingerprint and what was done: ``kept`` (the fingerprint is ``before``, the
+    current release's file; its catalog ``release``) to the working warehouse's (attached as
+    ``working``), and return the mart's fingerprint, its row count and what was done: ``kept`` (the fingerprint is ``before``, the
     current release's), ``by parts`` (the rows of the files whose rows changed replaced) or
     ``written`` (the table made anew).
 
@@ -248,9 +247,9 @@ def release_mart(con: duckdb.DuckDBPyConnection, name: str, before: str | None) 
     else:
         rows, hashes = rows_print(con, source)
     fingerprint = f"{rows} rows, {hashes} ({signature})"
-    held = _published_columns(con, con.execute("select current_database()").fetchone()[0], name)
+    held = _published_columns(con, release, name)
     if held == columns and fingerprint == before:
-        return fingerprint, "kept"
+        return fingerprint, rows, "kept"
     if held == columns and by_part:
         published = _part_prints(con, f'select * from marts."{name}"')
         changed = sorted((k for k in parts.keys() | published.keys() if parts.get(k) != published.get(k)), key=str)
@@ -260,10 +259,10 @@ def release_mart(con: duckdb.DuckDBPyConnection, name: str, before: str | None) 
         con.execute(f'insert into marts."{name}" by name {source} where {where}', keys)
         now = _part_prints(con, f'select * from marts."{name}" where {where}', keys)
         if now == {k: parts[k] for k in changed if k in parts}:
-            return fingerprint, "by parts"
+            return fingerprint, rows, "by parts"
         log.warning("publishing: %s replaced by parts does not print as the working mart; written whole", name)
     con.execute(f'create or replace table marts."{name}" as {source}')
-    return fingerprint, "written"
+    return fingerprint, rows, "written"
 
 
 def _published_columns(con: duckdb.DuckDBPyConnection, catalog: str, mart: str) -> list[tuple[str, str]]:

@@ -35,8 +35,8 @@ def test_only_the_files_whose_rows_changed_are_replaced(tmp_path):
     release = [*unchanged, ("b.csv", 1, 5), (None, 1, 9), ("gone.csv", 1, 1)]
     working = [*unchanged, ("b.csv", 1, 6), ("b.csv", 2, 7), (None, 1, 9), (None, 2, 10), ("new.csv", 1, 3)]
     con = _pair(tmp_path, working, release)
-    fingerprint, how = release_mart(con, "fct", before="an older release's print")
-    assert how == "by parts"
+    fingerprint, rows, how = release_mart(con, "release", "fct", before="an older release's print")
+    assert how == "by parts" and rows == 7
     assert _rows(con, "marts.fct") == sorted(working, key=lambda r: (r[0] is None, r))
     assert fingerprint.startswith("7 rows, ") and fingerprint.endswith(
         "(source_file VARCHAR, source_row INTEGER, amount BIGINT)"
@@ -47,13 +47,13 @@ def test_only_the_files_whose_rows_changed_are_replaced(tmp_path):
         ("a.csv", 2),
     ]
     # the same rows again: kept, with the same fingerprint
-    assert release_mart(con, "fct", before=fingerprint) == (fingerprint, "kept")
+    assert release_mart(con, "release", "fct", before=fingerprint) == (fingerprint, 7, "kept")
 
 
 def test_a_mart_whose_columns_changed_is_written_whole(tmp_path):
     con = _pair(tmp_path, [("a.csv", 1, 100)], [("a.csv", 1, 100)])
     con.execute("alter table marts.fct alter amount type integer")
-    _, how = release_mart(con, "fct", before=None)
+    _, _, how = release_mart(con, "release", "fct", before=None)
     assert how == "written"
     assert con.execute(
         "select data_type from duckdb_columns() where column_name = 'amount' and database_name = current_database()"
