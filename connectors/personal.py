@@ -77,14 +77,17 @@ def _holds_personal(value, depth: int = 0) -> bool:
     if value.__class__ is dict:
         if not value.keys() <= _NOT_PERSONAL and any(_personal_name(k) for k in value):
             return True
-        children = value.values()
-    elif value.__class__ is list:
-        children = value
-    else:
+        value = value.values()
+    elif value.__class__ is not list:
         return False
-    if _CONTAINERS.isdisjoint(map(type, children)):  # only plain values below: nothing to walk
+    if _CONTAINERS.isdisjoint(map(type, value)):  # only plain values below: nothing to walk
         return False
-    return any((v.__class__ is dict or v.__class__ is list) and _holds_personal(v, depth + 1) for v in children)
+    # a plain loop, not any() over a generator: this runs for every record a source sends
+    for child in value:
+        kind = child.__class__
+        if (kind is dict or (kind is list and child)) and _holds_personal(child, depth + 1):
+            return True
+    return False
 
 
 def without_personal(value, depth: int = 0):

@@ -13,12 +13,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from connectors.personal import hash_key, scrub_dossier
 from connectors.portal import Page, PortalClient, page_to_arrow, parse_ts, prefetched
 from orchestration.runlog import VIETNAM
 from orchestration.settings import Settings
 from orchestration.warehouse import get_cursor, land_batch
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -101,14 +105,21 @@ def _land_pages(
         )
         buffer, buffered, started, best = [], 0, datetime.now(), None
 
-    # pages are read, parsed and scrubbed in a reader thread while this one lands (DuckDB
-    # releases the GIL while it writes)
-    for page, arrow in prefetched((page, page_to_arrow(page, scrub)) for page in without_gc(pages)):
+    def prepared(page: Page) -> tuple[int, str | None, pa.Table]:
+        """What landing needs of a page; its parsed records are let go here."""
+        latest = _latest(page.records, cursor_field, None) if cursor_field is not None else None
+        return len(page.records), latest, page_to_arrow(page, scrub)
+
+    # Pages are read, parsed and scrubbed in a reader thread while this one lands (DuckDB
+    # releases the GIL while it writes). The reader may run a whole batch ahead: with a
+    # read-ahead of two pages it stood still while a batch landed, and the two took turns.
+    ahead = max(2, settings.batch_rows // max(1, settings.portal_page_size) + 2)
+    for records, latest, arrow in prefetched(map(prepared, without_gc(pages)), depth=ahead):
         buffer.append(arrow)
-        buffered += len(page.records)
+        buffered += records
         result.pages += 1
-        if cursor_field is not None:
-            best = _latest(page.records, cursor_field, best)
+        if latest is not None and (best is None or latest > best):
+            best = latest
         if buffered >= settings.batch_rows:
             flush(final=False)
     flush(final=True)
