@@ -3,6 +3,7 @@
     Incremental: the items of the dossiers whose latest version was taken again since
     (macros/incremental.sql, `dossier_items_config`). -#}
 {{ dossier_items_config() }}
+{%- set keys = ['MaPhiLePhi', 'TenPhiLePhi', 'Gia', 'HinhThucThu'] %}
 with latest as (
     select
         dossier_key,
@@ -18,14 +19,21 @@ items as (
     from latest
 ),
 
+members as (
+    select
+        *,
+        {{ json_texts('item', keys) }} as _members
+    from items
+),
+
 parsed as (
     select
         dossier_key,
-        {{ json_item_not_text('item', ['MaPhiLePhi', 'TenPhiLePhi', 'Gia', 'HinhThucThu']) }} as item_not_text,
-        {{ clean_text(json_text('item', 'MaPhiLePhi')) }} as ma_phi_le_phi,
-        {{ json_text('item', 'Gia') }} as gia_raw,
-        {{ parse_vnd(json_text('item', 'Gia')) }} as gia_parsed
-    from items
+        {{ json_item_not_text('item', keys) }} as item_not_text,
+        {{ clean_text(member(keys, 'MaPhiLePhi')) }} as ma_phi_le_phi,
+        {{ member(keys, 'Gia') }} as gia_raw,
+        {{ parse_vnd(member(keys, 'Gia')) }} as gia_parsed
+    from members
 )
 
 select

@@ -14,6 +14,12 @@
         on_schema_change='append_new_columns'
     )
 }}
+{#- the nested lists' JSON text (`*_json`) is read by the item models; a checked dossier
+    carries what they found, not the text (it was a third copy of it at 1 M dossiers) -#}
+{%- set nested = [] %}
+{%- for col in adapter.get_columns_in_relation(ref('int_portal__dossiers_latest')) %}
+    {%- if col.name.endswith('_json') %}{% do nested.append(col.name) %}{% endif %}
+{%- endfor %}
 with catalogue as (
     select
         ma_tthc,
@@ -29,7 +35,7 @@ catalogue_digest as (
 ),
 
 latest as (
-    select {{ star_except(ref('int_portal__dossiers_latest'), ['_checked_at']) }}
+    select {{ star_except(ref('int_portal__dossiers_latest'), ['_checked_at'] + nested) }}
     from {{ ref('int_portal__dossiers_latest') }}
     {% if incremental_over(['_checked_at', '_catalogue_digest']) %}
     where
