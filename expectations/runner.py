@@ -185,10 +185,15 @@ def input_state(con: duckdb.DuckDBPyConnection, suite: Suite) -> dict:
     return state
 
 
+# A row set's print, over rows named `q`: its row count and the sum of its rows' hashes
+# (order does not matter): equal prints, the same rows.
+PRINT_COLUMNS = "count(*), coalesce(sum(hash(q)), 0)"
+
+
 def rows_print(con: duckdb.DuckDBPyConnection, query: str) -> tuple[int, int]:
-    """A query's row count and the sum of its rows' hashes (order does not matter): equal
-    prints, the same rows. The checks' input state and the publication's fingerprints."""
-    return con.execute(f"select count(*), coalesce(sum(hash(q)), 0) from ({query}) as q").fetchone()
+    """A query's print (``PRINT_COLUMNS``): the checks' input state and the publication's
+    fingerprints."""
+    return con.execute(f"select {PRINT_COLUMNS} from ({query}) as q").fetchone()
 
 
 def _jsonable(rows: tuple[int, int]) -> list:

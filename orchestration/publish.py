@@ -32,7 +32,7 @@ from pathlib import Path
 import duckdb
 
 from connectors.portal import safe_url
-from expectations.runner import rows_print
+from expectations.runner import PRINT_COLUMNS, rows_print
 from orchestration.feedback import write_feedback
 from orchestration.forms import form_periods, write_forms
 from orchestration.reports import header_from, report_periods, write_report
@@ -275,9 +275,7 @@ def _published_columns(con: duckdb.DuckDBPyConnection, catalog: str, mart: str) 
 
 def _part_prints(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> dict:
     """``rows_print`` of each source file's rows of ``query``."""
-    found = con.execute(
-        f"select {PART}::varchar, count(*), coalesce(sum(hash(q)), 0) from ({query}) as q group by 1", params
-    ).fetchall()
+    found = con.execute(f"select {PART}::varchar, {PRINT_COLUMNS} from ({query}) as q group by 1", params).fetchall()
     return {part: (n, h) for part, n, h in found}
 
 
