@@ -64,7 +64,7 @@ class Settings:
     report_recipients: str = "UBND tỉnh (để b/c);Sở Nội vụ (để t/h);Giám đốc, các Phó Giám đốc Sở;Lưu: VT, VP"
     unit_quarantine_threshold: float = 0.05
     source_quarantine_threshold: float = 0.20
-    duckdb_memory_limit: str = "3GB"
+    duckdb_memory_limit: str = "2.5GB"
     duckdb_threads: int = 2
     batch_rows: int = 50_000
     file_stable_seconds: float = 60.0

@@ -124,7 +124,7 @@ DDL = [
 
 
 def connect(
-    path: Path | str, *, read_only: bool = False, memory_limit: str = "3GB", threads: int = 2
+    path: Path | str, *, read_only: bool = False, memory_limit: str = "2.5GB", threads: int = 2
 ) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the memory limit and thread count every connection sets."""
     path = Path(path)
