@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from connectors.exports import FILE_KINDS, LAYOUTS
+from orchestration.settings import Settings
 
 RAW_TABLES = ("portal_procedures", "portal_dossiers", "portal_ratings")
 FILE_TABLES = {layout.table: layout for layout in LAYOUTS}
@@ -124,7 +125,11 @@ DDL = [
 
 
 def connect(
-    path: Path | str, *, read_only: bool = False, memory_limit: str = "2.5GB", threads: int = 2
+    path: Path | str,
+    *,
+    read_only: bool = False,
+    memory_limit: str = Settings.duckdb_memory_limit,
+    threads: int = Settings.duckdb_threads,
 ) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the memory limit and thread count every connection sets."""
     path = Path(path)
