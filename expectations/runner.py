@@ -124,16 +124,19 @@ def run_suites(
             outcome = SuiteOutcome(suite)
             outcomes.append(outcome)
             try:
+                last = before.get(suite.name)
+                through = last.get("through") if isinstance(last, dict) else None
                 try:
-                    states[suite.name] = state = input_state(con, suite)
+                    state = input_state(con, suite, through if isinstance(through, str) else None)
+                    until = state.pop("through_print", None)
+                    states[suite.name] = state
                 except duckdb.Error as exc:  # e.g. a query whose rows make no struct: validated in full
                     log.info("suite %s: no input print (%s)", suite.name, str(exc).splitlines()[0])
-                    state = None
-                last = before.get(suite.name)
+                    state = until = None
                 if _reuse(outcome, last, state):
                     log.info("%s (rows unchanged since they were last validated)", outcome.summary())
                     continue
-                query, past = suite.query, _validated_through(con, suite, last, state)
+                query, past = suite.query, _validated_through(suite, last, state, until)
                 if past is not None:  # only the rows since the last passed validation
                     query = f"select * from ({suite.query}) as q where q.{suite.since} > {past}"
                 gx_suite = context.suites.add_or_update(gx.ExpectationSuite(name=suite.name))
@@ -172,22 +175,37 @@ def run_suites(
 VALIDATED = "validated.json"  # under the quality folder: each suite's input state and outcome
 
 
-def input_state(con: duckdb.DuckDBPyConnection, suite: Suite) -> dict:
+def input_state(con: duckdb.DuckDBPyConnection, suite: Suite, through: str | None = None) -> dict:
     """What a suite's validation depends on, computed in DuckDB (far cheaper than validating):
     what the suite means (``suite_print``), the query's rows (``rows_print``) and, for a suite
-    validated ``since`` a column, that column's newest value (a SQL literal of its type)."""
-    state = {"suite": suite_print(con, suite), "rows_print": _jsonable(rows_print(con, suite.query))}
-    if suite.since is not None:
-        value, kind = con.execute(
-            f"select cast(max(q.{suite.since}) as varchar), typeof(max(q.{suite.since})) from ({suite.query}) as q"
-        ).fetchone()
+    validated ``since`` a column, that column's newest value (a SQL literal of its type).
+    Given ``through`` (the last validation's newest value), also the print of the rows up to
+    it (``through_print``, not remembered): all in one read of the query's rows."""
+    columns, since = [PRINT_COLUMNS], suite.since
+    if since is not None:
+        columns.append(f"cast(max(q.{since}) as varchar), typeof(max(q.{since}))")
+        if through is not None:
+            columns.append(print_columns(f"q.{since} <= {through}"))
+    found = con.execute(f"select {', '.join(columns)} from ({suite.query}) as q").fetchone()
+    state = {"suite": suite_print(con, suite), "rows_print": _jsonable(found[:2])}
+    if since is not None:
+        value, kind = found[2:4]
         state["through"] = None if value is None else f"cast('{value.replace(chr(39), chr(39) * 2)}' as {kind})"
+        if through is not None:
+            state["through_print"] = _jsonable(found[4:6])
     return state
 
 
-# A row set's print, over rows named `q`: its row count and the sum of its rows' hashes
-# (order does not matter): equal prints, the same rows.
-PRINT_COLUMNS = "count(*), coalesce(sum(hash(q)), 0)"
+def print_columns(where: str | None = None) -> str:
+    """A row set's print, over rows named `q`: its row count and the sum of its rows' hashes
+    (order does not matter): equal prints, the same rows. With ``where``, of the rows that
+    meet it."""
+    if where is None:
+        return "count(*), coalesce(sum(hash(q)), 0)"
+    return f"count(*) filter (where {where}), coalesce(sum(hash(q)) filter (where {where}), 0)"
+
+
+PRINT_COLUMNS = print_columns()
 
 
 def rows_print(con: duckdb.DuckDBPyConnection, query: str) -> tuple[int, int]:
@@ -233,12 +251,11 @@ def _reuse(outcome: SuiteOutcome, last: dict | None, state: dict | None) -> bool
     return True
 
 
-def _validated_through(
-    con: duckdb.DuckDBPyConnection, suite: Suite, last: dict | None, state: dict | None
-) -> str | None:
+def _validated_through(suite: Suite, last: dict | None, state: dict | None, until: list | None) -> str | None:
     """For a suite validated ``since`` a column: the newest value of its last validation when
     that validation passed, meant what the suite means and its rows are still there unchanged
-    (the rows up to that value print as all its rows did); else None: every row is validated."""
+    (``until``, the print of the rows up to that value, is what all its rows printed); else
+    None: every row is validated."""
     if suite.since is None or state is None or not isinstance(last, dict) or last.get("suite") != state["suite"]:
         return None
     expectations, through = last.get("expectations"), last.get("through")
@@ -246,8 +263,7 @@ def _validated_through(
         return None
     if not all(isinstance(e, dict) and e.get("success") is True for e in expectations.values()):
         return None
-    until = f"select * from ({suite.query}) as q where q.{suite.since} <= {through}"
-    return through if _jsonable(rows_print(con, until)) == last.get("rows_print") else None
+    return through if until is not None and until == last.get("rows_print") else None
 
 
 def _carry(outcome: SuiteOutcome, last: dict) -> None:

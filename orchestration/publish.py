@@ -139,15 +139,32 @@ def publish(
         names = published_marts(con, "working")
         for gone in {*published_marts(con, release), "release_info"} - set(names):
             con.execute(f'drop table if exists marts."{gone}"')
+        printed = {name: mart_print(con, name) for name in names}
+        linked, to_write = [], []
+        for name in names:
+            target = staging / "parquet" / f"{name}.parquet"
+            unchanged = publish_dir / "current" / "parquet" / f"{name}.parquet"
+            if before.get(name) == printed[name].fingerprint and unchanged.is_file():
+                os.link(unchanged.resolve(), target)  # the same rows: the published file, linked
+                linked.append(name)
+            else:
+                to_write.append((name, target))
+        # The changed marts' Parquet files are written from the working warehouse by DuckDB
+        # (its own threads, the GIL released) while this thread brings the release's marts up
+        # to date and writes the units' workbooks; the largest first, as it sets the end.
+        to_write.sort(key=lambda mart: -printed[mart[0]].rows)
+        parquet = _Background(_write_parquet, con.cursor(), to_write)
+        log.info("publishing: %d Parquet files to write, %d unchanged ones linked", len(to_write), len(linked))
         updates: dict[str, str] = {}
         for name in names:
-            fingerprints[name], tables[name], updates[name] = release_mart(con, release, name, before.get(name))
+            fingerprints[name], tables[name], updates[name] = release_mart(
+                con, release, name, before.get(name), printed[name]
+            )
         log.info(
             "publishing: marts %s",
             ", ".join(f"{list(updates.values()).count(how)} {how}" for how in ("kept", "by parts", "written")),
         )
         copy_comments(con, "working", list(tables))
-        con.execute("detach working")
         # Which publication a reader is looking at: BI tools and analysts can select it.
         con.execute(
             "create table marts.release_info as select ? as release_id, ?::timestamp as published_at, "
@@ -160,19 +177,6 @@ def publish(
                 safe_url(settings.portal_url),
             ],
         )
-        linked, to_write = [], []
-        for name in tables:
-            target = staging / "parquet" / f"{name}.parquet"
-            unchanged = publish_dir / "current" / "parquet" / f"{name}.parquet"
-            if before.get(name) == fingerprints[name] and unchanged.is_file():
-                os.link(unchanged.resolve(), target)  # the same rows: the published file, linked
-                linked.append(name)
-            else:
-                to_write.append((name, target))
-        # the changed marts' Parquet files are written by DuckDB (its own threads, the GIL
-        # released) while this thread writes the units' workbooks
-        parquet = _Background(_write_parquet, con.cursor(), to_write)
-        log.info("publishing: %d Parquet files to write, %d unchanged ones linked", len(to_write), len(linked))
         feedback = write_feedback(
             con,
             staging / "feedback",
@@ -189,6 +193,7 @@ def publish(
         forms = write_forms(con, staging / "forms", settings.department_name, form_periods(con))
         periods = report_periods(con)
         parquet.join()
+        con.execute("detach working")
         con.execute("checkpoint")
     finally:
         if parquet is not None:
@@ -227,30 +232,51 @@ def publish(
 PART = "source_file"
 
 
-def release_mart(con: duckdb.DuckDBPyConnection, release: str, name: str, before: str | None) -> tuple[str, int, str]:
-    """Bring the release's copy of mart ``name`` (the connection's database, started from the
-    current release's file; its catalog ``release``) to the working warehouse's (attached as
-    ``working``), and return the mart's fingerprint, its row count and what was done: ``kept`` (the fingerprint is ``before``, the
-    current release's), ``by parts`` (the rows of the files whose rows changed replaced) or
-    ``written`` (the table made anew).
+@dataclass(frozen=True)
+class MartPrint:
+    """What a working mart holds, in a line (``fingerprint``: its published columns and types,
+    its row count and the sum of its rows' hashes; order does not matter, equal fingerprints
+    are the same rows), its row count and, for a mart with a ``PART`` column, each source
+    file's print."""
 
-    A fingerprint is what a mart holds, in a line: its published columns and types, its row
-    count and the sum of its rows' hashes (order does not matter). Equal fingerprints: the
-    same rows."""
+    columns: list[tuple[str, str]]
+    fingerprint: str
+    rows: int
+    parts: dict | None
+
+
+def _working_mart(name: str) -> str:
+    """The working warehouse's mart ``name`` as published: without its bookkeeping columns."""
+    return f'select columns(c -> not starts_with(c, {_text(BOOKKEEPING)})) from working.marts."{name}"'
+
+
+def mart_print(con: duckdb.DuckDBPyConnection, name: str) -> MartPrint:
+    """The print of the working warehouse's mart ``name`` (attached as ``working``)."""
     columns = _published_columns(con, "working", name)
     signature = ", ".join(f"{column} {type_}" for column, type_ in columns)
-    source = f'select columns(c -> not starts_with(c, {_text(BOOKKEEPING)})) from working.marts."{name}"'
-    by_part = PART in dict(columns)
-    if by_part:
-        parts = _part_prints(con, source)
+    parts = _part_prints(con, _working_mart(name)) if PART in dict(columns) else None
+    if parts is not None:
         rows, hashes = sum(n for n, _ in parts.values()), sum(h for _, h in parts.values())
     else:
-        rows, hashes = rows_print(con, source)
-    fingerprint = f"{rows} rows, {hashes} ({signature})"
+        rows, hashes = rows_print(con, _working_mart(name))
+    return MartPrint(columns, f"{rows} rows, {hashes} ({signature})", rows, parts)
+
+
+def release_mart(
+    con: duckdb.DuckDBPyConnection, release: str, name: str, before: str | None, printed: MartPrint | None = None
+) -> tuple[str, int, str]:
+    """Bring the release's copy of mart ``name`` (the connection's database, started from the
+    current release's file; its catalog ``release``) to the working warehouse's (attached as
+    ``working``; ``printed`` its ``mart_print`` when already taken), and return the mart's
+    fingerprint, its row count and what was done: ``kept`` (the fingerprint is ``before``,
+    the current release's), ``by parts`` (the rows of the files whose rows changed replaced)
+    or ``written`` (the table made anew)."""
+    printed = printed or mart_print(con, name)
+    fingerprint, rows, parts, source = printed.fingerprint, printed.rows, printed.parts, _working_mart(name)
     held = _published_columns(con, release, name)
-    if held == columns and fingerprint == before:
+    if held == printed.columns and fingerprint == before:
         return fingerprint, rows, "kept"
-    if held == columns and by_part:
+    if held == printed.columns and parts is not None:
         published = _part_prints(con, f'select * from marts."{name}"')
         changed = sorted((k for k in parts.keys() | published.keys() if parts.get(k) != published.get(k)), key=str)
         where = f"list_contains(?::varchar[], {PART}::varchar) or (? and {PART} is null)"
@@ -280,9 +306,10 @@ def _part_prints(con: duckdb.DuckDBPyConnection, query: str, params: list | None
 
 
 def _write_parquet(con: duckdb.DuckDBPyConnection, marts: list[tuple[str, Path]]) -> None:
+    """Each working mart (as published) into its Parquet file."""
     try:
         for name, target in marts:
-            con.execute(f'copy marts."{name}" to {_literal(target)} (format parquet, compression zstd)')
+            con.execute(f"copy ({_working_mart(name)}) to {_literal(target)} (format parquet, compression zstd)")
     finally:
         con.close()
 
