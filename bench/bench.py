@@ -105,7 +105,8 @@ elif cfg["phase"] == "ingest":
 elif cfg["phase"] == "quality":
     from expectations.runner import run_suites
     from expectations.suites import ALL_SUITES
-    outcomes = run_suites(settings.warehouse, ALL_SUITES, settings.quality_dir)
+    outcomes = run_suites(settings.warehouse, ALL_SUITES, settings.quality_dir,
+                          memory_limit=settings.duckdb_memory_limit, threads=settings.duckdb_threads)
     print(json.dumps({"rows": sum(o.rows for o in outcomes)}))
 else:
     from expectations.runner import data_docs_dir

@@ -127,8 +127,7 @@ def run_suites(
                 last = before.get(suite.name)
                 through = last.get("through") if isinstance(last, dict) else None
                 try:
-                    state = input_state(con, suite, through if isinstance(through, str) else None)
-                    until = state.pop("through_print", None)
+                    state, until = input_state(con, suite, through if isinstance(through, str) else None)
                     states[suite.name] = state
                 except duckdb.Error as exc:  # e.g. a query whose rows make no struct: validated in full
                     log.info("suite %s: no input print (%s)", suite.name, str(exc).splitlines()[0])
@@ -175,12 +174,12 @@ def run_suites(
 VALIDATED = "validated.json"  # under the quality folder: each suite's input state and outcome
 
 
-def input_state(con: duckdb.DuckDBPyConnection, suite: Suite, through: str | None = None) -> dict:
+def input_state(con: duckdb.DuckDBPyConnection, suite: Suite, through: str | None = None) -> tuple[dict, list | None]:
     """What a suite's validation depends on, computed in DuckDB (far cheaper than validating):
     what the suite means (``suite_print``), the query's rows (``rows_print``) and, for a suite
     validated ``since`` a column, that column's newest value (a SQL literal of its type).
-    Given ``through`` (the last validation's newest value), also the print of the rows up to
-    it (``through_print``, not remembered): all in one read of the query's rows."""
+    Beside it, given ``through`` (the last validation's newest value) for such a suite, the
+    print of the rows up to that value, else None: all in one read of the query's rows."""
     columns, since = [PRINT_COLUMNS], suite.since
     if since is not None:
         columns.append(f"cast(max(q.{since}) as varchar), typeof(max(q.{since}))")
@@ -191,9 +190,7 @@ def input_state(con: duckdb.DuckDBPyConnection, suite: Suite, through: str | Non
     if since is not None:
         value, kind = found[2:4]
         state["through"] = None if value is None else f"cast('{value.replace(chr(39), chr(39) * 2)}' as {kind})"
-        if through is not None:
-            state["through_print"] = _jsonable(found[4:6])
-    return state
+    return state, (_jsonable(found[4:6]) if len(found) > 4 else None)
 
 
 def print_columns(where: str | None = None) -> str:

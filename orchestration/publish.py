@@ -38,6 +38,7 @@ from orchestration.forms import form_periods, write_forms
 from orchestration.reports import header_from, report_periods, write_report
 from orchestration.runlog import vietnam_time
 from orchestration.settings import Settings
+from orchestration.warehouse import connect
 
 log = logging.getLogger(__name__)
 
@@ -126,11 +127,9 @@ def publish(
     if before and (publish_dir / "current" / "warehouse.duckdb").is_file():
         # the current release's marts as the start: a mart that did not change stays as it is
         shutil.copyfile((publish_dir / "current" / "warehouse.duckdb").resolve(), staging / "warehouse.duckdb")
-    con = duckdb.connect(
-        str(staging / "warehouse.duckdb"),
-        config={"memory_limit": settings.duckdb_memory_limit, "threads": settings.duckdb_threads},
+    con = connect(
+        staging / "warehouse.duckdb", memory_limit=settings.duckdb_memory_limit, threads=settings.duckdb_threads
     )
-    con.execute("set enable_progress_bar = false")  # a long copy would draw bars into the run's log
     parquet = None
     try:
         release = con.execute("select current_database()").fetchone()[0]
