@@ -101,3 +101,9 @@ def xml_cell(ref: str, value, text_style: int) -> str:
 def quoted(text: str) -> str:
     """A name for a log line: quoted, with line breaks and control characters escaped."""
     return json.dumps(text, ensure_ascii=False)
+
+
+def sql_literal(text: str | Path) -> str:
+    """A SQL string literal of ``text`` (a path, a comment, a name), for the statements that
+    take no parameters (``copy ... to``, ``attach``, ``comment on``)."""
+    return "'" + str(text).replace("'", "''") + "'"

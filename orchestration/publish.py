@@ -33,8 +33,10 @@ import duckdb
 
 from connectors.portal import safe_url
 from expectations.runner import PRINT_COLUMNS, rows_print
+from orchestration.escaping import sql_literal
 from orchestration.feedback import write_feedback
 from orchestration.forms import form_periods, write_forms
+from orchestration.parquet_parts import PartIndex, write_by_parts
 from orchestration.reports import header_from, report_periods, write_report
 from orchestration.runlog import vietnam_time
 from orchestration.settings import Settings
@@ -54,10 +56,6 @@ class Release:
     release_id: str
     path: Path
     tables: dict[str, int]
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _swap_link(link: Path, target: str) -> None:
@@ -89,7 +87,7 @@ def copy_comments(con: duckdb.DuckDBPyConnection, catalog: str, tables: list[str
         [catalog],
     ).fetchall():
         if table in tables:
-            con.execute(f'comment on table marts."{table}" is {_text(comment)}')
+            con.execute(f'comment on table marts."{table}" is {sql_literal(comment)}')
             copied += 1
     for table, column, comment in con.execute(
         "select table_name, column_name, comment from duckdb_columns() where database_name = ? "
@@ -97,13 +95,9 @@ def copy_comments(con: duckdb.DuckDBPyConnection, catalog: str, tables: list[str
         [catalog],
     ).fetchall():
         if table in tables and not column.startswith(BOOKKEEPING):
-            con.execute(f'comment on column marts."{table}"."{column}" is {_text(comment)}')
+            con.execute(f'comment on column marts."{table}"."{column}" is {sql_literal(comment)}')
             copied += 1
     return copied
-
-
-def _text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def publish(
@@ -133,26 +127,30 @@ def publish(
     parquet = None
     try:
         release = con.execute("select current_database()").fetchone()[0]
-        con.execute(f"attach {_literal(Path(settings.warehouse).resolve())} as working (read_only)")
+        con.execute(f"attach {sql_literal(Path(settings.warehouse).resolve())} as working (read_only)")
         con.execute("create schema if not exists marts")
         names = published_marts(con, "working")
         for gone in {*published_marts(con, release), "release_info"} - set(names):
             con.execute(f'drop table if exists marts."{gone}"')
         printed = {name: mart_print(con, name) for name in names}
-        linked, to_write = [], []
+        parts_before = current.get("parquet_parts", {})
+        linked, to_write, parquet_parts = [], [], {}
         for name in names:
             target = staging / "parquet" / f"{name}.parquet"
             unchanged = publish_dir / "current" / "parquet" / f"{name}.parquet"
             if before.get(name) == printed[name].fingerprint and unchanged.is_file():
                 os.link(unchanged.resolve(), target)  # the same rows: the published file, linked
                 linked.append(name)
+                if name in parts_before:
+                    parquet_parts[name] = parts_before[name]
             else:
-                to_write.append((name, target))
+                published = (unchanged, parts_before[name]) if name in parts_before else None
+                to_write.append((name, target, published))
         # The changed marts' Parquet files are written from the working warehouse by DuckDB
         # (its own threads, the GIL released) while this thread brings the release's marts up
         # to date and writes the units' workbooks; the largest first, as it sets the end.
         to_write.sort(key=lambda mart: -printed[mart[0]].rows)
-        parquet = _Background(_write_parquet, con.cursor(), to_write)
+        parquet = _Background(_write_parquet, con.cursor(), to_write, printed, staging / ".parquet-parts")
         log.info("publishing: %d Parquet files to write, %d unchanged ones linked", len(to_write), len(linked))
         updates: dict[str, str] = {}
         for name in names:
@@ -191,7 +189,7 @@ def publish(
         )
         forms = write_forms(con, staging / "forms", settings.department_name, form_periods(con))
         periods = report_periods(con)
-        parquet.join()
+        parquet_parts.update(parquet.join())
         con.execute("detach working")
         con.execute("checkpoint")
     finally:
@@ -216,6 +214,7 @@ def publish(
             "tables": tables,
             "fingerprints": fingerprints,
             "mart_updates": updates,  # kept, by parts or written: how each mart came to this release
+            "parquet_parts": parquet_parts,  # the row groups of each source file's rows in a fact's Parquet file
             "feedback_units": sorted(feedback.paths),
             "feedback_prints": feedback.prints,
             "forms": len(forms),
@@ -246,7 +245,7 @@ class MartPrint:
 
 def _working_mart(name: str) -> str:
     """The working warehouse's mart ``name`` as published: without its bookkeeping columns."""
-    return f'select columns(c -> not starts_with(c, {_text(BOOKKEEPING)})) from working.marts."{name}"'
+    return f'select columns(c -> not starts_with(c, {sql_literal(BOOKKEEPING)})) from working.marts."{name}"'
 
 
 def mart_print(con: duckdb.DuckDBPyConnection, name: str) -> MartPrint:
@@ -304,34 +303,51 @@ def _part_prints(con: duckdb.DuckDBPyConnection, query: str, params: list | None
     return {part: (n, h) for part, n, h in found}
 
 
-def _write_parquet(con: duckdb.DuckDBPyConnection, marts: list[tuple[str, Path]]) -> None:
-    """Each working mart (as published) into its Parquet file."""
+def _write_parquet(
+    con: duckdb.DuckDBPyConnection,
+    marts: list[tuple[str, Path, tuple[Path, PartIndex] | None]],
+    printed: dict[str, MartPrint],
+    work: Path,
+) -> dict[str, PartIndex]:
+    """Each working mart (as published) into its Parquet file: a mart with a ``PART`` column
+    by parts, splicing from its published file (its path and index when there is one) the
+    parts whose rows did not change; the index of each file written by parts."""
+    indexes = {}
     try:
-        for name, target in marts:
-            con.execute(f"copy ({_working_mart(name)}) to {_literal(target)} (format parquet, compression zstd)")
+        for name, target, published in marts:
+            parts = printed[name].parts
+            if parts:
+                indexes[name] = write_by_parts(con, _working_mart(name), PART, parts, target, work, published)
+                continue
+            con.execute(f"copy ({_working_mart(name)}) to {sql_literal(target)} (format parquet, compression zstd)")
     finally:
         con.close()
+        shutil.rmtree(work, ignore_errors=True)
+    return indexes
 
 
 class _Background:
-    """``function(*args)`` in a thread of its own; ``join`` waits for it and raises what it raised."""
+    """``function(*args)`` in a thread of its own; ``join`` waits for it, raises what it raised
+    and returns what it returned."""
 
     def __init__(self, function, *args) -> None:
         self.error: BaseException | None = None
+        self.result = None
 
         def run() -> None:
             try:
-                function(*args)
+                self.result = function(*args)
             except BaseException as error:  # handed to join, in the publishing thread
                 self.error = error
 
         self.thread = threading.Thread(target=run, name=f"publish-{function.__name__}", daemon=True)
         self.thread.start()
 
-    def join(self) -> None:
+    def join(self):
         self.thread.join()
         if self.error is not None:
             raise self.error
+        return self.result
 
 
 def _current_release(publish_dir: Path) -> dict:

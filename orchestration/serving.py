@@ -32,6 +32,8 @@ from urllib.parse import urlsplit
 
 import duckdb
 
+from orchestration.escaping import sql_literal
+
 log = logging.getLogger(__name__)
 
 SCHEMA, NEXT, PREVIOUS, SWAP = "marts", "marts_next", "marts_previous", "marts_swap"
@@ -83,10 +85,6 @@ def pg_type(duckdb_type: str) -> str:
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def mart_keys(manifest: Path) -> dict[str, list[str]]:
@@ -185,12 +183,14 @@ def load_release(
                                 f"alter table {NEXT}.{_ident(table)} add primary key ({', '.join(map(_ident, key))})"
                             )
                         if table in table_comments:
-                            cur.execute(f"comment on table {NEXT}.{_ident(table)} is {_literal(table_comments[table])}")
+                            cur.execute(
+                                f"comment on table {NEXT}.{_ident(table)} is {sql_literal(table_comments[table])}"
+                            )
                         for column, _ in columns:
                             comment = column_comments.get((table, column))
                             if comment:
                                 cur.execute(
-                                    f"comment on column {NEXT}.{_ident(table)}.{_ident(column)} is {_literal(comment)}"
+                                    f"comment on column {NEXT}.{_ident(table)}.{_ident(column)} is {sql_literal(comment)}"
                                 )
                     if reader_role and _role_exists(cur, reader_role):
                         cur.execute(f"grant usage on schema {NEXT} to {_ident(reader_role)}")
@@ -215,7 +215,7 @@ def _load_table(duck, cur, table: str, columns: list[tuple[str, str]], tmp: Path
         + ")"
     )
     csv = tmp / f"{re.sub(r'[^a-z0-9_]', '_', table)}.csv"
-    duck.execute(f"copy (select * from marts.{_ident(table)}) to {_literal(str(csv))} (format csv, header false)")
+    duck.execute(f"copy (select * from marts.{_ident(table)}) to {sql_literal(str(csv))} (format csv, header false)")
     names = ", ".join(_ident(c) for c, _ in columns)
     with cur.copy(f"copy {NEXT}.{_ident(table)} ({names}) from stdin (format csv)") as copy, open(csv, "rb") as f:
         while block := f.read(CHUNK):

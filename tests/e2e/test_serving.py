@@ -101,20 +101,43 @@ def test_readers_see_whole_publications_only(crafted_warehouse, tmp_path):
 
 
 def test_parquet_marts_match_the_duckdb_file(crafted_warehouse, tmp_path):
+    """Every Parquet file holds its mart's rows: in a first release, and in the next one where
+    a fact's files changed, so its Parquet file was spliced from the first's by parts."""
     settings = crafted_warehouse.with_(warehouse=tmp_path / "working.duckdb", publish_dir=tmp_path / "published")
     shutil.copy(crafted_warehouse.warehouse, settings.warehouse)
-    release = publish(settings)
-    con = duckdb.connect(str(settings.publish_dir / "warehouse.duckdb"), read_only=True)
-    try:
-        for mart, rows in release.tables.items():
-            parquet = settings.publish_dir / "parquet" / f"{mart}.parquet"
-            assert con.execute(f"select count(*) from '{parquet}'").fetchone()[0] == rows
-            diff = con.execute(
-                f"select count(*) from (select * from marts.{mart} except all select * from '{parquet}')"
-            ).fetchone()[0]
-            assert diff == 0, mart
-    finally:
-        con.close()
+    fact, files = "fct_school_collections", ["payments/a.csv", "payments/b.xlsx", "payments/c.csv"]
+    with duckdb.connect(str(settings.warehouse)) as con:  # the crafted department has no collections: three files
+        con.execute(
+            f"insert into marts.{fact} by name select 'S' || (i % 7) as school_code, '2024-2025' as school_year, "
+            "i * 1000 as amount, 'chuyen_khoan' as method, false as is_cash, date '2024-09-01' + (i % 30)::int as collected_on, "
+            "(?::varchar[])[i % 3 + 1] as source_file, i as source_row from range(3000) as t(i)",
+            [files],
+        )
+    for release_no in (1, 2):
+        if release_no == 2:  # a file's rows changed, another's were superseded, a new file came
+            with duckdb.connect(str(settings.warehouse)) as con:
+                con.execute(f"update marts.{fact} set amount = amount + 1 where source_file = ?", [files[0]])
+                con.execute(f"delete from marts.{fact} where source_file = ?", [files[1]])
+                con.execute(
+                    f"insert into marts.{fact} by name select * replace ('new.xlsx' as source_file) "
+                    f"from marts.{fact} where source_file = ?",
+                    [files[2]],
+                )
+        release = publish(settings)
+        con = duckdb.connect(str(settings.publish_dir / "warehouse.duckdb"), read_only=True)
+        try:
+            for mart, rows in release.tables.items():
+                parquet = settings.publish_dir / "parquet" / f"{mart}.parquet"
+                assert con.execute(f"select count(*) from '{parquet}'").fetchone()[0] == rows
+                diff = con.execute(
+                    f"select count(*) from (select * from marts.{mart} except all select * from '{parquet}')"
+                ).fetchone()[0]
+                assert diff == 0, mart
+        finally:
+            con.close()
+        index = json.loads((release.path / "release.json").read_text())["parquet_parts"][fact]
+        expected = {*files[:1], *files[2:], "new.xlsx"} if release_no == 2 else set(files)
+        assert sorted(entry[0] for entry in index) == sorted(expected)
 
 
 def test_drill_down_from_a_kpi_to_its_dossiers(crafted_warehouse, tmp_path):
