@@ -4,6 +4,9 @@ tests/integration/test_kpi_figures.py), and the function that lands and builds i
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from tests.integration.dbt_helpers import land, run_dbt
 
 U1, U2 = "000.01.20.H12", "000.02.20.H12"
@@ -231,3 +234,7 @@ def build(settings) -> None:
     land(settings, "danh-gia", RATINGS_2)
     done = run_dbt(settings)
     assert done.returncode == 0, done.stdout[-3000:]
+    # the models' dbt unit tests ran in this build (the pipeline's own builds leave them out)
+    results = json.loads((Path(settings.warehouse).parent / "target" / "run_results.json").read_text())["results"]
+    unit_tests = [r["status"] for r in results if r["unique_id"].startswith("unit_test.")]
+    assert len(unit_tests) >= 14 and set(unit_tests) == {"pass"}, unit_tests

@@ -43,7 +43,7 @@ def run_dbt(settings: Settings, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [
             str(dbt),
-            *dbt_build_args(settings),
+            *dbt_build_args(settings, unit_tests=True),  # the models' dbt unit tests run in every test build
             *extra,
             "--project-dir",
             str(DBT_DIR),

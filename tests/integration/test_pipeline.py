@@ -474,3 +474,32 @@ def test_the_serving_database_follows_the_files_and_never_half_loads(run, postgr
     before = dump()
     assert run_pipeline_outcome(settings.with_(serving_url=url, source_quarantine_threshold=0.0001)) == BLOCKED
     assert dump() == before
+
+
+def test_resolution_carried_over_and_open_dossiers_are_counted_dossier_by_dossier(run):
+    """Each report period's carried-over and still-open dossiers in the resolution table, against
+    the dossiers one by one (the table joins a period only to dossiers that can count in it)."""
+    settings = run["settings"]
+    table = _published(
+        settings,
+        """select period_key, sum(carried_over), sum(open_within_deadline), sum(open_past_deadline)
+           from marts.report_resolution where period_type = 'report' group by 1 order by 1""",
+    )
+    by_dossier = _published(
+        settings,
+        """select p.period_key,
+                  count(*) filter (where d.received_date < p.period_start
+                                   and (not d.is_ended or d.ended_date >= p.period_start)),
+                  count(*) filter (where not (d.is_ended and d.ended_date <= p.period_end)
+                                   and (d.effective_deadline is null or d.effective_deadline::date >= p.period_end)),
+                  count(*) filter (where not (d.is_ended and d.ended_date <= p.period_end)
+                                   and d.effective_deadline::date < p.period_end)
+           from marts.dim_reporting_periods as p
+           join marts.fct_dossiers as d on d.is_received and d.received_date <= p.period_end
+                                       and d.trang_thai_ho_so not in ('7', '8')
+           where p.period_key in (select period_key from marts.report_resolution where period_type = 'report')
+           group by 1 order by 1""",
+    )
+    assert [tuple(int(v) for v in row[1:]) for row in table] == [tuple(row[1:]) for row in by_dossier]
+    assert [row[0] for row in table] == [row[0] for row in by_dossier]
+    assert sum(row[1] for row in by_dossier) > 0 and sum(row[2] + row[3] for row in by_dossier) > 0

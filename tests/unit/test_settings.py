@@ -106,6 +106,13 @@ def test_full_refresh_reaches_dbt():
     assert "--full-refresh" not in dbt_build_args(Settings())
 
 
+def test_the_pipeline_leaves_dbt_unit_tests_to_the_test_suite():
+    exclude = ["--exclude-resource-type", "unit_test"]
+    args = " ".join(dbt_build_args(Settings()))
+    assert " ".join(exclude) in args
+    assert " ".join(exclude) not in " ".join(dbt_build_args(Settings(), unit_tests=True))
+
+
 def test_a_file_register_without_kind_is_migrated_in_place(tmp_path):
     """Warehouses made before files were known by content and kind keep every file row; the
     kind comes from the path's suffix (connectors.exports.FILE_KINDS)."""

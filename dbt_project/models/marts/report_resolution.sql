@@ -71,8 +71,13 @@ counted as (
             and d.trang_thai_ho_so not in ('7', '8') and d.deadline_day < p.period_end
         ) as open_past_deadline
     from periods as p
-    -- every count is of dossiers received by the period's end
-    inner join dossiers as d on p.period_end >= d.received_date
+    -- every count is of dossiers received by the period's end; of those received before the
+    -- period, one that had ended before it counts nowhere, so it is not joined (the join is a
+    -- period x dossier one: most pairs of a late period are such dossiers)
+    inner join dossiers as d
+        on
+            p.period_end >= d.received_date
+            and (p.period_start <= d.received_date or d.is_ended is not true or p.period_start <= d.ended_date)
     group by p.period_type, p.period_key, d.ma_tthc, d.unit_code
 )
 

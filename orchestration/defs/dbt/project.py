@@ -67,10 +67,18 @@ def dbt_vars(settings: Settings) -> dict[str, Any]:
     }
 
 
-def dbt_build_args(settings: Settings, full_refresh: bool = False) -> list[str]:
+def dbt_build_args(settings: Settings, full_refresh: bool = False, unit_tests: bool = False) -> list[str]:
     """The dbt CLI arguments of the pipeline's build (pure; unit tested); ``full_refresh``
-    rebuilds the incremental models from raw."""
-    return ["build", "--vars", json.dumps(dbt_vars(settings), sort_keys=True), *(["--full-refresh"] * full_refresh)]
+    rebuilds the incremental models from raw. dbt's unit tests test the models' SQL, not the
+    data: the pipeline leaves them out (as dbt advises: development and CI only), and the
+    test suite's builds (``unit_tests``) run them."""
+    return [
+        "build",
+        "--vars",
+        json.dumps(dbt_vars(settings), sort_keys=True),
+        *(["--exclude-resource-type", "unit_test"] * (not unit_tests)),
+        *(["--full-refresh"] * full_refresh),
+    ]
 
 
 def dbt_docs_args(settings: Settings) -> list[str]:
