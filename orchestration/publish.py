@@ -154,8 +154,10 @@ def publish(
         log.info("publishing: %d Parquet files to write, %d unchanged ones linked", len(to_write), len(linked))
         updates: dict[str, str] = {}
         for name in names:
+            # the release file's copy of a mart by parts holds the parts its Parquet index says
+            held = {part: (rows, int(h)) for part, rows, h, _ in parts_before[name]} if name in parts_before else None
             fingerprints[name], tables[name], updates[name] = release_mart(
-                con, release, name, before.get(name), printed[name]
+                con, release, name, before.get(name), printed[name], held
             )
         log.info(
             "publishing: marts %s",
@@ -261,11 +263,17 @@ def mart_print(con: duckdb.DuckDBPyConnection, name: str) -> MartPrint:
 
 
 def release_mart(
-    con: duckdb.DuckDBPyConnection, release: str, name: str, before: str | None, printed: MartPrint | None = None
+    con: duckdb.DuckDBPyConnection,
+    release: str,
+    name: str,
+    before: str | None,
+    printed: MartPrint | None = None,
+    held_parts: dict | None = None,
 ) -> tuple[str, int, str]:
     """Bring the release's copy of mart ``name`` (the connection's database, started from the
     current release's file; its catalog ``release``) to the working warehouse's (attached as
-    ``working``; ``printed`` its ``mart_print`` when already taken), and return the mart's
+    ``working``; ``printed`` its ``mart_print`` when already taken; ``held_parts`` the
+    release's own part prints when the current release recorded them), and return the mart's
     fingerprint, its row count and what was done: ``kept`` (the fingerprint is ``before``,
     the current release's), ``by parts`` (the rows of the files whose rows changed replaced)
     or ``written`` (the table made anew)."""
@@ -275,14 +283,15 @@ def release_mart(
     if held == printed.columns and fingerprint == before:
         return fingerprint, rows, "kept"
     if held == printed.columns and parts is not None:
-        published = _part_prints(con, f'select * from marts."{name}"')
+        published = held_parts if held_parts is not None else _part_prints(con, f'select * from marts."{name}"')
         changed = sorted((k for k in parts.keys() | published.keys() if parts.get(k) != published.get(k)), key=str)
         where = f"list_contains(?::varchar[], {PART}::varchar) or (? and {PART} is null)"
         keys = [[k for k in changed if k is not None], None in changed]
         con.execute(f'delete from marts."{name}" where {where}', keys)
         con.execute(f'insert into marts."{name}" by name {source} where {where}', keys)
         now = _part_prints(con, f'select * from marts."{name}" where {where}', keys)
-        if now == {k: parts[k] for k in changed if k in parts}:
+        total = con.execute(f'select count(*) from marts."{name}"').fetchone()[0]
+        if now == {k: parts[k] for k in changed if k in parts} and total == rows:
             return fingerprint, rows, "by parts"
         log.warning("publishing: %s replaced by parts does not print as the working mart; written whole", name)
     con.execute(f'create or replace table marts."{name}" as {source}')

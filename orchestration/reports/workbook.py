@@ -7,6 +7,7 @@ row printed again on every page. Every cell from data is text or a number, never
 
 from __future__ import annotations
 
+from copy import copy
 from datetime import date
 from pathlib import Path
 
@@ -146,15 +147,25 @@ def _table(ws, row: int, headings: list[str], rows: list[list], formats: list[st
     ws.row_dimensions[row].height = 15 * max(wrapped_lines(h, w) for h, w in zip(headings, widths, strict=False))
     if repeat:
         ws.print_title_rows = f"{row}:{row}"
+    # a body cell's style is made once for each kind of cell (bold, number format, quote
+    # prefix) and copied to the next ones like it: openpyxl otherwise makes and hashes a
+    # font, a border and an alignment a cell (a report has some 30,000 cells)
+    styled = {}
     for values in rows:
         row += 1
+        bold = bool(values) and values[0] == "Tổng cộng"
         for col, (value, fmt) in enumerate(zip(values, formats, strict=True), start=1):
             cell = put(ws, row, col, value)
+            kind = (bold, fmt, cell.quotePrefix)
+            if kind in styled:
+                cell._style = copy(styled[kind])
+                continue
             cell.border = BOX
-            cell.font = font(11, bold=bool(values) and values[0] == "Tổng cộng")
+            cell.font = font(11, bold=bold)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if fmt:
                 cell.number_format = fmt
+            styled[kind] = cell._style
         ws.row_dimensions[row].height = 15 * max(wrapped_lines(v, w) for v, w in zip(values, widths, strict=False))
     return row + 2
 

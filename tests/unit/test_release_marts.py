@@ -59,3 +59,22 @@ def test_a_mart_whose_columns_changed_is_written_whole(tmp_path):
         "select data_type from duckdb_columns() where column_name = 'amount' and database_name = current_database()"
     ).fetchone() == ("BIGINT",)
     assert "_checked_at" not in [c[0] for c in con.execute("select * from marts.fct limit 0").description]
+
+
+def test_the_release_own_part_prints_spare_reading_it_and_are_checked(tmp_path):
+    """The part prints the current release recorded stand for reading its copy of the mart;
+    prints that do not describe it (a part said unchanged that is not) write the mart whole."""
+    from orchestration.publish import _part_prints
+
+    unchanged = [("a.csv", 1, 100), ("a.csv", 2, 200)]
+    release = [*unchanged, ("b.csv", 1, 5)]
+    working = [*unchanged, ("b.csv", 1, 6)]
+    con = _pair(tmp_path, working, release)
+    held = _part_prints(con, "select * from marts.fct")
+    _, rows, how = release_mart(con, "release", "fct", before="older", held_parts=held)
+    assert (how, rows) == ("by parts", 3) and _rows(con, "marts.fct") == sorted(working)
+    # a release whose a.csv lost a row, with prints that say it did not: written whole
+    con.execute("delete from marts.fct where source_file = 'a.csv' and source_row = 2")
+    con.execute("update marts.fct set amount = 5 where source_file = 'b.csv'")
+    _, _, how = release_mart(con, "release", "fct", before="older", held_parts=held)
+    assert how == "written" and _rows(con, "marts.fct") == sorted(working)
