@@ -18,6 +18,7 @@ differ) is refused with ``Unspliceable`` and the caller writes the mart whole.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import struct
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.escaping import sql_literal
+
+log = logging.getLogger(__name__)
 
 MAGIC = b"PAR1"
 # Thrift compact protocol types
@@ -166,7 +169,10 @@ def _encode(kind: int, value, out: bytearray) -> None:
 
 def decode_struct(data: bytes) -> list:
     reader = _Reader(data)
-    fields = reader.value(STRUCT)
+    try:
+        fields = reader.value(STRUCT)
+    except RecursionError:
+        raise Unspliceable("footer nested too deep") from None
     if reader.at != len(data):
         raise Unspliceable("bytes after the footer's struct")
     return fields
@@ -238,10 +244,12 @@ def _span(row_group: list) -> tuple[int, int]:
         meta = _get(chunk, CC_META)
         if meta is None:
             raise Unspliceable("a column chunk without its metadata")
-        offsets = [_get(meta, f) for f in (CM_DATA_PAGE, CM_INDEX_PAGE, CM_DICTIONARY_PAGE)]
-        start = min(o for o in offsets if o is not None and o > 0)
-        starts.append(start)
-        ends.append(start + _get(meta, CM_TOTAL_COMPRESSED))
+        offsets = [o for f in (CM_DATA_PAGE, CM_INDEX_PAGE, CM_DICTIONARY_PAGE) if isinstance(o := _get(meta, f), int)]
+        size = _get(meta, CM_TOTAL_COMPRESSED)
+        if not offsets or min(offsets) <= 0 or not isinstance(size, int) or size <= 0:
+            raise Unspliceable("a column chunk without its pages' place")
+        starts.append(min(offsets))
+        ends.append(min(offsets) + size)
     if not starts:
         raise Unspliceable("a row group without columns")
     return min(starts), max(ends)
@@ -388,28 +396,31 @@ def write_by_parts(
     reused = _reusable(parts, before)
     try:
         return _write(con, query, part, parts, order, reused, target, work)
-    except Unspliceable:
+    except (Unspliceable, ValueError, TypeError, LookupError, OSError) as error:
         if not reused:
             raise
-        # the published file could not be spliced from: every part encoded anew
+        # the published file could not be spliced from (a footer not as this module reads
+        # it, or a file that changed under it): every part encoded anew
+        log.warning("publishing: %s not spliced from the published file (%s); written anew", target.name, error)
         return _write(con, query, part, parts, order, {}, target, work)
 
 
 def _reusable(parts: dict, before: tuple[Path, PartIndex] | None) -> dict:
-    """The parts the published file holds with the same print: part -> (footer, row groups)."""
+    """The parts the published file holds with the same print: part -> (footer, row groups)
+    (none when the file or its index is not as this module writes them)."""
     if before is None or not before[0].is_file():
         return {}
     try:
         footer = read_footer(before[0])
-    except (Unspliceable, OSError):
+        index, at, found = before[1], 0, {}
+        if sum(entry[3] for entry in index) != len(footer.row_groups):
+            return {}
+        for name, rows, hashes, groups in index:
+            if name in parts and parts[name] == (rows, int(hashes)):
+                found[name] = (footer, range(at, at + groups))
+            at += groups
+    except (ValueError, TypeError, LookupError, OSError):
         return {}
-    index, at, found = before[1], 0, {}
-    if sum(entry[3] for entry in index) != len(footer.row_groups):
-        return {}
-    for name, rows, hashes, groups in index:
-        if name in parts and parts[name] == (rows, int(hashes)):
-            found[name] = (footer, range(at, at + groups))
-        at += groups
     return found
 
 

@@ -153,6 +153,13 @@ def test_a_published_file_that_cannot_be_spliced_from_is_not_trusted(tmp_path):
     swapped = tmp_path / "swapped.parquet"
     write_by_parts(con, QUERY, "source_file", parts, swapped, tmp_path / "work", (first, lying))
     _same_rows(con, swapped)
+    # an index that is not one (a hand-edited release.json): not used
+    for junk in ([["a.csv", "many", "x", None]], [[1, 2]], "not a list"):
+        write_by_parts(con, QUERY, "source_file", parts, tmp_path / "z.parquet", tmp_path / "work", (first, junk))
+        _same_rows(con, tmp_path / "z.parquet")
+    # a footer nested past any sense
+    with pytest.raises(Unspliceable):
+        decode_struct(bytes([0x1C]) * 5000)
     # a file that is not Parquet, or whose footer length points outside it
     for junk in (b"not parquet at all", b"PAR1" + b"\0" * 20 + (10**9).to_bytes(4, "little") + b"PAR1"):
         bad = tmp_path / "bad.parquet"
