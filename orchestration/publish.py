@@ -154,10 +154,8 @@ def publish(
         log.info("publishing: %d Parquet files to write, %d unchanged ones linked", len(to_write), len(linked))
         updates: dict[str, str] = {}
         for name in names:
-            # the release file's copy of a mart by parts holds the parts its Parquet index says
-            held = {part: (rows, int(h)) for part, rows, h, _ in parts_before[name]} if name in parts_before else None
             fingerprints[name], tables[name], updates[name] = release_mart(
-                con, release, name, before.get(name), printed[name], held
+                con, release, name, before.get(name), printed[name], _held_parts(parts_before.get(name))
             )
         log.info(
             "publishing: marts %s",
@@ -310,6 +308,15 @@ def _part_prints(con: duckdb.DuckDBPyConnection, query: str, params: list | None
     """``rows_print`` of each source file's rows of ``query``."""
     found = con.execute(f"select {PART}::varchar, {PRINT_COLUMNS} from ({query}) as q group by 1", params).fetchall()
     return {part: (n, h) for part, n, h in found}
+
+
+def _held_parts(index: PartIndex | None) -> dict | None:
+    """The part prints of the current release's copy of a mart, from its Parquet index (made
+    from the same rows); None when there is none or it is not one."""
+    try:
+        return {part: (rows, int(hashes)) for part, rows, hashes, _ in index} if index is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _write_parquet(
