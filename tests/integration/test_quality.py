@@ -426,3 +426,36 @@ def test_reconciliation_catches_a_transform_that_drops_a_row(crafted_warehouse, 
     ).fetchone()
     con.close()
     assert rows == (19, 5, 1, False)
+
+
+def test_a_landed_row_twice_is_caught_by_its_position_test(crafted_warehouse, tmp_path):
+    """The key of a landed row's place (``unique_positions``: batch, number in the batch) fails
+    on a row copied within its batch, and names the block and the copies; rows far apart in
+    a batch and the same number in another batch are not copies."""
+    settings = crafted_warehouse.with_(warehouse=tmp_path / "warehouse.duckdb")
+    shutil.copy(crafted_warehouse.warehouse, settings.warehouse)
+    table = "intermediate.int_portal__dossier_versions"
+    con = duckdb.connect(str(settings.warehouse))
+    batch, row = con.execute(f"select _batch_seq, _row_seq from {table} order by all limit 1").fetchone()
+    # not copies: the same number in a batch of its own, and a number 4,096 further on
+    copy = f"insert into {table} by name select * replace (999 as _batch_seq) from {table} where _batch_seq = ? and _row_seq = ?"
+    con.execute(copy, [batch, row])
+    con.execute(f"update {table} set _row_seq = _row_seq + 4096 where _batch_seq = 999")
+    con.execute(copy, [batch, row])
+    con.close()
+    assert run_dbt(settings, "--select", "test_name:unique_positions").returncode == 0
+    con = duckdb.connect(str(settings.warehouse))
+    con.execute(f"insert into {table} select * from {table} where _batch_seq = ? and _row_seq = ?", [batch, row])
+    con.close()
+    done = run_dbt(settings, "--select", "test_name:unique_positions")
+    assert done.returncode != 0 and "FAIL 1 unique_positions_int_portal__dossier_versions" in done.stdout
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    stored = [
+        con.execute(f'select * from dbt_test__audit."{t}"').fetchall()
+        for (t,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'dbt_test__audit' "
+            "and starts_with(table_name, 'unique_positions')"
+        ).fetchall()
+    ]
+    con.close()
+    assert [rows for rows in stored if rows] == [[(batch, row >> 12, 1)]]
