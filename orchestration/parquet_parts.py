@@ -392,34 +392,50 @@ def write_by_parts(
     index. With ``before`` (a published file of the same query and its index), the parts
     whose print it holds are spliced from it and only the others are encoded, by DuckDB
     (``work`` holds the encoded parts until they are spliced)."""
-    order = sorted(parts, key=lambda k: (k is None, k or ""))
     reused = _reusable(parts, before)
     try:
-        return _write(con, query, part, parts, order, reused, target, work)
+        return _write(con, query, part, parts, reused, target, work)
     except (Unspliceable, ValueError, TypeError, LookupError, OSError) as error:
         if not reused:
             raise
         # the published file could not be spliced from (a footer not as this module reads
         # it, or a file that changed under it): every part encoded anew
         log.warning("publishing: %s not spliced from the published file (%s); written anew", target.name, error)
-        return _write(con, query, part, parts, order, {}, target, work)
+        return _write(con, query, part, parts, {}, target, work)
+
+
+def index_prints(index: PartIndex | None) -> dict | None:
+    """Each part's print in a file's index (``part -> (rows, hash-sum)``); None when there is
+    no index or it is not one (a hand-edited ``release.json``)."""
+    try:
+        return {part: (rows, int(hashes)) for part, rows, hashes, _ in index} if index is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def parts_filter(column: str, parts: list) -> tuple[str, list]:
+    """A SQL condition (and its parameters) for the rows whose ``column`` is one of
+    ``parts`` (None: the rows of no part)."""
+    condition = f"list_contains(?::varchar[], {column}::varchar) or (? and {column} is null)"
+    return condition, [[k for k in parts if k is not None], None in parts]
 
 
 def _reusable(parts: dict, before: tuple[Path, PartIndex] | None) -> dict:
     """The parts the published file holds with the same print: part -> (footer, row groups)
     (none when the file or its index is not as this module writes them)."""
-    if before is None or not before[0].is_file():
+    held = index_prints(before[1]) if before is not None and before[0].is_file() else None
+    if held is None:
         return {}
+    found, at = {}, 0
     try:
         footer = read_footer(before[0])
-        index, at, found = before[1], 0, {}
-        if sum(entry[3] for entry in index) != len(footer.row_groups):
+        if sum(entry[3] for entry in before[1]) != len(footer.row_groups):
             return {}
-        for name, rows, hashes, groups in index:
-            if name in parts and parts[name] == (rows, int(hashes)):
+        for name, *_, groups in before[1]:
+            if name in parts and parts[name] == held[name]:
                 found[name] = (footer, range(at, at + groups))
             at += groups
-    except (ValueError, TypeError, LookupError, OSError):
+    except (ValueError, TypeError, OSError):
         return {}
     return found
 
@@ -429,15 +445,16 @@ def _part_key(column: str) -> str:
     return f"coalesce(md5({column}), 'null')"
 
 
-def _write(con, query, part, parts, order, reused, target, work) -> PartIndex:
+def _write(con, query: str, part: str, parts: dict, reused: dict, target: Path, work: Path) -> PartIndex:
+    """``write_by_parts`` with the parts ``reused`` spliced from the published file."""
+    order = sorted(parts, key=lambda k: (k is None, k or ""))  # the file's order: rows of no file last
     encode = [k for k in order if k not in reused]
     pieces, folders = work / f"{target.stem}.parts", {}
     if encode:
         work.mkdir(parents=True, exist_ok=True)
-        where = "" if not reused else f" where list_contains(?::varchar[], {part}) or (? and {part} is null)"
-        params = [] if not reused else [[k for k in encode if k is not None], None in encode]
+        where, params = parts_filter(part, encode) if reused else ("true", [])
         con.execute(
-            f"copy (select *, {_part_key(part)} as _part from ({query}) as q{where}) to {sql_literal(pieces)} "
+            f"copy (select *, {_part_key(part)} as _part from ({query}) as q where {where}) to {sql_literal(pieces)} "
             "(format parquet, compression zstd, partition_by (_part))",
             params,
         )

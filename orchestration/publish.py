@@ -36,7 +36,7 @@ from expectations.runner import PRINT_COLUMNS, rows_print
 from orchestration.escaping import sql_literal
 from orchestration.feedback import write_feedback
 from orchestration.forms import form_periods, write_forms
-from orchestration.parquet_parts import PartIndex, write_by_parts
+from orchestration.parquet_parts import PartIndex, index_prints, parts_filter, write_by_parts
 from orchestration.reports import header_from, report_periods, write_report
 from orchestration.runlog import vietnam_time
 from orchestration.settings import Settings
@@ -155,7 +155,7 @@ def publish(
         updates: dict[str, str] = {}
         for name in names:
             fingerprints[name], tables[name], updates[name] = release_mart(
-                con, release, name, before.get(name), printed[name], _held_parts(parts_before.get(name))
+                con, release, name, before.get(name), printed[name], index_prints(parts_before.get(name))
             )
         log.info(
             "publishing: marts %s",
@@ -283,8 +283,7 @@ def release_mart(
     if held == printed.columns and parts is not None:
         published = held_parts if held_parts is not None else _part_prints(con, f'select * from marts."{name}"')
         changed = sorted((k for k in parts.keys() | published.keys() if parts.get(k) != published.get(k)), key=str)
-        where = f"list_contains(?::varchar[], {PART}::varchar) or (? and {PART} is null)"
-        keys = [[k for k in changed if k is not None], None in changed]
+        where, keys = parts_filter(PART, changed)
         con.execute(f'delete from marts."{name}" where {where}', keys)
         con.execute(f'insert into marts."{name}" by name {source} where {where}', keys)
         now = _part_prints(con, f'select * from marts."{name}" where {where}', keys)
@@ -308,15 +307,6 @@ def _part_prints(con: duckdb.DuckDBPyConnection, query: str, params: list | None
     """``rows_print`` of each source file's rows of ``query``."""
     found = con.execute(f"select {PART}::varchar, {PRINT_COLUMNS} from ({query}) as q group by 1", params).fetchall()
     return {part: (n, h) for part, n, h in found}
-
-
-def _held_parts(index: PartIndex | None) -> dict | None:
-    """The part prints of the current release's copy of a mart, from its Parquet index (made
-    from the same rows); None when there is none or it is not one."""
-    try:
-        return {part: (rows, int(hashes)) for part, rows, hashes, _ in index} if index is not None else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _write_parquet(

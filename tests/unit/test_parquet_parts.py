@@ -12,7 +12,17 @@ import pyarrow.parquet as pq
 import pytest
 
 from expectations.runner import PRINT_COLUMNS
-from orchestration.parquet_parts import Unspliceable, decode_struct, encode_struct, read_footer, write_by_parts
+from orchestration.parquet_parts import (
+    CC_META,
+    RG_COLUMNS,
+    Unspliceable,
+    decode_struct,
+    encode_struct,
+    read_footer,
+    write_by_parts,
+)
+from orchestration.parquet_parts import CM_BLOOM_LENGTH as BLOOM_LENGTH
+from orchestration.parquet_parts import CM_BLOOM_OFFSET as BLOOM
 
 QUERY = "select * from fct"
 ODD = "b'; drop table fct; --/../../escape\nnext"  # a source file's name is data, never SQL or a path
@@ -58,10 +68,10 @@ def _blooms(path) -> list[list[bytes]]:
     """Each row group's column chunks' bloom filter bytes (where the footer says they are)."""
     data, found = path.read_bytes(), []
     for group in read_footer(path).row_groups:
-        chunks = next(v for fid, _, v in group if fid == 1)[1]
-        metas = [next(v for fid, _, v in chunk if fid == 3) for chunk in chunks]
-        spans = [{fid: v for fid, _, v in meta} for meta in metas]
-        found.append([data[m[14] : m[14] + m[15]] for m in spans if 14 in m])
+        chunks = next(v for fid, _, v in group if fid == RG_COLUMNS)[1]
+        metas = [next(v for fid, _, v in chunk if fid == CC_META) for chunk in chunks]
+        fields = [{fid: v for fid, _, v in meta} for meta in metas]
+        found.append([data[m[BLOOM] : m[BLOOM] + m[BLOOM_LENGTH]] for m in fields if BLOOM in m])
     return found
 
 

@@ -13,6 +13,6 @@ select
     {{ position }} >> 12 as position_block,
     count(*) - coalesce(bit_count(bitstring_agg(cast({{ position }} & 4095 as integer), 0, 4095)), 0) as copies
 from {{ model }}
-group by {{ group }}, {{ position }} >> 12
-having count(*) <> coalesce(bit_count(bitstring_agg(cast({{ position }} & 4095 as integer), 0, 4095)), 0)
+group by {{ group }}, position_block
+having copies > 0
 {% endtest %}
