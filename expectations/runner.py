@@ -6,7 +6,9 @@ pandas DataFrame: memory stays bounded on a 20-million-row table. Per-batch resu
 added up into one outcome per suite. A suite whose rows, columns and expectations are what
 they were at its last validation (``input_state``: a hash-sum over the query's rows in
 DuckDB, far cheaper than validating them) keeps that validation's outcome: a daily run
-validates the tables that changed. Results are kept in a GX file context; the Data Docs
+validates the tables that changed, and within a table the rows past a column's last
+validated value (``Suite.since``) or not among the rows last seen pass (``Suite.seen_rows``).
+Results are kept in a GX file context; the Data Docs
 are one self-contained page rendered from them after every run (``expectations/docs.py``).
 
 Plain library: no Dagster import (the orchestration turns outcomes into asset checks).
@@ -133,11 +135,17 @@ def run_suites(
                     log.info("suite %s: no input print (%s)", suite.name, str(exc).splitlines()[0])
                     state = until = None
                 if _reuse(outcome, last, state):
+                    if suite.seen_rows:  # the same rows: the hashes kept stay the ones to skip
+                        state["seen"] = last.get("seen")
                     log.info("%s (rows unchanged since they were last validated)", outcome.summary())
                     continue
                 query, past = suite.query, _validated_through(suite, last, state, until)
+                seen, params = _seen_rows(con, gx_dir, suite, last, state), None
                 if past is not None:  # only the rows since the last passed validation
                     query = f"select * from ({suite.query}) as q where q.{suite.since} > {past}"
+                elif seen is not None:  # only the rows the last passed validation did not see
+                    query = f"select * from ({suite.query}) as q where hash(q) not in (select h from read_parquet(?))"
+                    params = [str(seen)]
                 gx_suite = context.suites.add_or_update(gx.ExpectationSuite(name=suite.name))
                 for expectation in suite.expectations():
                     gx_suite.add_expectation(expectation)
@@ -152,13 +160,16 @@ def run_suites(
                 validation = context.validation_definitions.add_or_update(
                     gx.ValidationDefinition(name=suite.name, data=batch_def, suite=gx_suite)
                 )
-                for frame in _batches(con, query, batch_rows):
+                for frame in _batches(con, query, batch_rows, params):
                     _validate(validation, frame, outcome)
                 if past is not None:
                     _carry(outcome, last["expectations"])
+                if past is not None or seen is not None:
                     outcome.carried, outcome.rows = state["rows_print"][0] - outcome.rows, state["rows_print"][0]
-                for seen in outcome.expectations.values():
-                    seen.settle()
+                for checked in outcome.expectations.values():
+                    checked.settle()
+                if suite.seen_rows and state is not None:
+                    state["seen"] = _keep_seen(con, gx_dir, suite, outcome.passed)
             except Exception as exc:  # a suite that cannot run is a failed check, with its reason
                 log.exception("suite %s could not run", suite.name)
                 outcome.error = f"{type(exc).__name__}: {exc}"
@@ -172,6 +183,7 @@ def run_suites(
 
 
 VALIDATED = "validated.json"  # under the quality folder: each suite's input state and outcome
+SEEN = "seen_rows"  # under the quality folder: a ``seen_rows`` suite's row hashes, a Parquet file a suite
 
 
 def input_state(con: duckdb.DuckDBPyConnection, suite: Suite, through: str | None = None) -> tuple[dict, list | None]:
@@ -263,6 +275,50 @@ def _validated_through(suite: Suite, last: dict | None, state: dict | None, unti
     return through if until is not None and until == last.get("rows_print") else None
 
 
+def _seen_path(gx_dir: Path, suite: Suite) -> Path:
+    return gx_dir / SEEN / f"{suite.name}.parquet"
+
+
+def _seen_print(con: duckdb.DuckDBPyConnection, path: Path) -> list | None:
+    """The kept hashes' count and sum (to find the file its validation recorded), or None."""
+    try:
+        found = con.execute("select count(*), sum(h::hugeint) from read_parquet(?)", [str(path)]).fetchone()
+    except duckdb.Error:
+        return None
+    return [found[0], str(found[1])]
+
+
+def _seen_rows(
+    con: duckdb.DuckDBPyConnection, gx_dir: Path, suite: Suite, last: dict | None, state: dict | None
+) -> Path | None:
+    """For a ``seen_rows`` suite: the file of its last validation's row hashes when that
+    validation passed, meant what the suite means and recorded the file as it is; else None:
+    every row is validated."""
+    if not suite.seen_rows or state is None or not isinstance(last, dict) or last.get("suite") != state["suite"]:
+        return None
+    expectations = last.get("expectations")
+    if not isinstance(expectations, dict) or not expectations:
+        return None
+    if not all(isinstance(e, dict) and e.get("success") is True for e in expectations.values()):
+        return None
+    path = _seen_path(gx_dir, suite)
+    return path if last.get("seen") is not None and _seen_print(con, path) == last["seen"] else None
+
+
+def _keep_seen(con: duckdb.DuckDBPyConnection, gx_dir: Path, suite: Suite, passed: bool) -> list | None:
+    """After a ``seen_rows`` suite's validation: the hashes of all its rows when it passed
+    (written aside, then moved in place), none when it failed; the kept file's print."""
+    path = _seen_path(gx_dir, suite)
+    path.unlink(missing_ok=True)
+    if not passed:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.part")
+    con.sql(f"select distinct hash(q) as h from ({suite.query}) as q").write_parquet(str(partial))
+    partial.replace(path)
+    return _seen_print(con, path)
+
+
 def _carry(outcome: SuiteOutcome, last: dict) -> None:
     """Add the last validation's counts to those of the rows validated since: a row check's
     unexpected rows, and for a ``mostly`` check the rows it counted, so its share is the
@@ -297,14 +353,14 @@ def _remember(gx_dir: Path, before: dict, outcomes: list[SuiteOutcome], states: 
     partial.replace(gx_dir / VALIDATED)
 
 
-def _batches(con: duckdb.DuckDBPyConnection, query: str, batch_rows: int) -> Iterable:
-    reader = con.execute(query).to_arrow_reader(batch_rows)
+def _batches(con: duckdb.DuckDBPyConnection, query: str, batch_rows: int, params: list | None = None) -> Iterable:
+    reader = con.execute(query, params).to_arrow_reader(batch_rows)
     empty = True
     for batch in reader:
         empty = False
         yield batch.to_pandas()
     if empty:  # an empty table is still validated (row-count expectations need it)
-        yield con.execute(f"select * from ({query}) limit 0").df()
+        yield con.execute(f"select * from ({query}) limit 0", params).df()
 
 
 def _validate(validation, frame, outcome: SuiteOutcome) -> None:

@@ -21,12 +21,23 @@ class Suite:
     # counts of the rows before it (a ``mostly`` share is the whole table's). Only for
     # expectations on each row alone (nothing on the table as a whole).
     since: str | None = None
+    # For a table whose rows are replaced when what they hold changes (fct_dossiers: a
+    # dossier's new version replaces its row), where no column grows: once a validation
+    # passed, the hashes of its rows are kept (``runner.SEEN``) and the next validates only
+    # the rows not among them; rows that left are no longer counted. Only for expectations on
+    # each row alone and without a ``mostly`` share (the rows that left took their part of a
+    # share with them, unknown without reading them).
+    seen_rows: bool = False
 
     def __post_init__(self) -> None:
-        if self.since is not None:
+        if self.since is not None and self.seen_rows:
+            raise ValueError(f"suite {self.name}: `since` and `seen_rows` are two ways of the same thing; name one")
+        if self.since is not None or self.seen_rows:
             for expectation in self.expectations():
                 if not row_by_row(expectation):
                     raise ValueError(f"suite {self.name}: {expectation.expectation_type} is not a row-by-row check")
+                if self.seen_rows and getattr(expectation, "mostly", 1) != 1:
+                    raise ValueError(f"suite {self.name}: a `mostly` share cannot be kept over rows that left")
 
 
 # A staged source's rows are its raw rows, and raw is append-only with batches numbered in

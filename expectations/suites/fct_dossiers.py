@@ -44,6 +44,8 @@ SUITES = [
              from marts.fct_dossiers""",
         _expectations,
         blocking=True,
+        # a changed dossier's row is replaced: a daily run validates the rows not seen pass (docs/decisions.md)
+        seen_rows=True,
         description="Hồ sơ được tính — counted dossiers: valid codes, dates in order, status consistent with dates.",
     ),
     unique_key_suite(

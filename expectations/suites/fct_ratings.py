@@ -25,6 +25,8 @@ SUITES = [
         "select ma_danh_gia, ngay_danh_gia, muc_do_hai_long, ma_ho_so from marts.fct_ratings",
         _expectations,
         blocking=True,
+        # a changed rating's row is replaced: a daily run validates the rows not seen pass (docs/decisions.md)
+        seen_rows=True,
         description="Đánh giá được tính — counted ratings: a date, a level in 1-3.",
     ),
     unique_key_suite(

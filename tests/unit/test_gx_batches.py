@@ -160,3 +160,86 @@ def test_since_is_refused_for_a_check_on_more_than_one_row():
             assert "not a row-by-row check" in str(exc)
         else:
             raise AssertionError("a since suite with a table-wide check was accepted")
+
+
+def _seen_suite(**changes) -> Suite:
+    fields = {
+        "name": "methods_known",
+        "asset": "t",
+        "query": "select id, method from t",
+        "expectations": lambda: [gx.expectations.ExpectColumnValuesToBeInSet(column="method", value_set=["cash"])],
+        "blocking": True,
+        "description": "test",
+        "seen_rows": True,
+    }
+    return Suite(**{**fields, **changes})
+
+
+def test_a_suite_of_replaced_rows_validates_the_rows_its_last_passed_validation_did_not_see(tmp_path):
+    """fct_dossiers' row of a dossier is replaced by its new version's, so no column grows:
+    once a validation passed, the next validates only the rows that are not among those it
+    saw (a row changed in place is a new row); rows that left are not counted. After a failed
+    validation, a changed suite or a kept file that is not the one recorded, every row."""
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create table t as select i as id, 'cash' as method from range(1000) as r(i)")
+    (first,) = run_suites(path, [_seen_suite()], tmp_path / "q", batch_rows=100)
+    assert first.passed and first.rows == 1000 and first.carried == 0 and first.batches == 10
+
+    with duckdb.connect(str(path)) as con:  # 10 rows replaced (one bad), 5 gone, 3 new
+        con.execute("delete from t where id < 15")
+        con.execute("insert into t select i, case when i = 3 then 'card' else 'cash' end from range(10) as r(i)")
+        con.execute("insert into t select 2000 + i, 'cash' from range(3) as r(i)")
+    (second,) = run_suites(path, [_seen_suite()], tmp_path / "q", batch_rows=100)
+    # the 10 replaced rows print as before but for id 3 ('card'): 1 unseen row, plus 3 new ones
+    assert not second.passed and second.failed[0].unexpected_count == 1 and second.failed[0].examples == ["card"]
+    assert second.rows == 998 and second.carried == 994 and second.batches == 1
+
+    (third,) = run_suites(path, [_seen_suite()], tmp_path / "q", batch_rows=100)  # after a failure: every row
+    assert third.reused and not third.passed  # the same rows: the same outcome
+    with duckdb.connect(str(path)) as con:
+        con.execute("update t set method = 'cash' where id = 3")
+    (fourth,) = run_suites(path, [_seen_suite()], tmp_path / "q", batch_rows=100)
+    assert fourth.passed and fourth.carried == 0 and fourth.rows == 998
+
+    with duckdb.connect(str(path)) as con:  # an old row changes in place: it is a row not seen
+        con.execute("update t set method = 'cheque' where id = 500")
+        con.execute("insert into t values (3000, 'cash')")
+    (fifth,) = run_suites(path, [_seen_suite()], tmp_path / "q", batch_rows=100)
+    assert not fifth.passed and fifth.carried == 997 and fifth.failed[0].unexpected_count == 1
+    with duckdb.connect(str(path)) as con:
+        con.execute("update t set method = 'cash' where id = 500")
+    (sixth,) = run_suites(path, [_seen_suite()], tmp_path / "q", batch_rows=100)
+    (same,) = run_suites(path, [_seen_suite()], tmp_path / "q", batch_rows=100)
+    with duckdb.connect(str(path)) as con:
+        con.execute("insert into t values (3001, 'cash')")
+    (seventh,) = run_suites(path, [_seen_suite()], tmp_path / "q", batch_rows=100)
+    # after a reused outcome too
+    assert sixth.passed and sixth.carried == 0 and same.reused and seventh.passed and seventh.carried == 999
+
+    stricter = _seen_suite(expectations=lambda: [
+        gx.expectations.ExpectColumnValuesToBeInSet(column="method", value_set=["card"])])  # fmt: skip
+    (changed,) = run_suites(path, [stricter], tmp_path / "q", batch_rows=100)
+    assert not changed.passed and changed.carried == 0 and changed.failed[0].unexpected_count == 1000
+
+    run_suites(path, [_seen_suite()], tmp_path / "q", batch_rows=100)
+    kept = next((tmp_path / "q" / "seen_rows").iterdir())
+    with duckdb.connect() as con:  # a kept file that is not the one recorded: every row
+        con.execute(f"copy (select 1::ubigint as h) to '{kept}' (format parquet)")
+    with duckdb.connect(str(path)) as con:
+        con.execute("insert into t values (3002, 'cash')")
+    (eighth,) = run_suites(path, [_seen_suite()], tmp_path / "q", batch_rows=100)
+    assert eighth.passed and eighth.carried == 0 and eighth.rows == 1001
+
+
+def test_seen_rows_is_refused_for_a_share_or_a_check_on_more_than_one_row():
+    for expectations, says in (
+        ([gx.expectations.ExpectColumnValuesToNotBeNull(column="method", mostly=0.9)], "mostly"),
+        ([gx.expectations.ExpectColumnValuesToBeUnique(column="method")], "not a row-by-row check"),
+    ):
+        try:
+            _seen_suite(expectations=lambda e=expectations: e)
+        except ValueError as exc:
+            assert says in str(exc)
+        else:
+            raise AssertionError(f"{says}: accepted")
