@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import great_expectations as gx
-
-from expectations.suite import Suite, unique_key_suite
-
-E = gx.expectations
+from expectations.suite import E, Suite, unique_key_suite
 
 
 def _expectations():

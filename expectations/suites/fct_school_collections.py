@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import great_expectations as gx
-
-from expectations.suite import Suite
-
-E = gx.expectations
+from expectations.suite import E, Suite
 
 METHODS = ["cash", "bank_transfer", "e_wallet", "card", "qr"]
 

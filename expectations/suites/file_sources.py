@@ -5,11 +5,7 @@ append-only, so a daily run validates the batches landed since (``SINCE``)."""
 
 from __future__ import annotations
 
-import great_expectations as gx
-
-from expectations.suite import SINCE, Suite
-
-E = gx.expectations
+from expectations.suite import SINCE, E, Suite
 
 LEVELS = ["Mầm non", "Tiểu học", "THCS", "THPT", "Liên cấp", "GDTX"]
 

@@ -3,11 +3,8 @@ with, and the cross-checks of the declared counts against the portal."""
 
 from __future__ import annotations
 
-import great_expectations as gx
+from expectations.suite import E, Suite, unique_key_suite
 
-from expectations.suite import Suite, unique_key_suite
-
-E = gx.expectations
 STATUSES = ["on_time", "late", "missing", "not_due", "rejected"]
 
 

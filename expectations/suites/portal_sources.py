@@ -4,11 +4,7 @@ publication rule on a source's quarantined share is a blocking dbt test."""
 
 from __future__ import annotations
 
-import great_expectations as gx
-
-from expectations.suite import SINCE, Suite
-
-E = gx.expectations
+from expectations.suite import SINCE, E, Suite
 
 
 def _dossiers():

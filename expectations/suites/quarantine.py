@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import great_expectations as gx
-
 from connectors.exports import LAYOUTS
-from expectations.suite import Suite, schema_suite
-
-E = gx.expectations
+from expectations.suite import E, Suite, schema_suite
 
 
 def _expectations():

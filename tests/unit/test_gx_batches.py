@@ -155,7 +155,7 @@ def test_since_is_refused_for_a_check_on_more_than_one_row():
     mean = [gx.expectations.ExpectColumnMeanToBeBetween(column="amount", min_value=0)]
     for expectations in (table, unique, compound, mean):
         try:
-            _since_suite(expectations=lambda e=expectations: e)
+            _since_suite(expectations=lambda e=expectations: e).check()
         except ValueError as exc:
             assert "not a row-by-row check" in str(exc)
         else:
@@ -238,8 +238,27 @@ def test_seen_rows_is_refused_for_a_share_or_a_check_on_more_than_one_row():
         ([gx.expectations.ExpectColumnValuesToBeUnique(column="method")], "not a row-by-row check"),
     ):
         try:
-            _seen_suite(expectations=lambda e=expectations: e)
+            _seen_suite(expectations=lambda e=expectations: e).check()
         except ValueError as exc:
             assert says in str(exc)
         else:
             raise AssertionError(f"{says}: accepted")
+
+
+def test_every_suite_of_the_pipeline_passes_its_own_check():
+    """``Suite.check`` runs before a suite is validated (defining one does not import GX):
+    every suite the pipeline runs is one it accepts."""
+    from expectations.suites import ALL_SUITES
+
+    for suite in ALL_SUITES:
+        suite.check()
+    assert any(s.since for s in ALL_SUITES) and any(s.seen_rows for s in ALL_SUITES)
+
+
+def test_a_suite_that_fails_its_check_is_a_failed_check_not_a_validation(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create table t as select 1 as id, 'cash' as method")
+    unique = _seen_suite(expectations=lambda: [gx.expectations.ExpectColumnValuesToBeUnique(column="method")])
+    (outcome,) = run_suites(path, [unique], tmp_path / "q")
+    assert not outcome.passed and "not a row-by-row check" in outcome.error and outcome.rows == 0
