@@ -98,6 +98,11 @@ def xml_cell(ref: str, value, text_style: int) -> str:
     return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
+def sql_identifier(name: str) -> str:
+    """A SQL identifier of ``name`` (a column or table name), in double quotes."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def quoted(text: str) -> str:
     """A name for a log line: quoted, with line breaks and control characters escaped."""
     return json.dumps(text, ensure_ascii=False)

@@ -33,7 +33,7 @@ import duckdb
 
 from connectors.portal import safe_url
 from expectations.runner import PRINT_COLUMNS, rows_print
-from orchestration.escaping import sql_literal
+from orchestration.escaping import sql_identifier, sql_literal
 from orchestration.feedback import write_feedback
 from orchestration.forms import form_periods, write_forms
 from orchestration.parquet_parts import PartIndex, index_prints, parts_filter, write_by_parts
@@ -159,7 +159,7 @@ def publish(
             )
         log.info(
             "publishing: marts %s",
-            ", ".join(f"{list(updates.values()).count(how)} {how}" for how in ("kept", "by parts", "written")),
+            ", ".join(f"{list(updates.values()).count(how)} {how}" for how in UPDATES),
         )
         copy_comments(con, "working", list(tables))
         # Which publication a reader is looking at: BI tools and analysts can select it.
@@ -213,7 +213,7 @@ def publish(
             "portal_base_url": safe_url(settings.portal_url),
             "tables": tables,
             "fingerprints": fingerprints,
-            "mart_updates": updates,  # kept, by parts or written: how each mart came to this release
+            "mart_updates": updates,  # one of UPDATES: how each mart came to this release
             "parquet_parts": parquet_parts,  # the row groups of each source file's rows in a fact's Parquet file
             "feedback_units": sorted(feedback.paths),
             "feedback_prints": feedback.prints,
@@ -224,6 +224,8 @@ def publish(
     _switch_to(publish_dir, release_id)
     return Release(release_id, final, tables)
 
+
+UPDATES = ("kept", "by parts", "by rows", "written")  # how a mart comes into a release (release_mart)
 
 # A mart with this column (a row's source file) is brought up to date in the release file by
 # file: a daily run adds or changes a few files' rows of a fact of tens of millions.
@@ -251,13 +253,17 @@ def _working_mart(name: str) -> str:
 def mart_print(con: duckdb.DuckDBPyConnection, name: str) -> MartPrint:
     """The print of the working warehouse's mart ``name`` (attached as ``working``)."""
     columns = _published_columns(con, "working", name)
-    signature = ", ".join(f"{column} {type_}" for column, type_ in columns)
     parts = _part_prints(con, _working_mart(name)) if PART in dict(columns) else None
     if parts is not None:
         rows, hashes = sum(n for n, _ in parts.values()), sum(h for _, h in parts.values())
     else:
         rows, hashes = rows_print(con, _working_mart(name))
-    return MartPrint(columns, f"{rows} rows, {hashes} ({signature})", rows, parts)
+    return MartPrint(columns, _fingerprint(columns, rows, hashes), rows, parts)
+
+
+def _fingerprint(columns: list[tuple[str, str]], rows: int, hashes: int) -> str:
+    signature = ", ".join(f"{column} {type_}" for column, type_ in columns)
+    return f"{rows} rows, {hashes} ({signature})"
 
 
 def release_mart(
@@ -274,12 +280,17 @@ def release_mart(
     release's own part prints when the current release recorded them), and return the mart's
     fingerprint, its row count and what was done: ``kept`` (the fingerprint is ``before``,
     the current release's), ``by parts`` (the rows of the files whose rows changed replaced)
-    or ``written`` (the table made anew)."""
+    ``by rows`` (a mart without that column: the rows the working mart does not hold deleted,
+    those it holds and the copy does not inserted) or ``written`` (the table made anew)."""
     printed = printed or mart_print(con, name)
     fingerprint, rows, parts, source = printed.fingerprint, printed.rows, printed.parts, _working_mart(name)
     held = _published_columns(con, release, name)
     if held == printed.columns and fingerprint == before:
         return fingerprint, rows, "kept"
+    if held == printed.columns and parts is None:
+        if _rows_replaced(con, name, printed):
+            return fingerprint, rows, "by rows"
+        log.warning("publishing: %s replaced by rows does not print as the working mart; written whole", name)
     if held == printed.columns and parts is not None:
         published = held_parts if held_parts is not None else _part_prints(con, f'select * from marts."{name}"')
         changed = sorted((k for k in parts.keys() | published.keys() if parts.get(k) != published.get(k)), key=str)
@@ -293,6 +304,30 @@ def release_mart(
         log.warning("publishing: %s replaced by parts does not print as the working mart; written whole", name)
     con.execute(f'create or replace table marts."{name}" as {source}')
     return fingerprint, rows, "written"
+
+
+def _rows_replaced(con: duckdb.DuckDBPyConnection, name: str, printed: MartPrint) -> bool:
+    """Bring the release's copy of mart ``name`` (the same columns as the working one) to the
+    working mart by the hash of each row: the copy's rows whose hash the working mart lacks are
+    deleted, the working rows whose hash the copy lacks are inserted. True when the copy then
+    prints as the working mart (``printed``); rows repeated a different number of times on
+    the two sides do not, and the caller writes the mart whole."""
+    row = "struct_pack(" + ", ".join(f"{sql_identifier(c)} := {sql_identifier(c)}" for c, _ in printed.columns) + ")"
+    try:
+        con.execute(f'create temp table held_rows as select rowid as row_id, hash({row}) as h from marts."{name}"')
+        con.execute(f"create temp table working_rows as select hash(q) as h from ({_working_mart(name)}) as q")
+        con.execute(
+            f'delete from marts."{name}" where rowid in '
+            "(select row_id from held_rows where h not in (select h from working_rows))"
+        )
+        con.execute(
+            f'insert into marts."{name}" by name select * from ({_working_mart(name)}) as q '
+            "where hash(q) in (select h from working_rows except select h from held_rows)"
+        )
+    finally:
+        con.execute("drop table if exists temp.held_rows")
+        con.execute("drop table if exists temp.working_rows")
+    return _fingerprint(printed.columns, *rows_print(con, f'select * from marts."{name}"')) == printed.fingerprint
 
 
 def _published_columns(con: duckdb.DuckDBPyConnection, catalog: str, mart: str) -> list[tuple[str, str]]:

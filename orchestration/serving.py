@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from orchestration.escaping import sql_literal
+from orchestration.escaping import sql_identifier, sql_literal
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +81,6 @@ def pg_type(duckdb_type: str) -> str:
     if t == "TIMESTAMP WITH TIME ZONE":
         return "timestamptz"
     return "text"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def mart_keys(manifest: Path) -> dict[str, list[str]]:
@@ -180,21 +176,21 @@ def load_release(
                         key = [c for c in keys.get(table, []) if c in dict(columns)]
                         if key and len(key) == len(keys[table]) and not _has_null(duck, table, key):
                             cur.execute(
-                                f"alter table {NEXT}.{_ident(table)} add primary key ({', '.join(map(_ident, key))})"
+                                f"alter table {NEXT}.{sql_identifier(table)} add primary key ({', '.join(map(sql_identifier, key))})"
                             )
                         if table in table_comments:
                             cur.execute(
-                                f"comment on table {NEXT}.{_ident(table)} is {sql_literal(table_comments[table])}"
+                                f"comment on table {NEXT}.{sql_identifier(table)} is {sql_literal(table_comments[table])}"
                             )
                         for column, _ in columns:
                             comment = column_comments.get((table, column))
                             if comment:
                                 cur.execute(
-                                    f"comment on column {NEXT}.{_ident(table)}.{_ident(column)} is {sql_literal(comment)}"
+                                    f"comment on column {NEXT}.{sql_identifier(table)}.{sql_identifier(column)} is {sql_literal(comment)}"
                                 )
                     if reader_role and _role_exists(cur, reader_role):
-                        cur.execute(f"grant usage on schema {NEXT} to {_ident(reader_role)}")
-                        cur.execute(f"grant select on all tables in schema {NEXT} to {_ident(reader_role)}")
+                        cur.execute(f"grant usage on schema {NEXT} to {sql_identifier(reader_role)}")
+                        cur.execute(f"grant select on all tables in schema {NEXT} to {sql_identifier(reader_role)}")
                     # the switch: the previous generation goes, the current one becomes previous
                     cur.execute(f"drop schema if exists {PREVIOUS} cascade")
                     if _schema_exists(cur, SCHEMA):
@@ -210,14 +206,19 @@ def load_release(
 
 def _load_table(duck, cur, table: str, columns: list[tuple[str, str]], tmp: Path) -> int:
     cur.execute(
-        f"create table {NEXT}.{_ident(table)} ("
-        + ", ".join(f"{_ident(c)} {pg_type(kind)}" for c, kind in columns)
+        f"create table {NEXT}.{sql_identifier(table)} ("
+        + ", ".join(f"{sql_identifier(c)} {pg_type(kind)}" for c, kind in columns)
         + ")"
     )
     csv = tmp / f"{re.sub(r'[^a-z0-9_]', '_', table)}.csv"
-    duck.execute(f"copy (select * from marts.{_ident(table)}) to {sql_literal(str(csv))} (format csv, header false)")
-    names = ", ".join(_ident(c) for c, _ in columns)
-    with cur.copy(f"copy {NEXT}.{_ident(table)} ({names}) from stdin (format csv)") as copy, open(csv, "rb") as f:
+    duck.execute(
+        f"copy (select * from marts.{sql_identifier(table)}) to {sql_literal(str(csv))} (format csv, header false)"
+    )
+    names = ", ".join(sql_identifier(c) for c, _ in columns)
+    with (
+        cur.copy(f"copy {NEXT}.{sql_identifier(table)} ({names}) from stdin (format csv)") as copy,
+        open(csv, "rb") as f,
+    ):
         while block := f.read(CHUNK):
             copy.write(block)
     csv.unlink()
@@ -225,8 +226,8 @@ def _load_table(duck, cur, table: str, columns: list[tuple[str, str]], tmp: Path
 
 
 def _has_null(duck, table: str, key: list[str]) -> bool:
-    condition = " or ".join(f"{_ident(c)} is null" for c in key)
-    return duck.execute(f"select exists (select 1 from marts.{_ident(table)} where {condition})").fetchone()[0]
+    condition = " or ".join(f"{sql_identifier(c)} is null" for c in key)
+    return duck.execute(f"select exists (select 1 from marts.{sql_identifier(table)} where {condition})").fetchone()[0]
 
 
 def _schema_exists(cur, name: str) -> bool:
@@ -276,7 +277,7 @@ def init_roles(url: str, reader_role: str, reader_password: str, timeout: float 
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", reader_role):
         raise ServingError(f"the reader role must be a plain lower-case name, got {reader_role!r}")
     with _connect(url, timeout) as pg, pg.transaction(), pg.cursor() as cur:
-        role = _ident(reader_role)
+        role = sql_identifier(reader_role)
         if _role_exists(cur, reader_role):
             cur.execute(f"alter role {role} with login nosuperuser nocreatedb nocreaterole noinherit")
         else:
@@ -288,7 +289,7 @@ def init_roles(url: str, reader_role: str, reader_password: str, timeout: float 
             cur.execute(sql.SQL("alter role {} with password {}").format(sql.Identifier(reader_role), reader_password))
         cur.execute("select current_database()")
         database = cur.fetchone()[0]
-        cur.execute(f"grant connect on database {_ident(database)} to {role}")
+        cur.execute(f"grant connect on database {sql_identifier(database)} to {role}")
         cur.execute("revoke create on schema public from public")
         cur.execute(f"revoke all on schema public from {role}")
         for schema in (SCHEMA, PREVIOUS):
@@ -303,15 +304,15 @@ def table_fingerprints(con, engine: str, tables: dict[str, list[str]]) -> dict[s
     PostgreSQL: the sum of the first 32 bits of each row's key's MD5."""
     out = {}
     for table, key in tables.items():
-        text = " || '|' || ".join(f"coalesce(cast({_ident(c)} as varchar), '')" for c in key) if key else "''"
+        text = " || '|' || ".join(f"coalesce(cast({sql_identifier(c)} as varchar), '')" for c in key) if key else "''"
         if engine == "duckdb":
             bits = f"cast(('0x' || left(md5({text}), 8)) as bigint)"
-            sql = f"select count(*), coalesce(sum({bits}), 0) from marts.{_ident(table)}"
+            sql = f"select count(*), coalesce(sum({bits}), 0) from marts.{sql_identifier(table)}"
             out[table] = tuple(int(v) for v in con.execute(sql).fetchone())
         else:
             bits = f"('x' || left(md5({text}), 8))::bit(32)::bigint"
             with con.cursor() as cur:
-                cur.execute(f"select count(*), coalesce(sum({bits}), 0) from marts.{_ident(table)}")
+                cur.execute(f"select count(*), coalesce(sum({bits}), 0) from marts.{sql_identifier(table)}")
                 out[table] = tuple(int(v) for v in cur.fetchone())
     return out
 

@@ -1,7 +1,8 @@
 """How a mart comes into a release started from the current one (orchestration/publish.py,
 ``release_mart``): kept when its fingerprint is the current release's, replaced file by file
-when it has a ``source_file`` column (rows of no file included), written anew otherwise or
-when its columns changed. The bookkeeping columns never reach the release."""
+when it has a ``source_file`` column (rows of no file included), row by row otherwise, and
+written anew when its columns changed or the replaced rows do not print as the working mart.
+The bookkeeping columns never reach the release."""
 
 from __future__ import annotations
 
@@ -78,3 +79,39 @@ def test_the_release_own_part_prints_spare_reading_it_and_are_checked(tmp_path):
     con.execute("update marts.fct set amount = 5 where source_file = 'b.csv'")
     _, _, how = release_mart(con, "release", "fct", before="older", held_parts=held)
     assert how == "written" and _rows(con, "marts.fct") == sorted(working)
+
+
+def _pair_without_parts(tmp_path, working_rows: list[tuple], release_rows: list[tuple]) -> duckdb.DuckDBPyConnection:
+    working = duckdb.connect(str(tmp_path / "working.duckdb"))
+    working.execute("create schema marts")
+    working.execute('create table marts.dim ("code ""x""" varchar, amount bigint, _checked_at int)')
+    working.executemany("insert into marts.dim values (?, ?, 7)", working_rows)
+    working.close()
+    con = duckdb.connect(str(tmp_path / "release.duckdb"))
+    con.execute("create schema marts")
+    con.execute('create table marts.dim ("code ""x""" varchar, amount bigint)')
+    con.executemany("insert into marts.dim values (?, ?)", release_rows)
+    con.execute(f"attach '{tmp_path / 'working.duckdb'}' as working (read_only)")
+    return con
+
+
+def test_a_mart_without_files_is_replaced_row_by_row(tmp_path):
+    """fct_dossiers has no source file: the rows that changed, left or came are replaced, the
+    others stay where they are (a daily run changes 1 % of a million rows)."""
+    unchanged = [("a", 1), ("b", 2), (None, None)]
+    release = [*unchanged, ("c", 3), ("gone", 4)]
+    working = [*unchanged, ("c", 30), ("new", 5), ("new", 6)]
+    con = _pair_without_parts(tmp_path, working, release)
+    fingerprint, rows, how = release_mart(con, "release", "dim", before="an older release's print")
+    assert (how, rows) == ("by rows", 6) and _rows(con, "marts.dim") == sorted(working, key=lambda r: (r[0] is None, r))
+    assert con.execute('select "code ""x""" from marts.dim limit 3').fetchall() == [("a",), ("b",), (None,)]
+    assert release_mart(con, "release", "dim", before=fingerprint) == (fingerprint, 6, "kept")
+    assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone() == (0,)
+
+
+def test_rows_repeated_a_different_number_of_times_write_the_mart_whole(tmp_path):
+    """Rows are matched by their hash: a row the release holds twice and the working mart
+    once prints differently after the replacement, so the mart is written whole."""
+    con = _pair_without_parts(tmp_path, [("a", 1), ("b", 2)], [("a", 1), ("a", 1), ("b", 2)])
+    _, rows, how = release_mart(con, "release", "dim", before="older")
+    assert (how, rows) == ("written", 2) and _rows(con, "marts.dim") == [("a", 1), ("b", 2)]
