@@ -124,7 +124,7 @@ def publish(
     con = connect(
         staging / "warehouse.duckdb", memory_limit=settings.duckdb_memory_limit, threads=settings.duckdb_threads
     )
-    parquet = None
+    parquet = feedback_writer = None
     try:
         release = con.execute("select current_database()").fetchone()[0]
         con.execute(f"attach {sql_literal(Path(settings.warehouse).resolve())} as working (read_only)")
@@ -152,6 +152,19 @@ def publish(
         to_write.sort(key=lambda mart: -printed[mart[0]].rows)
         parquet = _Background(_write_parquet, con.cursor(), to_write, printed, staging / ".parquet-parts")
         log.info("publishing: %d Parquet files to write, %d unchanged ones linked", len(to_write), len(linked))
+        # The units' workbooks are written (Python, most of it) meanwhile too, from the working
+        # warehouse's marts: the rows the release's are brought to (each checked by its print).
+        working = con.cursor()
+        working.execute("use working")
+        feedback_writer = _Background(
+            write_feedback,
+            working,
+            staging / "feedback",
+            settings.department_name,
+            settings.parent_body,
+            publish_dir / "current" / "feedback",
+            _prints(current, "feedback_prints"),
+        )
         updates: dict[str, str] = {}
         for name in names:
             fingerprints[name], tables[name], updates[name] = release_mart(
@@ -174,14 +187,7 @@ def publish(
                 safe_url(settings.portal_url),
             ],
         )
-        feedback = write_feedback(
-            con,
-            staging / "feedback",
-            settings.department_name,
-            settings.parent_body,
-            before=publish_dir / "current" / "feedback",
-            prints_before=_prints(current, "feedback_prints"),
-        )
+        feedback = feedback_writer.join()
         log.info(
             "publishing: %d unit feedback workbooks written, %d unchanged ones linked",
             len(feedback.paths) - feedback.kept,
@@ -193,8 +199,9 @@ def publish(
         con.execute("detach working")
         con.execute("checkpoint")
     finally:
-        if parquet is not None:
-            parquet.thread.join()  # never close the release under its Parquet writer
+        for writer in (parquet, feedback_writer):
+            if writer is not None:
+                writer.thread.join()  # never close the release under a writer of its own
         con.close()
     for period_key in periods:
         write_report(staging / "warehouse.duckdb", period_key, staging / "reports", header_from(settings))
