@@ -79,23 +79,33 @@ def published_marts(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
 
 def copy_comments(con: duckdb.DuckDBPyConnection, catalog: str, tables: list[str]) -> int:
     """Carry the marts' descriptions (dbt's persisted docs: Vietnamese term and English gloss)
-    from ``catalog`` into the release, as ``COMMENT ON``: ``create table as`` drops them."""
+    from ``catalog`` into the release, as ``COMMENT ON``: ``create table as`` drops them, a
+    mart kept from the current release holds its own. Only the comments the release does not
+    already hold are set; returns how many."""
     copied = 0
     for table, comment in con.execute(
-        "select table_name, comment from duckdb_tables() where database_name = ? and schema_name = 'marts' "
-        "and comment is not null",
+        "select w.table_name, w.comment from duckdb_tables() as w "
+        "left join duckdb_tables() as r on r.database_name = current_database() and r.schema_name = 'marts' "
+        "and r.table_name = w.table_name "
+        "where w.database_name = ? and w.schema_name = 'marts' and w.comment is not null "
+        "and r.comment is distinct from w.comment",
         [catalog],
     ).fetchall():
         if table in tables:
-            con.execute(f'comment on table marts."{table}" is {sql_literal(comment)}')
+            con.execute(f"comment on table marts.{sql_identifier(table)} is {sql_literal(comment)}")
             copied += 1
     for table, column, comment in con.execute(
-        "select table_name, column_name, comment from duckdb_columns() where database_name = ? "
-        "and schema_name = 'marts' and comment is not null",
+        "select w.table_name, w.column_name, w.comment from duckdb_columns() as w "
+        "left join duckdb_columns() as r on r.database_name = current_database() and r.schema_name = 'marts' "
+        "and r.table_name = w.table_name and r.column_name = w.column_name "
+        "where w.database_name = ? and w.schema_name = 'marts' and w.comment is not null "
+        "and r.comment is distinct from w.comment",
         [catalog],
     ).fetchall():
         if table in tables and not column.startswith(BOOKKEEPING):
-            con.execute(f'comment on column marts."{table}"."{column}" is {sql_literal(comment)}')
+            con.execute(
+                f"comment on column marts.{sql_identifier(table)}.{sql_identifier(column)} is {sql_literal(comment)}"
+            )
             copied += 1
     return copied
 
@@ -148,12 +158,14 @@ def publish(
                 to_write.append((name, target, published))
         # The changed marts' Parquet files are written from the working warehouse by DuckDB
         # (its own threads, the GIL released) while this thread brings the release's marts up
-        # to date and writes the units' workbooks; the largest first, as it sets the end.
+        # to date; the largest first, as it sets the end.
         to_write.sort(key=lambda mart: -printed[mart[0]].rows)
         parquet = _Background(_write_parquet, con.cursor(), to_write, printed, staging / ".parquet-parts")
         log.info("publishing: %d Parquet files to write, %d unchanged ones linked", len(to_write), len(linked))
-        # The units' workbooks are written (Python, most of it) meanwhile too, from the working
-        # warehouse's marts: the rows the release's are brought to (each checked by its print).
+        # The units' workbooks (Python, most of it) are written in a thread of their own while
+        # this one brings the release's marts up to date (DuckDB, the GIL let go), from the
+        # working warehouse's marts: the rows the release's are brought to, each checked by
+        # its print. (Started before the marts are printed, it slowed both.)
         working = con.cursor()
         working.execute("use working")
         feedback_writer = _Background(

@@ -115,3 +115,31 @@ def test_rows_repeated_a_different_number_of_times_write_the_mart_whole(tmp_path
     con = _pair_without_parts(tmp_path, [("a", 1), ("b", 2)], [("a", 1), ("a", 1), ("b", 2)])
     _, rows, how = release_mart(con, "release", "dim", before="older")
     assert (how, rows) == ("written", 2) and _rows(con, "marts.dim") == [("a", 1), ("b", 2)]
+
+
+def test_descriptions_reach_the_release_and_only_the_changed_ones_are_set_again(tmp_path):
+    """A mart kept from the current release holds its comments; a description changed in dbt
+    since, or a mart made anew (``create table as`` drops them), gets the working one."""
+    from orchestration.publish import copy_comments
+
+    con = _pair_without_parts(tmp_path, [("a", 1)], [("a", 1)])
+    con.close()
+    with duckdb.connect(str(tmp_path / "working.duckdb")) as working:
+        working.execute("comment on table marts.dim is 'Danh mục — a dimension'")
+        working.execute('comment on column marts.dim."code ""x""" is \'Mã — code\'')
+        working.execute("comment on column marts.dim.amount is 'Số tiền — amount'")
+        working.execute("comment on column marts.dim._checked_at is 'bookkeeping'")
+    con = duckdb.connect(str(tmp_path / "release.duckdb"))
+    con.execute(f"attach '{tmp_path / 'working.duckdb'}' as working (read_only)")
+    con.execute("comment on column marts.dim.amount is 'Số tiền — amount'")  # already held
+    assert copy_comments(con, "working", ["dim"]) == 2
+    assert copy_comments(con, "working", ["dim"]) == 0  # nothing new: nothing set
+    comments = dict(
+        con.execute(
+            "select column_name, comment from duckdb_columns() where database_name = current_database()"
+        ).fetchall()
+    )
+    assert comments == {'code "x"': "Mã — code", "amount": "Số tiền — amount"}
+    assert con.execute("select comment from duckdb_tables() where database_name = current_database()").fetchone() == (
+        "Danh mục — a dimension",
+    )
