@@ -79,3 +79,10 @@ def test_the_docs_stand_alone_and_their_commands_run_as_written():
             assert (page.parent / target).exists(), (page.name, target)
         for command in re.findall(r"^\s*(?:\| `)?(uv run[^`|]*)", text, re.M):
             raise AssertionError(f"{page.name}: `{command.strip()}` needs uv on PATH: write `python3 -m uv run …`")
+
+
+def test_dbt_never_sends_usage_events_however_it_is_started():
+    """dbt Labs' anonymous usage events go to another host: the project turns them off itself
+    (not only the Makefile's environment), for `cchc run`, Dagster and a bare `dbt` alike."""
+    project = yaml.safe_load((ROOT / "dbt_project" / "dbt_project.yml").read_text(encoding="utf-8"))
+    assert project["flags"]["send_anonymous_usage_stats"] is False
