@@ -15,18 +15,24 @@ def _rows(con, table: str) -> list[tuple]:
     return con.execute(f"select * from {table} order by all").fetchall()
 
 
-def _pair(tmp_path, working_rows: list[tuple], release_rows: list[tuple]) -> duckdb.DuckDBPyConnection:
+FACT = ("fct", "source_file varchar, source_row integer, amount bigint")
+DIM = ("dim", '"code ""x""" varchar, amount bigint')  # no source file; a name to quote
+
+
+def _pair(tmp_path, working_rows: list[tuple], release_rows: list[tuple], mart=FACT) -> duckdb.DuckDBPyConnection:
     """A release holding ``release_rows``, the working warehouse ``working_rows`` (with a
     bookkeeping column), attached as the publication attaches it."""
+    name, columns = mart
+    marks = ", ".join("?" * len(release_rows[0]))
     working = duckdb.connect(str(tmp_path / "working.duckdb"))
     working.execute("create schema marts")
-    working.execute("create table marts.fct (source_file varchar, source_row integer, amount bigint, _checked_at int)")
-    working.executemany("insert into marts.fct values (?, ?, ?, 7)", working_rows)
+    working.execute(f"create table marts.{name} ({columns}, _checked_at int)")
+    working.executemany(f"insert into marts.{name} values ({marks}, 7)", working_rows)
     working.close()
     con = duckdb.connect(str(tmp_path / "release.duckdb"))
     con.execute("create schema marts")
-    con.execute("create table marts.fct (source_file varchar, source_row integer, amount bigint)")
-    con.executemany("insert into marts.fct values (?, ?, ?)", release_rows)
+    con.execute(f"create table marts.{name} ({columns})")
+    con.executemany(f"insert into marts.{name} values ({marks})", release_rows)
     con.execute(f"attach '{tmp_path / 'working.duckdb'}' as working (read_only)")
     return con
 
@@ -81,27 +87,13 @@ def test_the_release_own_part_prints_spare_reading_it_and_are_checked(tmp_path):
     assert how == "written" and _rows(con, "marts.fct") == sorted(working)
 
 
-def _pair_without_parts(tmp_path, working_rows: list[tuple], release_rows: list[tuple]) -> duckdb.DuckDBPyConnection:
-    working = duckdb.connect(str(tmp_path / "working.duckdb"))
-    working.execute("create schema marts")
-    working.execute('create table marts.dim ("code ""x""" varchar, amount bigint, _checked_at int)')
-    working.executemany("insert into marts.dim values (?, ?, 7)", working_rows)
-    working.close()
-    con = duckdb.connect(str(tmp_path / "release.duckdb"))
-    con.execute("create schema marts")
-    con.execute('create table marts.dim ("code ""x""" varchar, amount bigint)')
-    con.executemany("insert into marts.dim values (?, ?)", release_rows)
-    con.execute(f"attach '{tmp_path / 'working.duckdb'}' as working (read_only)")
-    return con
-
-
 def test_a_mart_without_files_is_replaced_row_by_row(tmp_path):
     """fct_dossiers has no source file: the rows that changed, left or came are replaced, the
     others stay where they are (a daily run changes 1 % of a million rows)."""
     unchanged = [("a", 1), ("b", 2), (None, None)]
     release = [*unchanged, ("c", 3), ("gone", 4)]
     working = [*unchanged, ("c", 30), ("new", 5), ("new", 6)]
-    con = _pair_without_parts(tmp_path, working, release)
+    con = _pair(tmp_path, working, release, DIM)
     fingerprint, rows, how = release_mart(con, "release", "dim", before="an older release's print")
     assert (how, rows) == ("by rows", 6) and _rows(con, "marts.dim") == sorted(working, key=lambda r: (r[0] is None, r))
     assert con.execute('select "code ""x""" from marts.dim limit 3').fetchall() == [("a",), ("b",), (None,)]
@@ -112,7 +104,7 @@ def test_a_mart_without_files_is_replaced_row_by_row(tmp_path):
 def test_rows_repeated_a_different_number_of_times_write_the_mart_whole(tmp_path):
     """Rows are matched by their hash: a row the release holds twice and the working mart
     once prints differently after the replacement, so the mart is written whole."""
-    con = _pair_without_parts(tmp_path, [("a", 1), ("b", 2)], [("a", 1), ("a", 1), ("b", 2)])
+    con = _pair(tmp_path, [("a", 1), ("b", 2)], [("a", 1), ("a", 1), ("b", 2)], DIM)
     _, rows, how = release_mart(con, "release", "dim", before="older")
     assert (how, rows) == ("written", 2) and _rows(con, "marts.dim") == [("a", 1), ("b", 2)]
 
@@ -122,7 +114,7 @@ def test_descriptions_reach_the_release_and_only_the_changed_ones_are_set_again(
     since, or a mart made anew (``create table as`` drops them), gets the working one."""
     from orchestration.publish import copy_comments
 
-    con = _pair_without_parts(tmp_path, [("a", 1)], [("a", 1)])
+    con = _pair(tmp_path, [("a", 1)], [("a", 1)], DIM)
     con.close()
     with duckdb.connect(str(tmp_path / "working.duckdb")) as working:
         working.execute("comment on table marts.dim is 'Danh mục — a dimension'")
