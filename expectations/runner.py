@@ -4,12 +4,12 @@ GX's SQL data source does not work with DuckDB, so each suite's query is read th
 DuckDB's own Arrow reader ``batch_rows`` rows at a time and each batch is validated as a
 pandas DataFrame: memory stays bounded on a 20-million-row table. Per-batch results are
 added up into one outcome per suite. A suite whose rows, columns and expectations are what
-they were at its last validation (``input_state``: a hash-sum over the query's rows in
-DuckDB, far cheaper than validating them) keeps that validation's outcome: a daily run
-validates the tables that changed, and within a table the rows past a column's last
-validated value (``Suite.since``) or not among the rows last seen pass (``Suite.seen_rows``).
-Results are kept in a GX file context; the Data Docs
-are one self-contained page rendered from them after every run (``expectations/docs.py``).
+they were at its last validation (``rows_state`` and ``suite_print``: a hash-sum over the
+query's rows in DuckDB, far cheaper than validating them) keeps that validation's outcome:
+a daily run validates the tables that changed, and within a table the rows past a column's
+last validated value (``Suite.since``) or not among the rows last seen pass
+(``Suite.seen_rows``). Results are kept in a GX file context; the Data Docs are one
+self-contained page rendered from them after every run (``expectations/docs.py``).
 
 Plain library: no Dagster import (the orchestration turns outcomes into asset checks).
 """

@@ -298,7 +298,7 @@ def release_mart(
     ``working``; ``printed`` its ``mart_print`` when already taken; ``held_parts`` the
     release's own part prints when the current release recorded them), and return the mart's
     fingerprint, its row count and what was done: ``kept`` (the fingerprint is ``before``,
-    the current release's), ``by parts`` (the rows of the files whose rows changed replaced)
+    the current release's), ``by parts`` (the rows of the files whose rows changed replaced),
     ``by rows`` (a mart without that column: the rows the working mart does not hold deleted,
     those it holds and the copy does not inserted) or ``written`` (the table made anew)."""
     printed = printed or mart_print(con, name)
