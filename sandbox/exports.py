@@ -628,11 +628,11 @@ class ExportWriter:
                 "else cast(amount as varchar) end"
             )
             con.execute(f"""copy (
-                select row_number() over (order by i) as stt, ma_truong, ma_hoc_sinh, nam_hoc, khoan_thu,
+                select row_number() over (order by i, amount nulls first) as stt, ma_truong, ma_hoc_sinh, nam_hoc, khoan_thu,
                        {amount} as so_tien, method, strftime(day, '%d/%m/%Y') as ngay_thu, receipt
                 from (select * from coll where {where}
                       union all select * from coll where {where} and i % 4001 = 9)  -- exact duplicates
-                order by i) to '{body}' (header false, delimiter '{delim}', quote '"')""")
+                order by i, amount nulls first) to '{body}' (header false, delimiter '{delim}', quote '"')""")
             header = [
                 "STT",
                 "Mã trường",

@@ -14,8 +14,10 @@ def _hashes(root: Path) -> dict[str, str]:
 
 
 def test_sample_exports_are_deterministic_and_readable(tmp_path):
-    first = write_sample_exports(tmp_path / "a", n_dossiers=1500, collection_rows=6000)
-    second = write_sample_exports(tmp_path / "b", n_dossiers=1500, collection_rows=6000)
+    # enough collection rows for DuckDB to sort them in parallel and for a receipt written twice
+    # with different content (the two copies share their row number: ties the order must break)
+    first = write_sample_exports(tmp_path / "a", n_dossiers=1500, collection_rows=250_000)
+    second = write_sample_exports(tmp_path / "b", n_dossiers=1500, collection_rows=250_000)
     assert _hashes(tmp_path / "a") == _hashes(tmp_path / "b")
 
     kinds = {}
