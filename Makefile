@@ -5,7 +5,6 @@ UV := $(PYTHON) -m uv
 export UV_PYTHON_DOWNLOADS := never
 export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
-export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
 .PHONY: setup browser demo test lint dev bench bench-curve run clean
 

@@ -278,19 +278,25 @@ def _reuse(outcome: SuiteOutcome, last: dict | None, state: dict | None) -> bool
     return True
 
 
+def _passed_as_now(last: dict | None, state: dict | None) -> bool:
+    """The last validation passed and meant what the suite means now: the rows it passed
+    still pass (what ``since`` and ``seen_rows`` build on)."""
+    if state is None or not isinstance(last, dict) or last.get("suite") != state["suite"]:
+        return False
+    expectations = last.get("expectations")
+    if not isinstance(expectations, dict) or not expectations:
+        return False
+    return all(isinstance(e, dict) and e.get("success") is True for e in expectations.values())
+
+
 def _validated_through(suite: Suite, last: dict | None, state: dict | None, until: list | None) -> str | None:
     """For a suite validated ``since`` a column: the newest value of its last validation when
-    that validation passed, meant what the suite means and its rows are still there unchanged
+    that validation passed as the suite means now and its rows are still there unchanged
     (``until``, the print of the rows up to that value, is what all its rows printed); else
     None: every row is validated."""
-    if suite.since is None or state is None or not isinstance(last, dict) or last.get("suite") != state["suite"]:
+    if suite.since is None or not _passed_as_now(last, state) or not isinstance(last.get("through"), str):
         return None
-    expectations, through = last.get("expectations"), last.get("through")
-    if not isinstance(through, str) or not isinstance(expectations, dict) or not expectations:
-        return None
-    if not all(isinstance(e, dict) and e.get("success") is True for e in expectations.values()):
-        return None
-    return through if until is not None and until == last.get("rows_print") else None
+    return last["through"] if until is not None and until == last.get("rows_print") else None
 
 
 def _seen_path(gx_dir: Path, suite: Suite) -> Path:
@@ -310,17 +316,12 @@ def _seen_rows(
     con: duckdb.DuckDBPyConnection, gx_dir: Path, suite: Suite, last: dict | None, state: dict | None
 ) -> Path | None:
     """For a ``seen_rows`` suite: the file of its last validation's row hashes when that
-    validation passed, meant what the suite means and recorded the file as it is; else None:
+    validation passed as the suite means now and recorded the file as it is; else None:
     every row is validated."""
-    if not suite.seen_rows or state is None or not isinstance(last, dict) or last.get("suite") != state["suite"]:
-        return None
-    expectations = last.get("expectations")
-    if not isinstance(expectations, dict) or not expectations:
-        return None
-    if not all(isinstance(e, dict) and e.get("success") is True for e in expectations.values()):
+    if not suite.seen_rows or not _passed_as_now(last, state) or last.get("seen") is None:
         return None
     path = _seen_path(gx_dir, suite)
-    return path if last.get("seen") is not None and _seen_print(con, path) == last["seen"] else None
+    return path if _seen_print(con, path) == last["seen"] else None
 
 
 def _keep_seen(con: duckdb.DuckDBPyConnection, gx_dir: Path, suite: Suite, passed: bool) -> list | None:

@@ -141,7 +141,7 @@ def publish(
         con.execute("create schema if not exists marts")
         names = published_marts(con, "working")
         for gone in {*published_marts(con, release), "release_info"} - set(names):
-            con.execute(f'drop table if exists marts."{gone}"')
+            con.execute(f"drop table if exists marts.{sql_identifier(gone)}")
         printed = {name: mart_print(con, name) for name in names}
         parts_before = current.get("parquet_parts", {})
         linked, to_write, parquet_parts = [], [], {}
@@ -266,7 +266,9 @@ class MartPrint:
 
 def _working_mart(name: str) -> str:
     """The working warehouse's mart ``name`` as published: without its bookkeeping columns."""
-    return f'select columns(c -> not starts_with(c, {sql_literal(BOOKKEEPING)})) from working.marts."{name}"'
+    return (
+        f"select columns(c -> not starts_with(c, {sql_literal(BOOKKEEPING)})) from working.marts.{sql_identifier(name)}"
+    )
 
 
 def mart_print(con: duckdb.DuckDBPyConnection, name: str) -> MartPrint:
@@ -303,50 +305,51 @@ def release_mart(
     those it holds and the copy does not inserted) or ``written`` (the table made anew)."""
     printed = printed or mart_print(con, name)
     fingerprint, rows, parts, source = printed.fingerprint, printed.rows, printed.parts, _working_mart(name)
+    table = f"marts.{sql_identifier(name)}"  # the release's copy
     held = _published_columns(con, release, name)
     if held == printed.columns and fingerprint == before:
         return fingerprint, rows, "kept"
     if held == printed.columns and parts is None:
-        if _rows_replaced(con, name, printed):
+        if _rows_replaced(con, name, printed, table):
             return fingerprint, rows, "by rows"
         log.warning("publishing: %s replaced by rows does not print as the working mart; written whole", name)
     if held == printed.columns and parts is not None:
-        published = held_parts if held_parts is not None else _part_prints(con, f'select * from marts."{name}"')
+        published = held_parts if held_parts is not None else _part_prints(con, f"select * from {table}")
         changed = sorted((k for k in parts.keys() | published.keys() if parts.get(k) != published.get(k)), key=str)
         where, keys = parts_filter(PART, changed)
-        con.execute(f'delete from marts."{name}" where {where}', keys)
-        con.execute(f'insert into marts."{name}" by name {source} where {where}', keys)
-        now = _part_prints(con, f'select * from marts."{name}" where {where}', keys)
-        total = con.execute(f'select count(*) from marts."{name}"').fetchone()[0]
+        con.execute(f"delete from {table} where {where}", keys)
+        con.execute(f"insert into {table} by name {source} where {where}", keys)
+        now = _part_prints(con, f"select * from {table} where {where}", keys)
+        total = con.execute(f"select count(*) from {table}").fetchone()[0]
         if now == {k: parts[k] for k in changed if k in parts} and total == rows:
             return fingerprint, rows, "by parts"
         log.warning("publishing: %s replaced by parts does not print as the working mart; written whole", name)
-    con.execute(f'create or replace table marts."{name}" as {source}')
+    con.execute(f"create or replace table {table} as {source}")
     return fingerprint, rows, "written"
 
 
-def _rows_replaced(con: duckdb.DuckDBPyConnection, name: str, printed: MartPrint) -> bool:
-    """Bring the release's copy of mart ``name`` (the same columns as the working one) to the
-    working mart by the hash of each row: the copy's rows whose hash the working mart lacks are
-    deleted, the working rows whose hash the copy lacks are inserted. True when the copy then
-    prints as the working mart (``printed``); rows repeated a different number of times on
-    the two sides do not, and the caller writes the mart whole."""
+def _rows_replaced(con: duckdb.DuckDBPyConnection, name: str, printed: MartPrint, table: str) -> bool:
+    """Bring the release's copy of mart ``name`` (``table``, with the working mart's columns)
+    to the working mart by the hash of each row: the copy's rows whose hash the working mart
+    lacks are deleted, the working rows whose hash the copy lacks are inserted. True when the
+    copy then prints as the working mart (``printed``); rows repeated a different number of
+    times on the two sides do not, and the caller writes the mart whole."""
     row = "struct_pack(" + ", ".join(f"{sql_identifier(c)} := {sql_identifier(c)}" for c, _ in printed.columns) + ")"
     try:
-        con.execute(f'create temp table held_rows as select rowid as row_id, hash({row}) as h from marts."{name}"')
+        con.execute(f"create temp table held_rows as select rowid as row_id, hash({row}) as h from {table}")
         con.execute(f"create temp table working_rows as select hash(q) as h from ({_working_mart(name)}) as q")
         con.execute(
-            f'delete from marts."{name}" where rowid in '
+            f"delete from {table} where rowid in "
             "(select row_id from held_rows where h not in (select h from working_rows))"
         )
         con.execute(
-            f'insert into marts."{name}" by name select * from ({_working_mart(name)}) as q '
+            f"insert into {table} by name select * from ({_working_mart(name)}) as q "
             "where hash(q) in (select h from working_rows except select h from held_rows)"
         )
     finally:
         con.execute("drop table if exists temp.held_rows")
         con.execute("drop table if exists temp.working_rows")
-    return _fingerprint(printed.columns, *rows_print(con, f'select * from marts."{name}"')) == printed.fingerprint
+    return _fingerprint(printed.columns, *rows_print(con, f"select * from {table}")) == printed.fingerprint
 
 
 def _published_columns(con: duckdb.DuckDBPyConnection, catalog: str, mart: str) -> list[tuple[str, str]]:

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 
 from orchestration.settings import Settings
 from sandbox.portal import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Faults, serve

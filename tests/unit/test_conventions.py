@@ -83,6 +83,6 @@ def test_the_docs_stand_alone_and_their_commands_run_as_written():
 
 def test_dbt_never_sends_usage_events_however_it_is_started():
     """dbt Labs' anonymous usage events go to another host: the project turns them off itself
-    (not only the Makefile's environment), for `cchc run`, Dagster and a bare `dbt` alike."""
+    (no environment variable needed), for make, `cchc run`, Dagster and a bare `dbt` alike."""
     project = yaml.safe_load((ROOT / "dbt_project" / "dbt_project.yml").read_text(encoding="utf-8"))
     assert project["flags"]["send_anonymous_usage_stats"] is False
