@@ -53,8 +53,10 @@ SUITES = [
     ),
     Suite(
         "source_portal_ratings",
-        "stg_portal__ratings",
-        "select _source, ma_danh_gia, ngay_danh_gia, muc_do_hai_long, _batch_seq from staging.stg_portal__ratings",
+        "int_portal__rating_versions",
+        # every landed rating row as staged, parsed once (as the dossiers')
+        """select _source, ma_danh_gia, ngay_danh_gia, muc_do_hai_long, _batch_seq
+             from intermediate.int_portal__rating_versions""",
         _ratings,
         blocking=False,
         description="Đánh giá nguồn — staged ratings: codes and dates mostly valid.",

@@ -245,7 +245,7 @@ def failed(outcome):
         ),
         (
             "source_portal_ratings",
-            'update raw.portal_ratings set payload = json_merge_patch(payload, \'{"MucDoHaiLong": "0"}\')',
+            "update intermediate.int_portal__rating_versions set muc_do_hai_long = '0'",
             "expect_column_values_to_be_in_set",
             "muc_do_hai_long",
             "0",

@@ -7,7 +7,7 @@ with ratings as (
     select
         *,
         coalesce(ma_danh_gia, '#' || payload_hash) as rating_key
-    from {{ ref('stg_portal__ratings') }}
+    from {{ ref('int_portal__rating_versions') }}
 ),
 
 copies as (
