@@ -27,7 +27,7 @@ from dagster import ConfigurableResource, EnvVar, InitResourceContext
 from dagster_dbt import DbtCliResource
 from pydantic import Field as ConfigField
 
-from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.dbt.integration import dbt_project
 from orchestration.runlock import dbt_executable, run_lock
 from orchestration.settings import DROP_FOLDER_FIELDS, PATH_FIELDS, Settings
 

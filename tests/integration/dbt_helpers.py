@@ -13,7 +13,14 @@ import duckdb
 
 from connectors.personal import scrub_dossier
 from connectors.portal import Page, page_to_arrow
-from orchestration.defs.dbt.project import DBT_DIR, dbt_build_args, dbt_env
+from orchestration.defs.dbt.project import (
+    DBT_DIR,
+    dbt_build_args,
+    dbt_env,
+    ensure_manifest,
+    plan_dbt_build,
+    record_dbt_build,
+)
 from orchestration.settings import Settings
 from orchestration.warehouse import connect, ensure_raw, land_batch
 
@@ -37,13 +44,19 @@ def land(settings: Settings, endpoint: str, records: list[dict]) -> None:
         con.close()
 
 
-def run_dbt(settings: Settings, *extra: str) -> subprocess.CompletedProcess:
+def run_dbt(settings: Settings, *extra: str, plan: bool = False) -> subprocess.CompletedProcess:
+    """``dbt build`` of the whole project; with ``plan``, as the pipeline builds: the nodes its
+    new data reaches (reach.py), recorded when the build succeeds."""
     env = {**os.environ, **dbt_env(settings)}
     dbt = Path(sys.executable).with_name("dbt")
-    return subprocess.run(
+    manifest = ensure_manifest() if plan else None
+    planned = plan_dbt_build(settings, manifest, "--full-refresh" in extra) if plan else None
+    done = subprocess.run(
         [
             str(dbt),
-            *dbt_build_args(settings, unit_tests=True),  # the models' dbt unit tests run in every test build
+            *dbt_build_args(
+                settings, unit_tests=True, plan=planned
+            ),  # the models' dbt unit tests run in every test build
             *extra,
             "--project-dir",
             str(DBT_DIR),
@@ -57,6 +70,10 @@ def run_dbt(settings: Settings, *extra: str) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
     )
+    if planned is not None and done.returncode == 0:
+        record_dbt_build(settings, manifest, planned)
+    done.plan = planned
+    return done
 
 
 def query(settings: Settings, sql: str, params: list | None = None) -> list[tuple]:

@@ -56,8 +56,9 @@ def _round(settings, client, until: datetime | None) -> None:
             ingest(con, client, settings, **({} if ingest is ingest_procedures else {"until": until}))
         for folder in ("moet", "payments"):
             intake_folder(con, settings, folder)
-    done = run_dbt(settings)
+    done = run_dbt(settings, plan=True)  # as the pipeline builds: what the new data reaches
     assert done.returncode == 0, done.stdout[-4000:]
+    print(done.plan.describe())
     # the release, started from the one before (a mart changed in a few files: those files'
     # rows replaced), holds what the warehouse holds
     release = publish(settings)

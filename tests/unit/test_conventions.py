@@ -86,3 +86,24 @@ def test_dbt_never_sends_usage_events_however_it_is_started():
     (no environment variable needed), for make, `cchc run`, Dagster and a bare `dbt` alike."""
     project = yaml.safe_load((ROOT / "dbt_project" / "dbt_project.yml").read_text(encoding="utf-8"))
     assert project["flags"]["send_anonymous_usage_stats"] is False
+
+
+def test_the_clock_is_read_only_through_the_clock_macros():
+    """A build leaves out the nodes nothing new reaches (orchestration/defs/dbt/reach.py), but
+    never one that reads the clock: it finds them through the macros of ``CLOCK_MACROS``, so
+    the project reads the clock nowhere else."""
+    from orchestration.defs.dbt.reach import CLOCK_MACROS
+
+    clock = re.compile(r"current_(date|timestamp|time|localtimestamp)|\bnow\s*\(|\btoday\s*\(|get_current_time", re.I)
+    allowed = {name.removeprefix("macro.cchc.") for name in CLOCK_MACROS}
+    project = ROOT / "dbt_project"
+    for folder in ("models", "macros", "tests", "snapshots", "analyses"):
+        for path in (project / folder).rglob("*.sql"):
+            text = path.read_text(encoding="utf-8")
+            # a macro file: each macro's body apart, so a clock macro may read the clock
+            for name, body in re.findall(r"{%-?\s*macro\s+(\w+)(.*?){%-?\s*endmacro", text, re.S) or [("", text)]:
+                reads = clock.search(body)
+                plain = name.removeprefix("default__").removeprefix("duckdb__")
+                assert not reads or plain in allowed, (
+                    f"{path.relative_to(project)} {name}: reads the clock ({reads[0]})"
+                )

@@ -4,17 +4,19 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
 
-from dagster import AssetExecutionContext, BackfillPolicy, Config
+from dagster import AssetExecutionContext, BackfillPolicy, Config, Output
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.defs.dbt.integration import CchcTranslator, dbt_project
 from orchestration.defs.dbt.project import (
-    CchcTranslator,
     dbt_build_args,
     dbt_docs_args,
     dbt_docs_path,
     dbt_env,
-    dbt_project,
+    plan_dbt_build,
+    record_dbt_build,
 )
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, settings_from
 from orchestration.runlog import into_run_log, progress
@@ -44,16 +46,26 @@ def build_dbt_assets(manifest_path):
         # passes dbt the process environment and takes no other).
         os.environ.update(dbt_env(settings))
         started = time.monotonic()
-        progress(context, "dbt: building the models and running their tests …")
+        # A run of the whole project builds what its new data reaches (reach.py); a run of
+        # some assets (chosen in the UI) builds them, and records nothing
+        plan = None if context.is_subset else plan_dbt_build(settings, manifest_path, config.full_refresh)
+        said = plan.describe() if plan else "building the selected models"
+        progress(context, f"dbt: {said} and running their tests …")
         # dbt's own output (a line per model and test) goes to the run log; the console gets
         # a line per layer when the build is done
         with into_run_log():
-            build = dbt.cli(dbt_build_args(settings, full_refresh=config.full_refresh), context=context)
+            build = dbt.cli(dbt_build_args(settings, full_refresh=config.full_refresh, plan=plan), context=context)
+            # a model or seed the plan left out is current as it stands: Dagster is told so
+            # first (nothing it depends on is built), or the assets below it (the
+            # publication) would be skipped
+            yield from _left_out(context, build.manifest, plan)
             try:
                 yield from build.stream()
             finally:
                 for line in layer_lines(build.manifest, _run_results(build)):
                     progress(context, f"dbt {line}")
+            if plan is not None:
+                record_dbt_build(settings, manifest_path, plan)  # stream() raised if the build failed
             context.log.info(f"dbt build finished in {time.monotonic() - started:.0f} s")
             # Documentation of what was just built, as one HTML file that opens from disk; the
             # publish step puts it beside the marts.
@@ -66,6 +78,36 @@ def build_dbt_assets(manifest_path):
         context.log.info(f"dbt docs written to {target}")
 
     return cchc_dbt
+
+
+def _left_out(context: AssetExecutionContext, manifest: dict, plan) -> Iterator[Output]:
+    """An output for each model and seed the plan left out, parents before children (as
+    Dagster asks of a multi-asset); a test left out has no result: the rows it passed on
+    have not changed."""
+    if plan is None:
+        return
+    translator = CchcTranslator()
+    nodes = {
+        u: manifest["nodes"][u] for u in plan.left_out if manifest["nodes"][u]["resource_type"] in ("model", "seed")
+    }
+    ordered: list[str] = []
+
+    def visit(unique_id: str) -> None:
+        if unique_id in nodes and unique_id not in ordered:
+            for parent in nodes[unique_id].get("depends_on", {}).get("nodes", []):
+                visit(parent)
+            ordered.append(unique_id)
+
+    for unique_id in sorted(nodes):
+        visit(unique_id)
+    for unique_id in ordered:
+        name = translator.get_asset_spec(manifest, unique_id, dbt_project()).key.to_python_identifier()
+        if name in context.selected_output_names:
+            yield Output(
+                None,
+                output_name=name,
+                metadata={"status": "reused", "why": f"left out of the build: nothing new reaches it ({plan.why})"},
+            )
 
 
 def _run_results(build) -> list[dict]:

@@ -1,4 +1,7 @@
-"""The single cached dbt project, its translator and the dbt CLI arguments."""
+"""The dbt project's facts for every process that runs dbt: where it is, its vars and
+profile environment, the build's arguments and plan, its parsed manifest. Nothing here
+imports Dagster (the bench's and the tests' plain processes use it); the project as Dagster
+sees it is in integration.py."""
 
 from __future__ import annotations
 
@@ -6,34 +9,14 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetKey
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
-
 from connectors.exports import LAYOUTS
+from orchestration.defs.dbt.reach import BuildPlan, plan_build, record_build
 from orchestration.settings import PROJECT_DIR, Settings
 
 DBT_DIR = PROJECT_DIR / "dbt_project"
-
-
-@cache
-def dbt_project() -> DbtProject:
-    # `dagster dev` parses the project with the `dbt` found on PATH: make it the one beside
-    # this interpreter, so the UI works without an activated virtualenv too
-    bin_dir = str(Path(sys.executable).parent)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-    project = DbtProject(
-        project_dir=DBT_DIR,
-        profiles_dir=DBT_DIR,
-        prepare_project_cli_args=["parse", "--quiet", "--vars", json.dumps(registry_vars())],
-    )
-    project.prepare_if_dev()
-    return project
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
@@ -67,18 +50,34 @@ def dbt_vars(settings: Settings) -> dict[str, Any]:
     }
 
 
-def dbt_build_args(settings: Settings, full_refresh: bool = False, unit_tests: bool = False) -> list[str]:
+def dbt_build_args(
+    settings: Settings, full_refresh: bool = False, unit_tests: bool = False, plan: BuildPlan | None = None
+) -> list[str]:
     """The dbt CLI arguments of the pipeline's build (pure; unit tested); ``full_refresh``
     rebuilds the incremental models from raw. dbt's unit tests test the models' SQL, not the
     data: the pipeline leaves them out (as dbt advises: development and CI only), and the
-    test suite's builds (``unit_tests``) run them."""
+    test suite's builds (``unit_tests``) run them. A ``plan`` (reach.plan_build) leaves out
+    the nodes nothing new reaches."""
     return [
         "build",
         "--vars",
         json.dumps(dbt_vars(settings), sort_keys=True),
         *(["--exclude-resource-type", "unit_test"] * (not unit_tests)),
         *(["--full-refresh"] * full_refresh),
+        *(plan.dbt_args() if plan is not None else []),
     ]
+
+
+def plan_dbt_build(settings: Settings, manifest: Path, full_refresh: bool = False) -> BuildPlan:
+    """What this warehouse's build has to build now (reach.plan_build), from the parsed project."""
+    return plan_build(
+        Path(settings.warehouse), json.loads(Path(manifest).read_text()), dbt_vars(settings), full_refresh=full_refresh
+    )
+
+
+def record_dbt_build(settings: Settings, manifest: Path, plan: BuildPlan) -> None:
+    """After the planned build succeeded (reach.record_build)."""
+    record_build(Path(settings.warehouse), plan, json.loads(Path(manifest).read_text()))
 
 
 def dbt_docs_args(settings: Settings) -> list[str]:
@@ -135,37 +134,3 @@ def ensure_manifest(settings: Settings | None = None) -> Path:
         subprocess.run([str(dbt), *args], check=True, env={**os.environ, **env}, cwd=DBT_DIR)
         stamp.write_text(key)
     return manifest
-
-
-class CchcTranslator(DagsterDbtTranslator):
-    """Groups dbt assets by layer; sources map to ingest assets through their meta."""
-
-    def __init__(self) -> None:
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        if dbt_resource_props["resource_type"] == "seed":
-            return "reference"
-        fqn = dbt_resource_props.get("fqn", [])
-        return fqn[1] if len(fqn) > 2 else "dbt"
-
-    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
-        """Every dbt test as a check with a description: its own, or what it tests."""
-        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
-        if spec is None or spec.description:
-            return spec
-        node = manifest["nodes"].get(unique_id, {})
-        meta = node.get("test_metadata") or {}
-        column = node.get("column_name")
-        kind = meta.get("name") or "singular test"
-        text = node.get("description") or (
-            f"dbt {kind}{f' on column {column}' if column else ''} of {asset_spec.key.to_user_string()}"
-            + (" (a publication rule: it blocks publication)" if not meta else "")
-        )
-        return spec._replace(description=text)
-
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
-        meta = (dbt_resource_props.get("meta") or {}).get("dagster") or {}
-        if "asset_key" in meta:
-            return AssetKey(meta["asset_key"])
-        return AssetKey([dbt_resource_props["name"]])

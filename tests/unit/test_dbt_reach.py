@@ -1,0 +1,153 @@
+"""A build leaves out the nodes nothing new reaches (orchestration/defs/dbt/reach.py): a
+small project and warehouse made by hand, through every reason to build everything and every
+way a source changes."""
+
+from __future__ import annotations
+
+import copy
+
+import duckdb
+import pytest
+
+from orchestration.defs.dbt.reach import plan_build, record_build
+
+
+def _node(unique_id: str, kind: str, depends: list[str], macros: list[str] | None = None) -> dict:
+    schema = {"model": "marts", "seed": "reference", "test": "dbt_test__audit"}[kind]
+    return {
+        "name": unique_id.split(".")[-1],
+        "resource_type": kind,
+        "schema": schema,
+        "alias": unique_id.split(".")[-1],
+        "config": {"materialized": "table" if kind != "test" else "test"},
+        "depends_on": {"nodes": depends, "macros": macros or []},
+        "created_at": 1.0,
+    }
+
+
+def _manifest() -> dict:
+    nodes = {
+        "model.p.from_landed": _node("model.p.from_landed", "model", ["source.p.raw.landed"]),
+        "model.p.from_list": _node("model.p.from_list", "model", ["source.p.raw.list", "seed.p.codes"]),
+        "model.p.dated": _node("model.p.dated", "model", ["model.p.from_list"], ["macro.p.days_late"]),
+        "model.p.after_dated": _node("model.p.after_dated", "model", ["model.p.dated"]),
+        "seed.p.codes": _node("seed.p.codes", "seed", []),
+        "test.p.unique_from_landed": _node("test.p.unique_from_landed", "test", ["model.p.from_landed"]),
+    }
+    children: dict[str, list[str]] = {}
+    for unique_id, node in nodes.items():
+        for parent in node["depends_on"]["nodes"]:
+            children.setdefault(parent, []).append(unique_id)
+    return {
+        "metadata": {"dbt_version": "1.11", "adapter_type": "duckdb"},
+        "nodes": nodes,
+        "sources": {
+            "source.p.raw.landed": {"name": "landed", "schema": "raw", "identifier": "landed"},
+            "source.p.raw.list": {"name": "list", "schema": "raw", "identifier": "list"},
+        },
+        "macros": {
+            # a model that reads the clock through a macro of its own
+            "macro.p.days_late": {"depends_on": {"macros": ["macro.cchc.local_today"]}},
+            "macro.cchc.local_today": {"depends_on": {"macros": []}},
+        },
+        "exposures": {},
+        "parent_map": {},
+        "child_map": children,
+    }
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema raw; create schema marts; create schema reference")
+    con.execute("create table raw.landed (_batch_seq bigint, v varchar)")
+    con.execute("insert into raw.landed values (1, 'a'), (1, 'b')")
+    con.execute("create table raw.list (code varchar, name varchar)")
+    con.execute("insert into raw.list values ('X', 'one')")
+    for table in ("from_landed", "from_list", "dated", "after_dated"):
+        con.execute(f"create table marts.{table} (v varchar)")
+    con.execute("create table reference.codes (code varchar)")
+    con.close()
+    return path
+
+
+def _built(plan, manifest) -> set[str]:
+    return {n["name"] for n in manifest["nodes"].values()} - set(plan.exclude)
+
+
+VARS = {"threshold": 0.05}
+
+
+def _after_build(warehouse, manifest, **kw):
+    plan = plan_build(warehouse, manifest, VARS, **kw)
+    record_build(warehouse, plan, manifest)
+    return plan
+
+
+def _sql(warehouse, sql: str) -> None:
+    con = duckdb.connect(str(warehouse))
+    con.execute(sql)
+    con.close()
+
+
+def test_a_build_leaves_out_only_what_nothing_new_reaches(warehouse):
+    manifest = _manifest()
+    every = {n["name"] for n in manifest["nodes"].values()}
+    first = _after_build(warehouse, manifest)
+    assert not first.exclude and "no complete build" in first.why
+
+    # nothing new: only the model that reads the clock (through its macro) and what is below it
+    quiet = _after_build(warehouse, manifest)
+    assert _built(quiet, manifest) == {"dated", "after_dated"}
+    assert quiet.dbt_args() == ["--exclude", "codes from_landed from_list unique_from_landed"]
+
+    # a new landing batch: its model and that model's test, and the clock's
+    _sql(warehouse, "insert into raw.landed values (2, 'c')")
+    landed = _after_build(warehouse, manifest)
+    assert _built(landed, manifest) == {"from_landed", "unique_from_landed", "dated", "after_dated"}
+    assert "landed" in landed.why
+
+    # a small list changed in place (no batches): what reads it
+    _sql(warehouse, "update raw.list set name = 'another'")
+    listed = _after_build(warehouse, manifest)
+    assert _built(listed, manifest) == {"from_list", "dated", "after_dated"}
+
+    # a batch that lands no new rows is not new data; a row gone is
+    _sql(warehouse, "delete from raw.list")
+    assert "from_list" in _built(_after_build(warehouse, manifest), manifest)
+
+    # a failed build records nothing: the next plan still builds what the failed one had to
+    _sql(warehouse, "insert into raw.landed values (3, 'd')")
+    plan_build(warehouse, manifest, VARS)  # the build it planned failed
+    assert "from_landed" in _built(_after_build(warehouse, manifest), manifest)
+
+    # every reason to build everything
+    changed_vars = plan_build(warehouse, manifest, {"threshold": 0.10})
+    assert _built(changed_vars, manifest) == every and "changed" in changed_vars.why
+    edited = copy.deepcopy(manifest)
+    edited["nodes"]["model.p.from_list"]["checksum"] = "another"
+    assert _built(plan_build(warehouse, edited, VARS), manifest) == every
+    assert _built(plan_build(warehouse, manifest, VARS, full_refresh=True), manifest) == every
+    _sql(warehouse, "alter table marts.from_list add column extra integer")
+    reshaped = plan_build(warehouse, manifest, VARS)
+    assert _built(reshaped, manifest) == every and "shape" in reshaped.why
+    _sql(warehouse, "alter table marts.from_list drop column extra")
+    _sql(warehouse, "drop table reference.codes")
+    gone = plan_build(warehouse, manifest, VARS)
+    assert _built(gone, manifest) == every and "shape" in gone.why
+
+
+def test_the_project_print_ignores_when_and_where_dbt_parsed(warehouse):
+    manifest = _manifest()
+    _after_build(warehouse, manifest)
+    reparsed = copy.deepcopy(manifest)
+    for node in reparsed["nodes"].values():
+        node["created_at"] = 2.0
+        node["database"] = "another_file_name"
+    reparsed["metadata"]["generated_at"] = "later"
+    assert plan_build(warehouse, reparsed, VARS).exclude
+
+
+def test_a_warehouse_not_made_yet_builds_everything(tmp_path):
+    assert not plan_build(tmp_path / "none.duckdb", _manifest(), {}).exclude
