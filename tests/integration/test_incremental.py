@@ -168,3 +168,44 @@ def test_incremental_runs_and_a_full_refresh_give_the_same_marts(make_portal, se
     for mart, rows in full.items():
         assert incremental[mart] == rows, mart
     assert _marts(settings.publish_dir / "warehouse.duckdb") == full  # and so is the release
+
+
+def test_a_rating_is_checked_again_with_its_dossier_and_its_copies(tmp_path):
+    """``int_portal__ratings_checked`` takes again only the ratings a run can change: a rating
+    of a dossier not landed yet (unknown, quarantined) counts once its dossier lands, a
+    re-read copy with a new level replaces the counting copy, a dossier moved to another unit
+    moves its ratings, and the others keep the rows (and stamps) of the run that checked them;
+    then a full refresh gives the same rows."""
+    from orchestration.settings import Settings
+    from tests.crafted import PROCEDURES, U1, U2, A, B, C, dossier, rating
+    from tests.integration.dbt_helpers import land, query
+
+    settings = Settings(
+        warehouse=tmp_path / "warehouse.duckdb",
+        hash_key="k",
+        duckdb_memory_limit="1GB",
+        unit_quarantine_threshold=1.0,
+        source_quarantine_threshold=1.0,  # a handful of records: one unknown dossier is a quarter
+    )
+    land(settings, "thu-tuc", PROCEDURES)
+    land(settings, "ho-so", [A, B, C])
+    land(settings, "danh-gia", [rating("R1", "A", "20240406090000", "1"), rating("R2", "LATE", "20240407080000", "1")])
+    land(settings, "danh-gia", [rating("R3", "B", "20240326080000", "3"), rating("R4", "C", "20240326080000", "2")])
+    assert run_dbt(settings, plan=True).returncode == 0
+    checked = "select rating_key, unit_code, set_aside_reason, reason_codes, _checked_at from intermediate.int_portal__ratings_checked"
+    first = {r[0]: r for r in query(settings, checked + " order by all")}
+    assert first["R2"][3] == "rating_dossier_unknown"
+
+    # the rated dossier lands, R3 is re-read with another level, B moves to the other unit
+    land(settings, "ho-so", [dossier("LATE", DonViXuLy=U1), {**B, "DonViXuLy": U2 if B["DonViXuLy"] != U2 else U1}])
+    land(settings, "danh-gia", [rating("R3", "B", "20240326080000", "2")])
+    assert run_dbt(settings, plan=True).returncode == 0
+    second = query(settings, checked + " order by all")
+    again = {r[0] for r in second if r[4] != first[r[0]][4]}
+    assert again == {"R2", "R3"}  # R1 (dossier A) and R4 (dossier C) kept as checked
+    assert {r[0]: r[3] for r in second if r[2] is None}["R2"] == ""  # counts now
+    assert [r for r in second if r[0] == "R3" and r[2] is None][0][1] != first["R3"][1]  # B's new unit
+
+    assert run_dbt(settings, "--full-refresh").returncode == 0
+    full = query(settings, checked.replace(", _checked_at", "") + " order by all")
+    assert [r[:4] for r in second] == full

@@ -151,3 +151,18 @@ def test_the_project_print_ignores_when_and_where_dbt_parsed(warehouse):
 
 def test_a_warehouse_not_made_yet_builds_everything(tmp_path):
     assert not plan_build(tmp_path / "none.duckdb", _manifest(), {}).exclude
+
+
+def test_a_source_that_does_not_read_builds_everything(warehouse, tmp_path):
+    """The plan is only ever a saving: a source it cannot print (here a view over a landed
+    file that is gone) gives the plain build, whose own error names the problem."""
+    manifest = _manifest()
+    landed = tmp_path / "landed.parquet"
+    _sql(warehouse, f"copy (select 1 as _batch_seq) to '{landed}'")
+    _sql(warehouse, f"create view raw.zone as select * from read_parquet('{landed}')")
+    manifest["sources"]["source.p.raw.zone"] = {"name": "zone", "schema": "raw", "identifier": "zone"}
+    _after_build(warehouse, manifest)
+    assert plan_build(warehouse, manifest, VARS).exclude  # it reads: a record can be compared
+    landed.unlink()
+    plan = plan_build(warehouse, manifest, VARS)
+    assert not plan.exclude and "could not be printed" in plan.why

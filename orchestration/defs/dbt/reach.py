@@ -168,9 +168,15 @@ def plan_build(warehouse: Path, manifest: dict, dbt_vars: dict, *, full_refresh:
     everything = BuildPlan(project=project, sources={}, total=len(built))
     if not Path(warehouse).exists():
         return everything
-    con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        sources = source_prints(con, manifest)
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as error:  # held by another process: dbt will say so itself
+        return replace(everything, why=f"the warehouse could not be read: {_first_line(error)}")
+    try:
+        try:
+            sources = source_prints(con, manifest)
+        except duckdb.Error as error:  # a source that does not read: dbt's build will say why
+            return replace(everything, why=f"a source could not be printed: {_first_line(error)}")
         plan = BuildPlan(project=project, sources=sources, total=len(built))
         if full_refresh:
             return replace(plan, why="a full refresh")
@@ -228,6 +234,10 @@ def record_build(warehouse: Path, plan: BuildPlan, manifest: dict) -> None:
         con.execute("commit")
     finally:
         con.close()
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
 
 
 def _state_exists(con: duckdb.DuckDBPyConnection) -> bool:
