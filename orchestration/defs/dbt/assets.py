@@ -102,7 +102,7 @@ def _left_out(context: AssetExecutionContext, manifest: dict, plan) -> Iterator[
         visit(unique_id)
     for unique_id in ordered:
         name = translator.get_asset_spec(manifest, unique_id, dbt_project()).key.to_python_identifier()
-        if name in context.selected_output_names:
+        if name in context.op_execution_context.selected_output_names:
             yield Output(
                 None,
                 output_name=name,
