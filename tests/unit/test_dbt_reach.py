@@ -33,6 +33,8 @@ def _manifest() -> dict:
         "model.p.after_dated": _node("model.p.after_dated", "model", ["model.p.dated"]),
         "seed.p.codes": _node("seed.p.codes", "seed", []),
         "test.p.unique_from_landed": _node("test.p.unique_from_landed", "test", ["model.p.from_landed"]),
+        # a test of a model that reads the clock against a seed left out: it runs
+        "test.p.dated_codes_known": _node("test.p.dated_codes_known", "test", ["model.p.dated", "seed.p.codes"]),
     }
     children: dict[str, list[str]] = {}
     for unique_id, node in nodes.items():
@@ -99,19 +101,20 @@ def test_a_build_leaves_out_only_what_nothing_new_reaches(warehouse):
 
     # nothing new: only the model that reads the clock (through its macro) and what is below it
     quiet = _after_build(warehouse, manifest)
-    assert _built(quiet, manifest) == {"dated", "after_dated"}
-    assert quiet.dbt_args() == ["--exclude", "codes from_landed from_list unique_from_landed"]
+    assert _built(quiet, manifest) == {"dated", "after_dated", "dated_codes_known"}
+    exclude = ["--exclude", "codes from_landed from_list unique_from_landed", "--indirect-selection", "cautious"]
+    assert quiet.dbt_args() == exclude
 
     # a new landing batch: its model and that model's test, and the clock's
     _sql(warehouse, "insert into raw.landed values (2, 'c')")
     landed = _after_build(warehouse, manifest)
-    assert _built(landed, manifest) == {"from_landed", "unique_from_landed", "dated", "after_dated"}
+    assert _built(landed, manifest) == {"from_landed", "unique_from_landed", *_built(quiet, manifest)}
     assert "landed" in landed.why
 
     # a small list changed in place (no batches): what reads it
     _sql(warehouse, "update raw.list set name = 'another'")
     listed = _after_build(warehouse, manifest)
-    assert _built(listed, manifest) == {"from_list", "dated", "after_dated"}
+    assert _built(listed, manifest) == {"from_list", *_built(quiet, manifest)}
 
     # a batch that lands no new rows is not new data; a row gone is
     _sql(warehouse, "delete from raw.list")

@@ -67,8 +67,13 @@ class BuildPlan:
     total: int = 0  # the nodes of the project
 
     def dbt_args(self) -> list[str]:
-        # one argument, names apart by spaces: as dbt reads it and as dagster-dbt passes it on
-        return ["--exclude", " ".join(self.exclude)] if self.exclude else []
+        # one argument, names apart by spaces: as dbt reads it and as dagster-dbt passes it on.
+        # Every test left out is named, and "cautious" keeps dbt from also leaving out a test
+        # that has one parent left out ("eager", dbt's default, would: a test of a rebuilt
+        # model against a seed that was not rebuilt would not run)
+        if not self.exclude:
+            return []
+        return ["--exclude", " ".join(self.exclude), "--indirect-selection", "cautious"]
 
     def describe(self) -> str:
         if not self.exclude:
