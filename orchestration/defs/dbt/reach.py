@@ -4,9 +4,9 @@ A complete, successful build records in the warehouse the print of the project i
 (every model, test, seed, macro and source as dbt parsed them, the run's vars, dbt's
 version) and the print of each source it read. The next build compares them:
 
-- another project (or no record, a full refresh, a relation gone) builds everything;
-- a warehouse whose tables of the build changed shape since (a column added, dropped or
-  retyped by hand or by an older version) builds everything too;
+- another project (or no record, a full refresh) builds everything;
+- a warehouse whose tables of the build changed shape since (gone, or a column added,
+  dropped or retyped by hand or by an older version) builds everything too;
 - otherwise it builds what is downstream of a source whose print changed or of a model that
   reads the clock (``CLOCK_MACROS``), and leaves the other nodes out. Their inputs are the
   ones they were built and tested from, so building them again would write the same rows
@@ -128,7 +128,7 @@ def source_prints(con: duckdb.DuckDBPyConnection, manifest: dict) -> dict[str, s
 
 def relations_print(con: duckdb.DuckDBPyConnection, manifest: dict) -> str:
     """The print of the shape (columns and their types) of every table and view the project
-    builds, as the warehouse holds them now."""
+    builds, as the warehouse holds them now: a relation gone changes it too."""
     built = {
         (n["schema"], n.get("alias") or n["name"])
         for n in manifest["nodes"].values()
@@ -200,16 +200,6 @@ def plan_build(warehouse: Path, manifest: dict, dbt_vars: dict, *, full_refresh:
         names = {n["name"] for n in left_out.values()}
         if any(n["name"] in names for u, n in built.items() if u in reached):
             return replace(plan, why="a node left out shares its name with one built")
-        missing = _missing_relations(
-            con,
-            [
-                n
-                for n in left_out.values()
-                if n["resource_type"] != "test" and n["config"].get("materialized") != "ephemeral"
-            ],
-        )
-        if missing:
-            return replace(plan, why=f"{missing} is not in the warehouse")
         said = ", ".join(manifest["sources"][s]["name"] for s in changed) or "none"
         return replace(
             plan, exclude=tuple(sorted(names)), left_out=tuple(sorted(left_out)), why=f"sources with new data: {said}"
@@ -260,16 +250,3 @@ def _last_build(con: duckdb.DuckDBPyConnection) -> tuple[str, dict[str, str], st
         return None
     row = con.execute(f"select project, sources, relations from {STATE_SCHEMA}.{STATE_TABLE}").fetchone()
     return (row[0], json.loads(row[1]), row[2]) if row else None
-
-
-def _missing_relations(con: duckdb.DuckDBPyConnection, nodes: list[dict]) -> str | None:
-    present = {
-        (schema, table)
-        for schema, table in con.execute(
-            "select table_schema, table_name from information_schema.tables where table_catalog = current_database()"
-        ).fetchall()
-    }
-    for node in nodes:
-        if (node["schema"], node.get("alias") or node["name"]) not in present:
-            return f"{node['schema']}.{node.get('alias') or node['name']}"
-    return None
