@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 from bench import portal_pages, report
-from orchestration.defs.dbt.project import DBT_DIR, dbt_build_args, dbt_env, ensure_manifest
+from orchestration.defs.dbt.project import DBT_DIR, dbt_build_args, dbt_command, dbt_env, ensure_manifest
 from orchestration.settings import Settings
 
 PHASE = """
@@ -104,18 +104,12 @@ elif cfg["phase"] == "ingest":
     print(json.dumps({"rows": rows}))
 elif cfg["phase"] == "dbt":
     # the pipeline's dbt build: the nodes its new data reaches (reach.py), then recorded
-    import os, subprocess
-    from orchestration.defs.dbt.project import (DBT_DIR, dbt_build_args, dbt_env, manifest_path, plan_dbt_build,
-                                                record_dbt_build)
-    plan = plan_dbt_build(settings, manifest_path())
-    cmd = [str(Path(sys.executable).with_name("dbt")), *dbt_build_args(settings, plan=plan),
-           "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path", cfg["target"]]
-    done = subprocess.run(cmd, env={**os.environ, **dbt_env(settings)}, cwd=DBT_DIR, capture_output=True, text=True)
-    if done.returncode:
-        sys.exit(done.stdout[-3000:] + done.stderr[-2000:])
-    record_dbt_build(settings, manifest_path(), plan)
-    print(f"    {plan.describe()}")
-    print(json.dumps({"rows": plan.total - len(plan.exclude)}))
+    from orchestration.defs.dbt.project import planned_build
+    built = planned_build(settings, target=Path(cfg["target"]))
+    if built.done.returncode:
+        sys.exit(built.done.stdout[-3000:] + built.done.stderr[-2000:])
+    print(f"    {built.plan.describe()}")
+    print(json.dumps({"rows": built.plan.total - len(built.plan.left_out)}))
 elif cfg["phase"] == "quality":
     from expectations.runner import run_suites
     from expectations.suites import ALL_SUITES
@@ -260,14 +254,7 @@ def bench(dossiers: int, workdir: Path, serving: bool = True, collections: int =
 
 def _dbt_build(settings: Settings, workdir: Path) -> list[str]:
     """The pipeline's ``dbt build`` as a command of its own (its target folder in ``workdir``)."""
-    project = ["--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
-    return [
-        str(Path(sys.executable).with_name("dbt")),
-        *dbt_build_args(settings),
-        *project,
-        "--target-path",
-        str(workdir / "target"),
-    ]
+    return dbt_command(dbt_build_args(settings), target=workdir / "target")
 
 
 def _slowest_nodes(target: Path, count: int = 6) -> list[str]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -13,14 +11,7 @@ import duckdb
 
 from connectors.personal import scrub_dossier
 from connectors.portal import Page, page_to_arrow
-from orchestration.defs.dbt.project import (
-    DBT_DIR,
-    dbt_build_args,
-    dbt_env,
-    ensure_manifest,
-    plan_dbt_build,
-    record_dbt_build,
-)
+from orchestration.defs.dbt import project
 from orchestration.settings import Settings
 from orchestration.warehouse import connect, ensure_raw, land_batch
 
@@ -44,36 +35,21 @@ def land(settings: Settings, endpoint: str, records: list[dict]) -> None:
         con.close()
 
 
-def run_dbt(settings: Settings, *extra: str, plan: bool = False) -> subprocess.CompletedProcess:
-    """``dbt build`` of the whole project; with ``plan``, as the pipeline builds: the nodes its
-    new data reaches (reach.py), recorded when the build succeeds."""
-    env = {**os.environ, **dbt_env(settings)}
-    dbt = Path(sys.executable).with_name("dbt")
-    manifest = ensure_manifest() if plan else None
-    planned = plan_dbt_build(settings, manifest, "--full-refresh" in extra) if plan else None
-    done = subprocess.run(
-        [
-            str(dbt),
-            *dbt_build_args(
-                settings, unit_tests=True, plan=planned
-            ),  # the models' dbt unit tests run in every test build
-            *extra,
-            "--project-dir",
-            str(DBT_DIR),
-            "--profiles-dir",
-            str(DBT_DIR),
-            "--target-path",
-            str(Path(settings.warehouse).parent / "target"),
-        ],
-        env=env,
-        cwd=DBT_DIR,
-        capture_output=True,
-        text=True,
-    )
-    if planned is not None and done.returncode == 0:
-        record_dbt_build(settings, manifest, planned)
-    done.plan = planned
-    return done
+def run_dbt(settings: Settings, *extra: str) -> subprocess.CompletedProcess:
+    """``dbt build`` of the whole project (``extra`` added to its arguments), the models' dbt
+    unit tests included, as every test build runs them."""
+    args = [*project.dbt_build_args(settings, unit_tests=True), *extra]
+    return project.run_dbt(settings, args, _target(settings))
+
+
+def build_planned(settings: Settings, *extra: str) -> project.PlannedBuild:
+    """``dbt build`` as the pipeline builds: the nodes its new data reaches (reach.py),
+    recorded when the build succeeds; the models' dbt unit tests included."""
+    return project.planned_build(settings, *extra, target=_target(settings), unit_tests=True)
+
+
+def _target(settings: Settings) -> Path:
+    return Path(settings.warehouse).parent / "target"
 
 
 def query(settings: Settings, sql: str, params: list | None = None) -> list[tuple]:

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
-from orchestration.defs.dbt.project import DBT_DIR, dbt_env, dbt_vars
+from orchestration.defs.dbt.project import DBT_DIR, dbt_vars, run_dbt
 
 
 def test_a_contract_violation_fails_the_build(crafted_warehouse, tmp_path):
@@ -25,24 +21,7 @@ def test_a_contract_violation_fails_the_build(crafted_warehouse, tmp_path):
     model.write_text(broken)
     settings = crafted_warehouse.with_(warehouse=tmp_path / "warehouse.duckdb")
     shutil.copy(crafted_warehouse.warehouse, settings.warehouse)
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    done = subprocess.run(
-        [
-            dbt,
-            "run",
-            "--select",
-            "kpi_scorecard",
-            "--vars",
-            json.dumps(dbt_vars(settings)),
-            "--project-dir",
-            str(project),
-            "--profiles-dir",
-            str(project),
-        ],
-        env={**os.environ, **dbt_env(settings)},
-        cwd=project,
-        capture_output=True,
-        text=True,
-    )
+    args = ["run", "--select", "kpi_scorecard", "--vars", json.dumps(dbt_vars(settings))]
+    done = run_dbt(settings, args, project=project)
     assert done.returncode != 0
     assert "contract" in done.stdout.lower() and "numerator" in done.stdout

@@ -22,7 +22,7 @@ from orchestration.publish import BOOKKEEPING, publish, published_marts
 from orchestration.warehouse import open_warehouse
 from sandbox.exports import ExportWriter
 from sandbox.portal import Faults
-from tests.integration.dbt_helpers import run_dbt
+from tests.integration.dbt_helpers import build_planned, run_dbt
 
 
 def _marts(path) -> dict[str, list]:
@@ -56,9 +56,9 @@ def _round(settings, client, until: datetime | None) -> None:
             ingest(con, client, settings, **({} if ingest is ingest_procedures else {"until": until}))
         for folder in ("moet", "payments"):
             intake_folder(con, settings, folder)
-    done = run_dbt(settings, plan=True)  # as the pipeline builds: what the new data reaches
-    assert done.returncode == 0, done.stdout[-4000:]
-    print(done.plan.describe())
+    built = build_planned(settings)  # as the pipeline builds: what the new data reaches
+    assert built.done.returncode == 0, built.done.stdout[-4000:]
+    print(built.plan.describe())
     # the release, started from the one before (a mart changed in a few files: those files'
     # rows replaced), holds what the warehouse holds
     release = publish(settings)
@@ -191,7 +191,7 @@ def test_a_rating_is_checked_again_with_its_dossier_and_its_copies(tmp_path):
     land(settings, "ho-so", [A, B, C])
     land(settings, "danh-gia", [rating("R1", "A", "20240406090000", "1"), rating("R2", "LATE", "20240407080000", "1")])
     land(settings, "danh-gia", [rating("R3", "B", "20240326080000", "3"), rating("R4", "C", "20240326080000", "2")])
-    assert run_dbt(settings, plan=True).returncode == 0
+    assert build_planned(settings).done.returncode == 0
     checked = "select rating_key, unit_code, set_aside_reason, reason_codes, _checked_at from intermediate.int_portal__ratings_checked"
     first = {r[0]: r for r in query(settings, checked + " order by all")}
     assert first["R2"][3] == "rating_dossier_unknown"
@@ -199,7 +199,7 @@ def test_a_rating_is_checked_again_with_its_dossier_and_its_copies(tmp_path):
     # the rated dossier lands, R3 is re-read with another level, B moves to the other unit
     land(settings, "ho-so", [dossier("LATE", DonViXuLy=U1), {**B, "DonViXuLy": U2 if B["DonViXuLy"] != U2 else U1}])
     land(settings, "danh-gia", [rating("R3", "B", "20240326080000", "2")])
-    assert run_dbt(settings, plan=True).returncode == 0
+    assert build_planned(settings).done.returncode == 0
     second = query(settings, checked + " order by all")
     again = {r[0] for r in second if r[4] != first[r[0]][4]}
     assert again == {"R2", "R3"}  # R1 (dossier A) and R4 (dossier C) kept as checked

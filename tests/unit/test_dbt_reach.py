@@ -83,7 +83,7 @@ VARS = {"threshold": 0.05}
 
 def _after_build(warehouse, manifest, **kw):
     plan = plan_build(warehouse, manifest, VARS, **kw)
-    record_build(warehouse, plan, manifest)
+    record_build(warehouse, plan)
     return plan
 
 

@@ -18,6 +18,7 @@ from orchestration.defs.dbt.project import (
     plan_dbt_build,
     record_dbt_build,
 )
+from orchestration.defs.dbt.reach import MATERIALIZED
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, settings_from
 from orchestration.runlog import into_run_log, progress
 
@@ -65,7 +66,7 @@ def build_dbt_assets(manifest_path):
                 for line in layer_lines(build.manifest, _run_results(build)):
                     progress(context, f"dbt {line}")
             if plan is not None:
-                record_dbt_build(settings, manifest_path, plan)  # stream() raised if the build failed
+                record_dbt_build(settings, plan)  # stream() raised if the build failed
             context.log.info(f"dbt build finished in {time.monotonic() - started:.0f} s")
             # Documentation of what was just built, as one HTML file that opens from disk; the
             # publish step puts it beside the marts.
@@ -89,9 +90,7 @@ def _left_out(context: AssetExecutionContext, manifest: dict, plan) -> Iterator[
     if plan is None:
         return
     translator = CchcTranslator()
-    nodes = {
-        u: manifest["nodes"][u] for u in plan.left_out if manifest["nodes"][u]["resource_type"] in ("model", "seed")
-    }
+    nodes = {u: manifest["nodes"][u] for u in plan.left_out if manifest["nodes"][u]["resource_type"] in MATERIALIZED}
     ordered: list[str] = []
 
     def visit(unique_id: str) -> None:
@@ -111,8 +110,8 @@ def _left_out(context: AssetExecutionContext, manifest: dict, plan) -> Iterator[
                 metadata={"status": "reused", "why": f"left out of the build: nothing new reaches it ({plan.why})"},
             )
     checks = {key.name: key for key in context.op_execution_context.selected_asset_check_keys}
-    for unique_id in plan.left_out:
-        key = checks.get(manifest["nodes"][unique_id]["name"])
+    for unique_id, name in plan.left_out.items():
+        key = checks.get(name)
         if manifest["nodes"][unique_id]["resource_type"] == "test" and key is not None:
             yield AssetCheckResult(
                 asset_key=key.asset_key,

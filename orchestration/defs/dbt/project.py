@@ -9,6 +9,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +77,58 @@ def plan_dbt_build(settings: Settings, manifest: Path, full_refresh: bool = Fals
     )
 
 
-def record_dbt_build(settings: Settings, manifest: Path, plan: BuildPlan) -> None:
+def record_dbt_build(settings: Settings, plan: BuildPlan) -> None:
     """After the planned build succeeded (reach.record_build)."""
-    record_build(Path(settings.warehouse), plan, json.loads(Path(manifest).read_text()))
+    record_build(Path(settings.warehouse), plan)
+
+
+def dbt_command(args: Sequence[str], target: Path | None = None, project: Path = DBT_DIR) -> list[str]:
+    """The command line of dbt (the one beside this Python) with ``args`` on ``project`` (its
+    profile beside it), its artifacts in ``target`` when given (else the project's)."""
+    return [
+        str(Path(sys.executable).with_name("dbt")),
+        *args,
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        *(["--target-path", str(target)] if target is not None else []),
+    ]
+
+
+def run_dbt(
+    settings: Settings, args: Sequence[str], target: Path | None = None, project: Path = DBT_DIR
+) -> subprocess.CompletedProcess:
+    """dbt with ``args`` on this settings' warehouse, outside Dagster (the bench, the tests),
+    its output captured."""
+    return subprocess.run(
+        dbt_command(args, target, project),
+        env={**os.environ, **dbt_env(settings)},
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+
+
+@dataclass(frozen=True)
+class PlannedBuild:
+    done: subprocess.CompletedProcess
+    plan: BuildPlan
+
+
+def planned_build(
+    settings: Settings, *extra: str, target: Path | None = None, unit_tests: bool = False
+) -> PlannedBuild:
+    """The pipeline's build outside Dagster: planned as the pipeline plans it (what the new
+    data reaches), run, and recorded when it succeeded. ``--full-refresh`` among ``extra``
+    builds everything, as the pipeline's full refresh does."""
+    full_refresh = "--full-refresh" in extra
+    plan = plan_dbt_build(settings, ensure_manifest(), full_refresh)
+    args = [*dbt_build_args(settings, unit_tests=unit_tests, plan=plan), *extra]
+    done = run_dbt(settings, args, target)
+    if done.returncode == 0:
+        record_dbt_build(settings, plan)
+    return PlannedBuild(done, plan)
 
 
 def dbt_docs_args(settings: Settings) -> list[str]:
@@ -120,17 +171,8 @@ def ensure_manifest(settings: Settings | None = None) -> Path:
         and (settings is None or stamp.read_text() == key)
     )
     if not fresh:
-        args = [
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(DBT_DIR),
-            "--profiles-dir",
-            str(DBT_DIR),
-            "--vars",
-            json.dumps(dbt_vars(settings) if settings is not None else registry_vars(), sort_keys=True),
-        ]
-        dbt = Path(sys.executable).with_name("dbt")
-        subprocess.run([str(dbt), *args], check=True, env={**os.environ, **env}, cwd=DBT_DIR)
+        vars_ = dbt_vars(settings) if settings is not None else registry_vars()
+        args = ["parse", "--quiet", "--vars", json.dumps(vars_, sort_keys=True)]
+        subprocess.run(dbt_command(args), check=True, env={**os.environ, **env}, cwd=DBT_DIR)
         stamp.write_text(key)
     return manifest

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -36,7 +36,8 @@ from orchestration.escaping import sql_identifier
 CLOCK_MACROS = frozenset({"macro.cchc.local_today"})
 # Where the warehouse keeps the record of its last complete build.
 STATE_SCHEMA, STATE_TABLE = "pipeline", "dbt_build"
-BUILT = ("model", "seed", "test")  # the node kinds a build runs (unit tests are left out apart)
+MATERIALIZED = ("model", "seed")  # the node kinds a build makes a table or view of
+BUILT = (*MATERIALIZED, "test")  # the node kinds a build runs (unit tests are left out apart)
 BATCH_COLUMN = "_batch_seq"
 # What a node's entry in the manifest holds that is not the project: when dbt parsed it, the
 # warehouse's catalog name (the file's name, as the profile attaches it), and what a command
@@ -57,14 +58,19 @@ _VOLATILE = frozenset(
 
 @dataclass(frozen=True)
 class BuildPlan:
-    """What a build runs: every node, or every node but ``exclude`` (node names)."""
+    """What a build runs: every node, or every node but those ``left_out``."""
 
     project: str  # the project's print
     sources: dict[str, str]  # each source's print, taken before the build
-    exclude: tuple[str, ...] = ()
-    left_out: tuple[str, ...] = ()  # the same nodes by unique id
+    relations: frozenset[tuple[str, str]] = frozenset()  # (schema, name) of what the project makes
+    left_out: dict[str, str] = field(default_factory=dict)  # the nodes left out: unique id to name
     why: str = "everything"  # in words, for the run log
     total: int = 0  # the nodes of the project
+
+    @property
+    def exclude(self) -> tuple[str, ...]:
+        """The nodes left out by name, as dbt's ``--exclude`` takes them."""
+        return tuple(sorted(self.left_out.values()))
 
     def dbt_args(self) -> list[str]:
         # one argument, names apart by spaces: as dbt reads it and as dagster-dbt passes it on.
@@ -126,14 +132,18 @@ def source_prints(con: duckdb.DuckDBPyConnection, manifest: dict) -> dict[str, s
     return prints
 
 
-def relations_print(con: duckdb.DuckDBPyConnection, manifest: dict) -> str:
-    """The print of the shape (columns and their types) of every table and view the project
-    builds, as the warehouse holds them now: a relation gone changes it too."""
-    built = {
+def relations(manifest: dict) -> frozenset[tuple[str, str]]:
+    """(schema, name) of every table and view the project makes."""
+    return frozenset(
         (n["schema"], n.get("alias") or n["name"])
         for n in manifest["nodes"].values()
-        if n["resource_type"] in ("model", "seed")
-    }
+        if n["resource_type"] in MATERIALIZED
+    )
+
+
+def relations_print(con: duckdb.DuckDBPyConnection, built: frozenset[tuple[str, str]]) -> str:
+    """The print of the shape (columns and their types) of the tables and views ``built``, as
+    the warehouse holds them now: a relation gone changes it too."""
     rows = con.execute(
         "select table_schema, table_name, column_name, data_type from information_schema.columns "
         "where table_catalog = current_database() order by all"
@@ -170,7 +180,7 @@ def plan_build(warehouse: Path, manifest: dict, dbt_vars: dict, *, full_refresh:
     """The build this warehouse needs now (see the module's docstring)."""
     project = project_print(manifest, dbt_vars)
     built = {u: n for u, n in manifest["nodes"].items() if n["resource_type"] in BUILT}
-    everything = BuildPlan(project=project, sources={}, total=len(built))
+    everything = BuildPlan(project=project, sources={}, relations=relations(manifest), total=len(built))
     if not Path(warehouse).exists():
         return everything
     try:
@@ -182,7 +192,7 @@ def plan_build(warehouse: Path, manifest: dict, dbt_vars: dict, *, full_refresh:
             sources = source_prints(con, manifest)
         except duckdb.Error as error:  # a source that does not read: dbt's build will say why
             return replace(everything, why=f"a source could not be printed: {_first_line(error)}")
-        plan = BuildPlan(project=project, sources=sources, total=len(built))
+        plan = replace(everything, sources=sources)
         if full_refresh:
             return replace(plan, why="a full refresh")
         last = _last_build(con)
@@ -190,7 +200,7 @@ def plan_build(warehouse: Path, manifest: dict, dbt_vars: dict, *, full_refresh:
             return replace(plan, why="no complete build recorded in this warehouse")
         if last[0] != project:
             return replace(plan, why="the project, its vars or dbt changed since the last build")
-        if last[2] != relations_print(con, manifest):
+        if last[2] != relations_print(con, plan.relations):
             return replace(plan, why="a table of the build changed shape since it was built")
         changed = sorted(s for s, p in sources.items() if last[1].get(s) != p)
         reached = downstream(manifest, [*changed, *reads_clock(manifest)])
@@ -202,13 +212,13 @@ def plan_build(warehouse: Path, manifest: dict, dbt_vars: dict, *, full_refresh:
             return replace(plan, why="a node left out shares its name with one built")
         said = ", ".join(manifest["sources"][s]["name"] for s in changed) or "none"
         return replace(
-            plan, exclude=tuple(sorted(names)), left_out=tuple(sorted(left_out)), why=f"sources with new data: {said}"
+            plan, left_out={u: left_out[u]["name"] for u in sorted(left_out)}, why=f"sources with new data: {said}"
         )
     finally:
         con.close()
 
 
-def record_build(warehouse: Path, plan: BuildPlan, manifest: dict) -> None:
+def record_build(warehouse: Path, plan: BuildPlan) -> None:
     """After a build of ``plan`` that succeeded: what it was built from, and the shape of
     what it built, for the next plan."""
     if not plan.sources:
@@ -224,7 +234,7 @@ def record_build(warehouse: Path, plan: BuildPlan, manifest: dict) -> None:
         con.execute(f"delete from {STATE_SCHEMA}.{STATE_TABLE}")
         con.execute(
             f"insert into {STATE_SCHEMA}.{STATE_TABLE} values (?, ?, ?, current_localtimestamp())",
-            [plan.project, json.dumps(plan.sources, sort_keys=True), relations_print(con, manifest)],
+            [plan.project, json.dumps(plan.sources, sort_keys=True), relations_print(con, plan.relations)],
         )
         con.execute("commit")
     finally:
