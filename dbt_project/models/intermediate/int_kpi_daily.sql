@@ -116,12 +116,12 @@ amounts as (
     select
         'school_cashless_rate' as kpi_code,
         school_code as unit_code,
-        collected_on as day,
-        coalesce(sum(amount) filter (where not is_cash), 0) as numerator,
-        sum(amount) as denominator
-    from {{ ref('int_payments__collections_checked') }}
-    where {{ kept() }}
-    group by school_code, collected_on
+        day,
+        numerator,
+        denominator
+    -- summed per school and day, incrementally (int_payments__collections_daily)
+    from {{ ref('int_payments__collections_daily') }}
+    where rows_counted > 0
 ),
 
 figures as (

@@ -1,11 +1,22 @@
 {#- Every record that breaks a row rule (DOMAIN.md 3a): it counts in no KPI and is listed
     here with its source location, submitting unit, reason and the record as received
-    minus personal data (the pseudonym of the identity number is removed too). -#}
+    minus personal data (the pseudonym of the identity number is removed too; the dossiers'
+    and file rows' records are read once, in int_quarantine__records). -#}
 with reasons as (
     select
         reason_code,
         reason_vi
     from {{ ref('quarantine_reasons') }}
+),
+
+records as (
+    -- each dossier and file row's record as received, read once (int_quarantine__records)
+    select
+        source_name,
+        _batch_seq,
+        _row_seq,
+        record
+    from {{ ref('int_quarantine__records') }}
 ),
 
 dossiers as (
@@ -19,10 +30,10 @@ dossiers as (
         c._page as source_page,
         c._row as source_row,
         c._batch_id as batch_id,
-        {{ json_without('r.payload', ['SoGiayToChuHoSo_hash']) }} as record
+        r.record
     from {{ ref('int_portal__dossiers_checked') }} as c
-    inner join {{ ref('stg_portal__dossiers') }} as r
-        on c._batch_seq = r._batch_seq and c._row_seq = r._row_seq
+    inner join records as r
+        on r.source_name = 'portal.ho-so' and c._batch_seq = r._batch_seq and c._row_seq = r._row_seq
     where not c.is_kept
 ),
 
@@ -42,9 +53,8 @@ ratings as (
     where set_aside_reason is null and not {{ kept(none) }}
 ),
 
-{#- file rows, one CTE per file source of the registry (macros/registry.sql): the record as
-    received (student codes left out) is built from the staging model's received columns,
-    for the listed rows only. The unit: the school, or the paid dossier's unit. -#}
+{#- file rows, one CTE per file source of the registry (macros/registry.sql). The unit: the
+    school, or the paid dossier's unit. -#}
 {%- for file_source in file_sources() %}
 
 {{ file_source.source | replace('.', '_') }} as (
@@ -58,9 +68,10 @@ ratings as (
         cast(null as integer),
         cast(c._row as integer),
         c._batch_id,
-        cast({{ received_record(ref(file_source.staging), 'r') }} as varchar)
+        r.record
     from {{ ref(file_source.checked) }} as c
-    inner join {{ ref(file_source.staging) }} as r on c._batch_seq = r._batch_seq and c._row_seq = r._row_seq
+    inner join records as r
+        on r.source_name = '{{ file_source.source }}' and c._batch_seq = r._batch_seq and c._row_seq = r._row_seq
     where c.set_aside_reason is null and not {{ kept(none, 'c.reason_codes') }}
 ),
 {%- endfor %}
