@@ -95,6 +95,7 @@ DDL = [
         path varchar not null,
         size_bytes bigint not null,
         modified_at timestamp,
+        mtime_ns bigint,
         seen_at timestamp not null,
         status varchar not null,
         source varchar,
@@ -165,6 +166,8 @@ def ensure_raw(con: duckdb.DuckDBPyConnection) -> None:
     # warehouses made before the report forms: what a rejected form still says of itself
     for column in ("declared_unit", "declared_period"):
         con.execute(f"alter table raw.files add column if not exists {column} varchar")
+    # and before a file's modification time was kept to the nanosecond (unchanged_file)
+    con.execute("alter table raw.files add column if not exists mtime_ns bigint")
 
 
 def raw_zone(con: duckdb.DuckDBPyConnection) -> Path:
@@ -417,6 +420,7 @@ FILE_COLUMNS = (
     "path",
     "size_bytes",
     "modified_at",
+    "mtime_ns",
     "status",
     "source",
     "reason_code",
@@ -454,6 +458,21 @@ def known_file(con: duckdb.DuckDBPyConnection, folder: str, file_id: str, kind: 
     return con.execute(
         "select path, status from raw.files where folder = ? and file_id = ? and kind = ?", [folder, file_id, kind]
     ).fetchone()
+
+
+def unchanged_file(
+    con: duckdb.DuckDBPyConnection, folder: str, path: str, kind: str, size: int, mtime_ns: int
+) -> str | None:
+    """The content id of the file at ``path`` as it was loaded, when the register holds a
+    loaded file there of this size and modification time to the nanosecond: the file has not
+    been written since (what git and rsync take too), so it need not be read and hashed
+    again. A rejected file is always read again."""
+    row = con.execute(
+        "select file_id from raw.files where folder = ? and path = ? and kind = ? and status = 'loaded' "
+        "and size_bytes = ? and mtime_ns = ? order by seen_at desc limit 1",
+        [folder, path, kind, size, mtime_ns],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def forget_rejected_file(con: duckdb.DuckDBPyConnection, folder: str, file_id: str, kind: str) -> None:

@@ -74,6 +74,44 @@ def test_a_file_that_changes_while_it_is_read_is_not_loaded(tmp_path, monkeypatc
     assert files(settings) == []
 
 
+def test_a_file_not_written_since_it_was_loaded_is_not_read_again(tmp_path, monkeypatch):
+    """The register knows a loaded file by its path, size and modification time to the
+    nanosecond: unchanged, it is not hashed again; written again (same size, another
+    content), it is read and supersedes; a rejected file is read again on every run."""
+    settings = settings_for(tmp_path, file_stable_seconds=0)
+    path = Path(settings.payments_dir) / "thu.csv"
+    path.write_text(HEADER + "S1,HS1,2023-2024,Học phí,100000,Tiền mặt,05/09/2023,BL1\n", encoding="utf-8")
+    (Path(settings.payments_dir) / "hong.csv").write_text("not,an,export\n1,2,3\n", encoding="utf-8")
+    real_hash, hashed = intake_module.sha256_of, []
+
+    def counted(p):
+        hashed.append(Path(p).name)
+        return real_hash(p)
+
+    monkeypatch.setattr(intake_module, "sha256_of", counted)
+    with open_warehouse(settings) as con:
+        first = intake_folder(con, settings, "payments")
+    assert (first.files_loaded, first.files_rejected, sorted(hashed)) == (1, 1, ["hong.csv", "thu.csv"])
+
+    hashed.clear()
+    with open_warehouse(settings) as con:
+        again = intake_folder(con, settings, "payments")
+    assert (again.files_loaded, again.files_already_loaded, again.files_rejected) == (0, 1, 1)
+    assert hashed == ["hong.csv"]  # the rejected file is tried again; the loaded one is known
+
+    # the same size, another amount, written again (a later modification time): read, a new version
+    hashed.clear()
+    stamp = path.stat().st_mtime_ns
+    path.write_text(HEADER + "S1,HS1,2023-2024,Học phí,900000,Tiền mặt,05/09/2023,BL1\n", encoding="utf-8")
+    os.utime(path, ns=(stamp + 1_000_000, stamp + 1_000_000))
+    with open_warehouse(settings) as con:
+        changed = intake_folder(con, settings, "payments")
+    assert (changed.files_loaded, changed.rows) == (1, 1) and "thu.csv" in hashed
+    with open_warehouse(settings, read_only=True) as con:
+        versions = con.execute("select count(distinct file_id) from raw.files where path = 'thu.csv'").fetchone()
+    assert versions == (2,)
+
+
 def test_the_sensor_sees_a_file_only_once_it_is_stable(tmp_path):
     from orchestration.defs.ingest.sensors import folder_fingerprint
 

@@ -112,6 +112,8 @@ def run_dbt(
 
 @dataclass(frozen=True)
 class PlannedBuild:
+    """A build outside Dagster: dbt's finished process and the plan it ran."""
+
     done: subprocess.CompletedProcess
     plan: BuildPlan
 
