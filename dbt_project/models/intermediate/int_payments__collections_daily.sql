@@ -17,9 +17,12 @@
     row's school and day come from its landed text alone, so a row checked again is in the
     same school and day as before. A school and day whose rows all stopped counting keeps a
     row with `rows_counted` 0, which int_kpi_daily leaves out. A counted row always has its
-    school and day (an unknown school or a date that does not parse is quarantined). The
-    checked rows are read twice, each time from the table: a CTE read twice is materialised
-    whole by DuckDB, all tens of millions of rows. -#}
+    school and day (an unknown school or a date that does not parse is quarantined). A
+    whole build is one pass over the rows; an incremental one joins the touched school-days
+    (a join, not `in`: DuckDB then skips the row groups outside them). -#}
+{%- set incremental = incremental_over(['_checked_at']) %}
+{%- set counts = kept('c.set_aside_reason', 'c.reason_codes') %}
+{%- if incremental %}
 with touched as (
     select distinct
         school_code,
@@ -28,31 +31,39 @@ with touched as (
     where
         school_code is not null
         and collected_on is not null
-        {%- if incremental_over(['_checked_at']) %}
         and _checked_at > (select coalesce(max(_checked_at), cast('-infinity' as timestamp)) from {{ this }})
-        {%- endif %}
 ),
 
+taken as (
+    select c.*
+    from {{ ref('int_payments__collections_checked') }} as c
+    inner join touched as t on c.school_code = t.school_code and c.collected_on = t.collected_on
+),
+{%- else %}
+with taken as (
+    select *
+    from {{ ref('int_payments__collections_checked') }}
+    where school_code is not null and collected_on is not null
+),
+{%- endif %}
+
 summed as (
-    -- joined (not `in`), DuckDB skips the row groups outside the touched schools and days
+    -- every school-day read, those where no row counts included (0 rows)
     select
         c.school_code,
         c.collected_on,
-        count(*) as rows_counted,
-        coalesce(sum(c.amount) filter (where not c.is_cash), 0) as numerator,
-        sum(c.amount) as denominator
-    from {{ ref('int_payments__collections_checked') }} as c
-    inner join touched as t on c.school_code = t.school_code and c.collected_on = t.collected_on
-    where {{ kept('c.set_aside_reason', 'c.reason_codes') }}
+        count(*) filter (where {{ counts }}) as rows_counted,
+        sum(c.amount) filter (where {{ counts }} and not c.is_cash) as non_cash,
+        sum(c.amount) filter (where {{ counts }}) as denominator
+    from taken as c
     group by c.school_code, c.collected_on
 )
 
 select
-    t.school_code,
-    t.collected_on as day,
-    coalesce(s.rows_counted, 0) as rows_counted,
-    s.numerator,
-    s.denominator,
+    school_code,
+    collected_on as day,
+    rows_counted,
+    case when rows_counted > 0 then coalesce(non_cash, 0) end as numerator,
+    denominator,
     {{ run_time() }} as _checked_at
-from touched as t
-left join summed as s on t.school_code = s.school_code and t.collected_on = s.collected_on
+from summed
