@@ -169,19 +169,17 @@ def intake_folder(con, settings: Settings, folder: str) -> IntakeResult:
         # a file loaded before and not written since is known without reading it (at 20 M
         # collection rows, hashing the exports again took 1.5 s of every run)
         file_id = unchanged_file(con, folder, rel, kind, dropped.size, dropped.mtime_ns)
-        try:
-            after = dropped.size, dropped.mtime_ns
-            if file_id is None:
+        if file_id is None:
+            try:
                 file_id = sha256_of(path)
-                stat = os.stat(path, follow_symlinks=False)
-                after = stat.st_size, stat.st_mtime_ns
-        except OSError as exc:
-            log.warning("%s: %s could not be read (%s); a later run tries again", folder, quoted(rel), exc.strerror)
-            continue
-        if after != (dropped.size, dropped.mtime_ns):
-            result.files_waiting += 1
-            log.info("%s: %s changed while it was read; a later run reads it", folder, quoted(rel))
-            continue
+                after = os.stat(path, follow_symlinks=False)
+            except OSError as exc:
+                log.warning("%s: %s could not be read (%s); a later run tries again", folder, quoted(rel), exc.strerror)
+                continue
+            if (after.st_size, after.st_mtime_ns) != (dropped.size, dropped.mtime_ns):
+                result.files_waiting += 1
+                log.info("%s: %s changed while it was read; a later run reads it", folder, quoted(rel))
+                continue
         seen = known_file(con, folder, file_id, kind)
         if seen is not None and seen[1] == "rejected":
             # A rejected file is tried again on every run (a fixed reader may read it now);

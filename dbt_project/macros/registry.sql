@@ -26,6 +26,13 @@
     ({% if set_aside_reason %}{{ set_aside_reason }} is null and {% endif %}coalesce({{ reason_codes }}, '') = '')
 {%- endmacro %}
 
+{# A checked rating or file row the quarantine lists: not set aside, breaking a row rule
+   (`alias` the checked model's, with its dot). The quarantine and the records it shows
+   (int_quarantine__records) take their rows by this one condition. #}
+{% macro quarantined(alias='') -%}
+    ({{ alias }}set_aside_reason is null and not {{ kept(none, alias ~ 'reason_codes') }})
+{%- endmacro %}
+
 {# The school year (DOMAIN.md 3, "Schools"): 1 September to 31 August, keyed '2023-2024'. #}
 {% macro school_year_start(key) -%}
     cast(left({{ key }}, 4) || '-09-01' as date)

@@ -27,7 +27,7 @@ with listed as (
         _batch_seq,
         _row_seq
     from {{ ref(file_source.checked) }}
-    where set_aside_reason is null and not {{ kept(none) }}
+    where {{ quarantined() }}
     {%- endfor %}
 ),
 

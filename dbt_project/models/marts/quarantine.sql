@@ -50,7 +50,7 @@ ratings as (
         _batch_id,
         payload
     from {{ ref('int_portal__ratings_checked') }}
-    where set_aside_reason is null and not {{ kept(none) }}
+    where {{ quarantined() }}
 ),
 
 {#- file rows, one CTE per file source of the registry (macros/registry.sql). The unit: the
@@ -72,7 +72,7 @@ ratings as (
     from {{ ref(file_source.checked) }} as c
     inner join records as r
         on r.source_name = '{{ file_source.source }}' and c._batch_seq = r._batch_seq and c._row_seq = r._row_seq
-    where c.set_aside_reason is null and not {{ kept(none, 'c.reason_codes') }}
+    where {{ quarantined('c.') }}
 ),
 {%- endfor %}
 
