@@ -49,6 +49,21 @@
     (select digest from {{ digest_cte }}) is distinct from (select any_value({{ column }}) from {{ this }})
 {%- endmacro %}
 
+{# Whether the digest `digest` (a scalar subquery made by `relation_digest`) is not the one
+   this table keeps in `column`, asked of the warehouse when the model is compiled (only when
+   `incremental_over` holds, so the table is there). A model then compiles one query to check
+   every row again and another to check what is new: one query with an `or` of the two
+   conditions reads every row whichever holds (int_payments__collections_checked). #}
+{% macro digest_changed_now(digest, column) -%}
+    {%- if not execute -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        'select ' ~ digest ~ ' is distinct from (select any_value(' ~ column ~ ') from ' ~ this ~ ')'
+    ) -%}
+    {{ return(found.columns[0].values()[0]) }}
+{%- endmacro %}
+
 {# A table built from a checked model's kept rows (fct_school_collections) keeps each row's
    location and the run that checked it. On an incremental run it takes the rows checked
    since its newest (`checked_since_this`), after its pre-hook dropped its rows at their

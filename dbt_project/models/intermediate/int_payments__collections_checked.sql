@@ -14,8 +14,10 @@
     version became or stopped being current, and every row sharing a receipt (Mã trường +
     Số biên lai) with those, since copies and conflicts are judged across files — and
     replaces them by their location (`_batch_seq`, `_row_seq`). A new ministry school list
-    (the digest of the codes and attributions it brings changed) checks every row again. `_checked_at` (the dbt run's start)
-    tells the rows checked by a run apart, for fct_school_collections. -#}
+    (the digest of the codes and attributions it brings changed, asked when the model is
+    compiled: macros/incremental.sql, `digest_changed_now`) checks every row again.
+    `_checked_at` (the dbt run's start) tells the rows checked by a run apart, for
+    fct_school_collections. -#}
 {{
     config(
         materialized='incremental',
@@ -24,6 +26,11 @@
         on_schema_change='append_new_columns'
     )
 }}
+{#- what the rules and fct_school_collections take from the ministry's school lists: the
+    codes known and each school's attribution; a new one checks every row again -#}
+{%- set school_list_digest = relation_digest(ref('int_moet__schools_checked'), [
+    'school_code', 'as_of_date', 'managing_unit', 'district', 'school_level', 'set_aside_reason', 'reason_codes'
+]) %}
 with files as (
     select
         _batch_id,
@@ -33,14 +40,11 @@ with files as (
 ),
 
 school_list as (
-    -- what the rules and fct_school_collections take from the ministry's school lists: the
-    -- codes known and each school's attribution
-    select {{ relation_digest(ref('int_moet__schools_checked'), [
-        'school_code', 'as_of_date', 'managing_unit', 'district', 'school_level', 'set_aside_reason', 'reason_codes'
-    ]) }} as digest
+    select {{ school_list_digest }} as digest
 ),
 
-{% if incremental_over(['_checked_at', '_school_list_digest']) %}
+{% if incremental_over(['_checked_at', '_school_list_digest'])
+    and not digest_changed_now(school_list_digest, '_school_list_digest') %}
 files_before as (
     select distinct
         _batch_id,
@@ -71,13 +75,18 @@ touched_receipts as (
 ),
 
 parsed as (
+    -- the rows of the files to check, then the other rows that share a receipt with them:
+    -- two joins, each reading the row groups it needs (an `or` of the two conditions in one
+    -- filter reads all the rows)
     select c.*
     from {{ ref('int_payments__collections_parsed') }} as c
-    where
-        -- a new school list: every row is checked again
-        {{ digest_changed('school_list', '_school_list_digest') }}
-        or c._batch_id in (select _batch_id from files_to_check)
-        or (c.school_code, c.receipt_no) in (select (school_code, receipt_no) from touched_receipts)
+    where c._batch_id in (select _batch_id from files_to_check)
+    union all
+    select c.*
+    from {{ ref('int_payments__collections_parsed') }} as c
+    inner join touched_receipts as t on c.school_code = t.school_code and c.receipt_no = t.receipt_no
+    left join files_to_check as f on c._batch_id = f._batch_id
+    where f._batch_id is null
 ),
 {% else %}
 parsed as (
