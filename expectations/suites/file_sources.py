@@ -74,8 +74,10 @@ SUITES = [
     ),
     Suite(
         "source_school_collections",
-        "stg_payments__collections",
-        "select school_code, amount, method, collected_on, _batch_seq from staging.stg_payments__collections",
+        "int_payments__collections_parsed",
+        # every landed collection row as staged, parsed once (the staging view parses every
+        # row on every read: the input print of its 20 M rows parsed them all each day)
+        "select school_code, amount, method, collected_on, _batch_seq from intermediate.int_payments__collections_parsed",
         _collections,
         blocking=False,
         description="Khoản thu nguồn — staged collections: amount, method and date that parse.",

@@ -354,8 +354,9 @@ def failed(outcome):
         ),
         (
             "source_school_collections",
-            "insert into raw.school_collections_stored values ('b', 9, 1, now(), 'thu.csv', null, 2, "
-            "'f', 'S1', null, '2023-2024', 'Học phí', '12,5', 'Tiền mặt', '05/01/2024', 'BL1')",
+            # an amount that did not parse ('12,5'), as the parsed rows hold it
+            "insert into intermediate.int_payments__collections_parsed (_batch_id, _batch_seq, _row_seq, "
+            "school_code, amount, method, collected_on) values ('b', 9, 1, 'S1', null, 'cash', date '2024-01-05')",
             "expect_column_values_to_not_be_null",
             "amount",
             None,
