@@ -41,6 +41,23 @@ def test_every_staging_and_intermediate_model_has_its_yml():
         assert not missing, f"{layer} models without a description: {sorted(missing)}"
 
 
+def test_no_not_null_test_where_the_contract_already_refuses_a_null():
+    """A column whose enforced contract says not_null is created NOT NULL: a null fails the
+    model's build before any data test runs, so a not_null data test on it could never fail
+    (and cost a node of every build)."""
+    redundant = []
+    for yml in MODELS.rglob("*.yml"):
+        for model in (yaml.safe_load(yml.read_text()) or {}).get("models", []):
+            if not model.get("config", {}).get("contract", {}).get("enforced"):
+                continue
+            for column in model.get("columns", []):
+                constrained = any(c.get("type") == "not_null" for c in column.get("constraints", []))
+                tests = [t if isinstance(t, str) else next(iter(t)) for t in column.get("data_tests", [])]
+                if constrained and "not_null" in tests:
+                    redundant.append(f"{model['name']}.{column['name']}")
+    assert not redundant, f"not_null data tests the contract makes moot: {redundant}"
+
+
 def test_file_sources_are_declared_once_and_complete():
     sources = yaml.safe_load((MODELS / "staging" / "files" / "_files__sources.yml").read_text())
     tables = {t["name"] for s in sources["sources"] for t in s["tables"]} - {"files"}

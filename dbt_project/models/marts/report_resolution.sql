@@ -61,7 +61,11 @@ changes as (
         greatest(received_date, ended_date),
         ended_date,
         null,
-        case when ended_early then 'early' when ended_on_time then 'on_time' when ended_late then 'late' end,
+        case
+            when ended_early then 'early'
+            when ended_on_time then 'on_time'
+            when ended_late then 'late'
+        end,
         0,
         0,
         0
