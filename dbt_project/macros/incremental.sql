@@ -42,19 +42,14 @@
     )
 {%- endmacro %}
 
-{# The condition "the digest in the CTE `digest_cte` (its column `digest`, made by
-   `relation_digest`) is not the one this table keeps in `column`": what a model was built
-   against changed, so every row is checked again. #}
-{% macro digest_changed(digest_cte, column) -%}
-    (select digest from {{ digest_cte }}) is distinct from (select any_value({{ column }}) from {{ this }})
-{%- endmacro %}
-
 {# Whether the digest `digest` (a scalar subquery made by `relation_digest`) is not the one
-   this table keeps in `column`, asked of the warehouse when the model is compiled (only when
-   `incremental_over` holds, so the table is there). A model then compiles one query to check
-   every row again and another to check what is new: one query with an `or` of the two
-   conditions reads every row whichever holds (int_payments__collections_checked). #}
-{% macro digest_changed_now(digest, column) -%}
+   this table keeps in `column`: what the model was built against changed, so every row is
+   checked again. Asked of the warehouse when the model is compiled (call it only when
+   `incremental_over` holds, so the table is there), so that the model compiles one query
+   to check every row and another to check what is new: one query with an `or` of the two
+   conditions cannot skip any row (int_portal__dossiers_checked,
+   int_payments__collections_checked). #}
+{% macro digest_changed(digest, column) -%}
     {%- if not execute -%}
         {{ return(true) }}
     {%- endif -%}

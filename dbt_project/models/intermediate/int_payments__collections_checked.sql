@@ -15,7 +15,7 @@
     Số biên lai) with those, since copies and conflicts are judged across files — and
     replaces them by their location (`_batch_seq`, `_row_seq`). A new ministry school list
     (the digest of the codes and attributions it brings changed, asked when the model is
-    compiled: macros/incremental.sql, `digest_changed_now`) checks every row again.
+    compiled: macros/incremental.sql, `digest_changed`) checks every row again.
     `_checked_at` (the dbt run's start) tells the rows checked by a run apart, for
     fct_school_collections. -#}
 {{
@@ -44,7 +44,7 @@ school_list as (
 ),
 
 {% if incremental_over(['_checked_at', '_school_list_digest'])
-    and not digest_changed_now(school_list_digest, '_school_list_digest') %}
+    and not digest_changed(school_list_digest, '_school_list_digest') %}
 files_before as (
     select distinct
         _batch_id,

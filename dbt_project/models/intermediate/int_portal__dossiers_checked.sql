@@ -16,6 +16,9 @@
 }}
 {#- the nested lists' JSON text (`*_json`) is read by the item models; a checked dossier
     carries what they found, not the text (it was a third copy of it at 1 M dossiers) -#}
+{%- set catalogue_digest = relation_digest(
+    ref('int_portal__procedures_current'), ['ma_tthc', 'muc_do', 'du_dieu_kien_toan_trinh']
+) %}
 {%- set nested = [] %}
 {%- for col in adapter.get_columns_in_relation(ref('int_portal__dossiers_latest')) %}
     {%- if col.name.endswith('_json') %}{% do nested.append(col.name) %}{% endif %}
@@ -29,18 +32,16 @@ with catalogue as (
 ),
 
 catalogue_digest as (
-    select
-        {{ relation_digest(ref('int_portal__procedures_current'), ['ma_tthc', 'muc_do', 'du_dieu_kien_toan_trinh']) }}
-            as digest
+    select {{ catalogue_digest }} as digest
 ),
 
 latest as (
     select {{ star_except(ref('int_portal__dossiers_latest'), ['_checked_at'] + nested) }}
     from {{ ref('int_portal__dossiers_latest') }}
-    {% if incremental_over(['_checked_at', '_catalogue_digest']) %}
-    where
-        {{ since_this() }}
-        or {{ digest_changed('catalogue_digest', '_catalogue_digest') }}
+    {#- a changed catalogue: every dossier (macros/incremental.sql, `digest_changed`) #}
+    {% if incremental_over(['_checked_at', '_catalogue_digest'])
+        and not digest_changed(catalogue_digest, '_catalogue_digest') %}
+    where {{ since_this() }}
     {% endif %}
 ),
 

@@ -26,11 +26,13 @@ with dossiers as (
         ended_date,
         trang_thai_ho_so not in ('7', '8') as can_be_open,
         cast(effective_deadline as date) as deadline_day,
-        coalesce(is_ended and is_on_time and deadline_day is not null and ended_date < deadline_day, false)
-            as ended_early,
-        coalesce(is_ended and is_on_time and (deadline_day is null or ended_date >= deadline_day), false)
-            as ended_on_time,
-        coalesce(is_ended and not is_on_time, false) as ended_late
+        -- how it ended: early on a day before its deadline's, on time otherwise (no deadline
+        -- included), late when not on time
+        case
+            when is_ended and is_on_time and ended_date < deadline_day then 'early'
+            when is_ended and is_on_time then 'on_time'
+            when is_ended and not is_on_time then 'late'
+        end as ended_as
     from {{ ref('fct_dossiers') }}
     where is_received
 ),
@@ -61,11 +63,7 @@ changes as (
         greatest(received_date, ended_date),
         ended_date,
         null,
-        case
-            when ended_early then 'early'
-            when ended_on_time then 'on_time'
-            when ended_late then 'late'
-        end,
+        ended_as,
         0,
         0,
         0
