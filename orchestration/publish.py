@@ -26,7 +26,7 @@ import os
 import shutil
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
@@ -34,13 +34,13 @@ import duckdb
 from connectors.portal import safe_url
 from expectations.runner import PRINT_COLUMNS, rows_print
 from orchestration.escaping import sql_identifier, sql_literal
-from orchestration.feedback import write_feedback
 from orchestration.forms import form_periods, write_forms
 from orchestration.parquet_parts import PartIndex, index_prints, parts_filter, write_by_parts
 from orchestration.reports import header_from, report_periods, write_report
 from orchestration.runlog import vietnam_time
 from orchestration.settings import Settings
 from orchestration.warehouse import connect
+from orchestration.workers import Worker
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +124,88 @@ def publish(
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "parquet").mkdir(parents=True)
 
+    current = _current_release(publish_dir)
+    # The units' workbooks and half the reports are written by workers, Python processes of
+    # their own (orchestration/workers.py), beside this process's DuckDB work instead of
+    # taking turns with it under one GIL. The workbooks are written from the working
+    # warehouse's marts (read-only: the rows the release's marts are brought to, each
+    # checked by its print) from the start; the reports once the release's warehouse is
+    # written and closed, half by a worker started now (its imports done by then), half here.
+    feedback_worker, reports_worker = Worker("feedback"), Worker("reports")
+    try:
+        feedback_worker.send(
+            {
+                "warehouse": str(Path(settings.warehouse).resolve()),
+                "target": str(staging / "feedback"),
+                "department": settings.department_name,
+                "parent_body": settings.parent_body,
+                "before": str(publish_dir / "current" / "feedback"),
+                "prints_before": _prints(current, "feedback_prints"),
+                "memory_limit": settings.duckdb_memory_limit,
+            }
+        )
+        marts = _release_warehouse(settings, staging, release_id, current)
+        header = header_from(settings)
+        reports = {"published": str(staging / "warehouse.duckdb"), "target": str(staging / "reports")}
+        reports_worker.send({**reports, "periods": marts.periods[1::2], "header": asdict(header)})
+        for period_key in marts.periods[0::2]:
+            write_report(staging / "warehouse.duckdb", period_key, staging / "reports", header)
+        feedback = feedback_worker.result()
+        reports_worker.result()
+    except BaseException:
+        for worker in (feedback_worker, reports_worker):
+            worker.stop()
+        raise
+    log.info(
+        "publishing: %d unit feedback workbooks written, %d unchanged ones linked",
+        len(feedback["paths"]) - feedback["kept"],
+        feedback["kept"],
+    )
+    if data_docs is not None and (data_docs / "index.html").exists():
+        shutil.copytree(data_docs, staging / "data_docs")
+    if dbt_docs is not None and dbt_docs.exists():
+        (staging / "dbt_docs").mkdir()
+        shutil.copyfile(dbt_docs, staging / "dbt_docs" / "index.html")
+    _write_release_json(
+        staging,
+        {
+            "release_id": release_id,
+            "published_at": vietnam_time().isoformat(timespec="seconds"),
+            "department": settings.department_name,
+            "agency_code": settings.agency_code,
+            "portal_base_url": safe_url(settings.portal_url),
+            "tables": marts.tables,
+            "fingerprints": marts.fingerprints,
+            "mart_updates": marts.updates,  # one of UPDATES: how each mart came to this release
+            "parquet_parts": marts.parquet_parts,  # the row groups of each source file's rows in a fact's Parquet file
+            "feedback_units": sorted(feedback["paths"]),
+            "feedback_prints": feedback["prints"],
+            "forms": marts.forms,
+        },
+    )
+    os.rename(staging, final)
+    _switch_to(publish_dir, release_id)
+    return Release(release_id, final, marts.tables)
+
+
+@dataclass(frozen=True)
+class _Marts:
+    """What ``_release_warehouse`` wrote, for ``release.json``."""
+
+    tables: dict[str, int]  # mart -> rows
+    fingerprints: dict[str, str]
+    updates: dict[str, str]  # mart -> one of UPDATES
+    parquet_parts: dict
+    forms: int  # pre-filled forms written
+    periods: list[str]  # the official periods a report is written for
+
+
+def _release_warehouse(settings: Settings, staging: Path, release_id: str, current: dict) -> _Marts:
+    """The release's warehouse (its marts brought up to date from the working warehouse's,
+    starting from the current release's file), its Parquet files and its pre-filled forms."""
     tables: dict[str, int] = {}
     fingerprints: dict[str, str] = {}
-    current = _current_release(publish_dir)
+    publish_dir = Path(settings.publish_dir)
     before = _prints(current, "fingerprints")
     if before and (publish_dir / "current" / "warehouse.duckdb").is_file():
         # the current release's marts as the start: a mart that did not change stays as it is
@@ -134,7 +213,7 @@ def publish(
     con = connect(
         staging / "warehouse.duckdb", memory_limit=settings.duckdb_memory_limit, threads=settings.duckdb_threads
     )
-    parquet = feedback_writer = None
+    parquet = None
     try:
         release = con.execute("select current_database()").fetchone()[0]
         con.execute(f"attach {sql_literal(Path(settings.warehouse).resolve())} as working (read_only)")
@@ -162,21 +241,6 @@ def publish(
         to_write.sort(key=lambda mart: -printed[mart[0]].rows)
         parquet = _Background(_write_parquet, con.cursor(), to_write, printed, staging / ".parquet-parts")
         log.info("publishing: %d Parquet files to write, %d unchanged ones linked", len(to_write), len(linked))
-        # The units' workbooks (Python, most of it) are written in a thread of their own while
-        # this one brings the release's marts up to date (DuckDB, the GIL let go), from the
-        # working warehouse's marts: the rows the release's are brought to, each checked by
-        # its print. (Started before the marts are printed, it slowed both.)
-        working = con.cursor()
-        working.execute("use working")
-        feedback_writer = _Background(
-            write_feedback,
-            working,
-            staging / "feedback",
-            settings.department_name,
-            settings.parent_body,
-            publish_dir / "current" / "feedback",
-            _prints(current, "feedback_prints"),
-        )
         updates: dict[str, str] = {}
         for name in names:
             fingerprints[name], tables[name], updates[name] = release_mart(
@@ -199,49 +263,16 @@ def publish(
                 safe_url(settings.portal_url),
             ],
         )
-        feedback = feedback_writer.join()
-        log.info(
-            "publishing: %d unit feedback workbooks written, %d unchanged ones linked",
-            len(feedback.paths) - feedback.kept,
-            feedback.kept,
-        )
         forms = write_forms(con, staging / "forms", settings.department_name, form_periods(con))
         periods = report_periods(con)
         parquet_parts.update(parquet.join())
         con.execute("detach working")
         con.execute("checkpoint")
     finally:
-        for writer in (parquet, feedback_writer):
-            if writer is not None:
-                writer.thread.join()  # never close the release under a writer of its own
+        if parquet is not None:
+            parquet.thread.join()  # never close the release under a writer of its own
         con.close()
-    for period_key in periods:
-        write_report(staging / "warehouse.duckdb", period_key, staging / "reports", header_from(settings))
-    if data_docs is not None and (data_docs / "index.html").exists():
-        shutil.copytree(data_docs, staging / "data_docs")
-    if dbt_docs is not None and dbt_docs.exists():
-        (staging / "dbt_docs").mkdir()
-        shutil.copyfile(dbt_docs, staging / "dbt_docs" / "index.html")
-    _write_release_json(
-        staging,
-        {
-            "release_id": release_id,
-            "published_at": vietnam_time().isoformat(timespec="seconds"),
-            "department": settings.department_name,
-            "agency_code": settings.agency_code,
-            "portal_base_url": safe_url(settings.portal_url),
-            "tables": tables,
-            "fingerprints": fingerprints,
-            "mart_updates": updates,  # one of UPDATES: how each mart came to this release
-            "parquet_parts": parquet_parts,  # the row groups of each source file's rows in a fact's Parquet file
-            "feedback_units": sorted(feedback.paths),
-            "feedback_prints": feedback.prints,
-            "forms": len(forms),
-        },
-    )
-    os.rename(staging, final)
-    _switch_to(publish_dir, release_id)
-    return Release(release_id, final, tables)
+    return _Marts(tables, fingerprints, updates, parquet_parts, len(forms), periods)
 
 
 UPDATES = ("kept", "by parts", "by rows", "written")  # how a mart comes into a release (release_mart)

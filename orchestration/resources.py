@@ -29,15 +29,14 @@ from pydantic import Field as ConfigField
 
 from orchestration.defs.dbt.integration import dbt_project
 from orchestration.runlock import dbt_executable, run_lock
-from orchestration.settings import DROP_FOLDER_FIELDS, PATH_FIELDS, Settings
+from orchestration.settings import DROP_FOLDER_FIELDS, PATH_FIELDS, SECRET_FIELDS, Settings
 
 # One writer at a time on the DuckDB file: every asset that writes it joins this pool,
 # whose limit is 1 (dagster.yaml).
 WAREHOUSE_POOL = "warehouse"
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
-# the secrets are the fields Settings keeps out of its repr
-SECRETS = tuple(name for name, f in _FIELDS.items() if not f.repr)
+SECRETS = SECRET_FIELDS
 
 RESOURCE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "warehouse": (

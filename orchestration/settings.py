@@ -145,6 +145,8 @@ class Settings:
 # a folder ``x`` is configured by the field ``x_dir`` (environment CCHC_X_DIR).
 DROP_FOLDER_FIELDS = tuple(dict.fromkeys(f"{layout.folder}_dir" for layout in LAYOUTS))
 PATH_FIELDS = (*DROP_FOLDER_FIELDS, "warehouse", "publish_dir")
+# The secrets: the fields ``Settings`` keeps out of its repr.
+SECRET_FIELDS = tuple(f.name for f in fields(Settings) if not f.repr)
 
 
 def _convert(name: str, raw: str):
