@@ -152,10 +152,11 @@ def run_suites(
                 elif seen is not None:  # only the rows the last passed validation did not see
                     query = f"select * from ({suite.query}) as q where hash(q) not in (select h from read_parquet(?))"
                     params = [str(seen)]
-                gx_suite = context.suites.add_or_update(gx.ExpectationSuite(name=suite.name))
-                for expectation in suite.expectations():
-                    gx_suite.add_expectation(expectation)
-                gx_suite.save()
+                # the suite with its expectations, written once (adding them one by one to a
+                # saved suite writes it again for each, reading GX's configuration each time)
+                gx_suite = context.suites.add_or_update(
+                    gx.ExpectationSuite(name=suite.name, expectations=list(suite.expectations()))
+                )
                 try:
                     asset = source.get_asset(suite.name)
                 except LookupError:
