@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 from connectors.exports import LAYOUTS
 from orchestration.defs.dbt.reach import BuildPlan, plan_build, record_build
+from orchestration.runlock import dbt_argv
 from orchestration.settings import PROJECT_DIR, Settings
 
 DBT_DIR = PROJECT_DIR / "dbt_project"
@@ -86,7 +86,7 @@ def dbt_command(args: Sequence[str], target: Path | None = None, project: Path =
     """The command line of dbt (the one beside this Python) with ``args`` on ``project`` (its
     profile beside it), its artifacts in ``target`` when given (else the project's)."""
     return [
-        str(Path(sys.executable).with_name("dbt")),
+        *dbt_argv(),
         *args,
         "--project-dir",
         str(project),
