@@ -126,11 +126,10 @@ def run_suites(
     try:
         found = {suite.name: _rows_state(con, suite, before.get(suite.name)) for suite in suites}
         loading.join()
+        import great_expectations as gx
+
         context = _context(gx_dir)
-        try:  # kept from run to run, with each suite's asset: a saved validation definition reads it
-            source = context.data_sources.get(DATA_SOURCE)
-        except KeyError:
-            source = context.data_sources.add_pandas(DATA_SOURCE)
+        source = context.data_sources.add_or_update_pandas("cchc_warehouse")
         for suite in suites:
             outcome = SuiteOutcome(suite)
             outcomes.append(outcome)
@@ -153,8 +152,21 @@ def run_suites(
                 elif seen is not None:  # only the rows the last passed validation did not see
                     query = f"select * from ({suite.query}) as q where hash(q) not in (select h from read_parquet(?))"
                     params = [str(seen)]
-                same_suite = last is not None and state is not None and last.get("suite") == state["suite"]
-                validation = _validation_definition(context, source, suite, same_suite)
+                # the suite with its expectations, written once (adding them one by one to a
+                # saved suite writes it again for each, reading GX's configuration each time)
+                gx_suite = context.suites.add_or_update(
+                    gx.ExpectationSuite(name=suite.name, expectations=list(suite.expectations()))
+                )
+                try:
+                    asset = source.get_asset(suite.name)
+                except LookupError:
+                    asset = source.add_dataframe_asset(suite.name)
+                batch_def = next(
+                    (b for b in asset.batch_definitions if b.name == "batch"), None
+                ) or asset.add_batch_definition_whole_dataframe("batch")
+                validation = context.validation_definitions.add_or_update(
+                    gx.ValidationDefinition(name=suite.name, data=batch_def, suite=gx_suite)
+                )
                 for frame in _batches(con, query, batch_rows, params):
                     _validate(validation, frame, outcome)
                 if past is not None:
@@ -175,40 +187,6 @@ def run_suites(
     # the Data Docs: one self-contained page (GX's own site needs CDNs: expectations/docs.py)
     render_data_docs(outcomes, data_docs_dir(gx_dir) / "index.html", key=_key)
     return outcomes
-
-
-DATA_SOURCE = "cchc_warehouse"  # GX's pandas data source: each suite's rows, a batch at a time
-
-
-def _validation_definition(context, source, suite: Suite, same_suite: bool):
-    """GX's validation definition of ``suite`` (its expectation suite, its data asset and
-    batch definition): the one saved when it was last validated if the suite is what it was
-    then (``same_suite``: its print), else made and saved. Saving them writes GX's project
-    configuration and the suite's file again, YAML read and written each time: about 0.3 s
-    a daily run for suites that did not change."""
-    import great_expectations as gx
-    from great_expectations.exceptions import DataContextError
-
-    if same_suite:
-        try:
-            return context.validation_definitions.get(suite.name)
-        except (DataContextError, ValueError):  # the GX folder lost it, or its asset, since: made again
-            pass
-    # the suite with its expectations, written once (adding them one by one to a saved suite
-    # writes it again for each, reading GX's configuration each time)
-    gx_suite = context.suites.add_or_update(
-        gx.ExpectationSuite(name=suite.name, expectations=list(suite.expectations()))
-    )
-    try:
-        asset = source.get_asset(suite.name)
-    except LookupError:
-        asset = source.add_dataframe_asset(suite.name)
-    batch_def = next(
-        (b for b in asset.batch_definitions if b.name == "batch"), None
-    ) or asset.add_batch_definition_whole_dataframe("batch")
-    return context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=suite.name, data=batch_def, suite=gx_suite)
-    )
 
 
 VALIDATED = "validated.json"  # under the quality folder: each suite's input state and outcome

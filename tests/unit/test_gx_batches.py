@@ -262,24 +262,3 @@ def test_a_suite_that_fails_its_check_is_a_failed_check_not_a_validation(tmp_pat
     unique = _seen_suite(expectations=lambda: [gx.expectations.ExpectColumnValuesToBeUnique(column="method")])
     (outcome,) = run_suites(path, [unique], tmp_path / "q")
     assert not outcome.passed and "not a row-by-row check" in outcome.error and outcome.rows == 0
-
-
-def test_a_suite_that_did_not_change_is_validated_with_its_saved_definition_or_a_new_one(tmp_path):
-    """A suite that is what it was at its last validation reuses GX's saved validation
-    definition; one the GX folder lost since is made again, not an error."""
-    path = tmp_path / "w.duckdb"
-    with duckdb.connect(str(path)) as con:
-        con.execute("create table t as select i as id, 'cash' as method from range(100) as r(i)")
-    (first,) = run_suites(path, [_suite()], tmp_path / "q")
-    saved = tmp_path / "q" / "gx" / "validation_definitions"
-    assert first.passed and any(saved.iterdir())
-    with duckdb.connect(str(path)) as con:
-        con.execute("update t set method = null where id < 20")  # 20 % empty: fails
-    (second,) = run_suites(path, [_suite()], tmp_path / "q")
-    assert not second.reused and second.failed[0].unexpected_count == 20
-    for definition in saved.iterdir():
-        definition.unlink()
-    with duckdb.connect(str(path)) as con:
-        con.execute("update t set method = null where id < 30")
-    (third,) = run_suites(path, [_suite()], tmp_path / "q")
-    assert not third.reused and third.error is None and third.failed[0].unexpected_count == 30
