@@ -38,7 +38,6 @@ from orchestration.escaping import file_stem, inside, text_cell, xml_cell
 from orchestration.reports.vietnamese import source_label, status_label_sql
 from orchestration.reports.workbook import FONT, print_on_a4, use_times_new_roman, wrapped_lines
 from orchestration.runlog import vietnam_time
-from orchestration.warehouse import connect
 
 # A value of the record as received, by the names the sources use (portal, exports, forms)
 _DOSSIER = "coalesce(json_extract_string(record, '$.MaHoSo'), json_extract_string(record, '$.ma_ho_so'))"
@@ -216,24 +215,6 @@ class Feedback:
 
 # What the workbooks' layout is made of: a change to any of these writes every workbook again.
 _LAYOUT_FILES = [Path(__file__), *(Path(__file__).parent / "reports" / f for f in ("workbook.py", "vietnamese.py"))]
-
-
-def write_feedback_from(
-    warehouse: Path,
-    target: Path,
-    department: str,
-    parent_body: str,
-    before: Path | None,
-    prints_before: dict[str, str] | None,
-    memory_limit: str,
-) -> Feedback:
-    """``write_feedback`` from the marts of the warehouse file ``warehouse``, opened read-only
-    here: the publication runs it in a process of its own (``orchestration.publish``)."""
-    con = connect(warehouse, read_only=True, memory_limit=memory_limit, threads=1)  # mostly Python: one thread
-    try:
-        return write_feedback(con, target, department, parent_body, before, prints_before)
-    finally:
-        con.close()
 
 
 def write_feedback(

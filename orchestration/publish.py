@@ -145,11 +145,17 @@ def publish(
             }
         )
         marts = _release_warehouse(settings, staging, release_id, current)
-        header = header_from(settings)
-        reports = {"published": str(staging / "warehouse.duckdb"), "target": str(staging / "reports")}
-        reports_worker.send({**reports, "periods": marts.periods[1::2], "header": asdict(header)})
+        published, header = staging / "warehouse.duckdb", header_from(settings)
+        reports_worker.send(
+            {
+                "published": str(published),
+                "target": str(staging / "reports"),
+                "periods": marts.periods[1::2],
+                "header": asdict(header),
+            }
+        )
         for period_key in marts.periods[0::2]:
-            write_report(staging / "warehouse.duckdb", period_key, staging / "reports", header)
+            write_report(published, period_key, staging / "reports", header)
         feedback = feedback_worker.result()
         reports_worker.result()
     except BaseException:

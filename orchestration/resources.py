@@ -36,7 +36,6 @@ from orchestration.settings import DROP_FOLDER_FIELDS, PATH_FIELDS, SECRET_FIELD
 WAREHOUSE_POOL = "warehouse"
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
-SECRETS = SECRET_FIELDS
 
 RESOURCE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "warehouse": (
@@ -138,8 +137,8 @@ def _resource_class(key: str, doc: str, names: tuple[str, ...]) -> type[_Setting
         env = Settings.ENV.get(name, "")
         attrs[name] = ConfigField(
             default=_config_value(name, _FIELDS[name].default),
-            repr=name not in SECRETS,
-            description=f"{env}{' (secret)' if name in SECRETS else ''}",
+            repr=name not in SECRET_FIELDS,
+            description=f"{env}{' (secret)' if name in SECRET_FIELDS else ''}",
         )
     title = "".join(part.title() for part in key.split("_")) + "Resource"
     return type(
@@ -176,7 +175,7 @@ def _resource_config(settings: Settings, names: tuple[str, ...]) -> dict[str, An
     for name in names:
         value = getattr(settings, name)
         env = Settings.ENV.get(name)
-        if name in SECRETS and env and os.environ.get(env) and os.environ[env] == value:
+        if name in SECRET_FIELDS and env and os.environ.get(env) and os.environ[env] == value:
             config[name] = EnvVar(env)  # the UI shows the variable's name, never the secret
         else:
             config[name] = _config_value(name, value)

@@ -109,18 +109,22 @@ sys.stdout.flush()
 sys.stderr.flush()
 os._exit(code)
 """
-WRAPPER = """#!{python}
-# Written by orchestration/runlock.py (DBT_MAIN): dbt, killed by the kernel when the run
+WRAPPER_HEAD = """# Written by orchestration/runlock.py (DBT_MAIN): dbt, killed by the kernel when the run
 # that started it dies, ending without Python's teardown.
-""" + DBT_MAIN.replace("{", "{{").replace("}", "}}")
+"""
+
+
+def _dbt_script() -> str:
+    """dbt's own command, beside this Python: what runs off Linux."""
+    return str(Path(sys.executable).with_name("dbt"))
 
 
 def dbt_executable(work_dir: Path) -> str:
     """The dbt command runs start: the wrapper of the module doc on Linux, else dbt itself."""
     if not sys.platform.startswith("linux"):
-        return str(Path(sys.executable).with_name("dbt"))
+        return _dbt_script()
     wrapper = Path(work_dir).resolve() / "dbt"  # dbt runs in the project folder: no relative path
-    text = WRAPPER.format(python=sys.executable)
+    text = f"#!{sys.executable}\n{WRAPPER_HEAD}{DBT_MAIN}"
     if not wrapper.is_file() or wrapper.read_text() != text:
         wrapper.parent.mkdir(parents=True, exist_ok=True)
         tmp = wrapper.with_name(f".dbt.{os.getpid()}")
@@ -134,5 +138,5 @@ def dbt_argv() -> list[str]:
     """The start of a dbt command line outside Dagster (the bench, the tests, the manifest):
     ``DBT_MAIN`` as the wrapper runs it, on Linux; else dbt itself."""
     if not sys.platform.startswith("linux"):
-        return [str(Path(sys.executable).with_name("dbt"))]
+        return [_dbt_script()]
     return [sys.executable, "-c", DBT_MAIN]

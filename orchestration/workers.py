@@ -25,23 +25,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from orchestration.feedback import write_feedback_from
+from orchestration.feedback import write_feedback
 from orchestration.reports import ReportHeader, write_report
 from orchestration.settings import SECRET_FIELDS, Settings
+from orchestration.warehouse import connect
 
 
 def _feedback(args: dict) -> dict:
-    """The units' feedback workbooks (``feedback.write_feedback_from``)."""
-    before = Path(args["before"]) if args["before"] else None
-    written = write_feedback_from(
-        Path(args["warehouse"]),
-        Path(args["target"]),
-        args["department"],
-        args["parent_body"],
-        before,
-        args["prints_before"],
-        args["memory_limit"],
-    )
+    """The units' feedback workbooks (``feedback.write_feedback``) from the marts of the
+    working warehouse, opened here read-only (the publishing process attaches it so too)."""
+    con = connect(args["warehouse"], read_only=True, memory_limit=args["memory_limit"], threads=1)  # mostly Python
+    try:
+        written = write_feedback(
+            con,
+            Path(args["target"]),
+            args["department"],
+            args["parent_body"],
+            Path(args["before"]) if args["before"] else None,
+            args["prints_before"],
+        )
+    finally:
+        con.close()
     return {
         "paths": {unit: str(path) for unit, path in written.paths.items()},
         "prints": written.prints,
@@ -104,7 +108,10 @@ class Worker:
             raise WorkerError(
                 f"the {self.job} worker failed: {said[-1] if said else f'exit {self._process.returncode}'}"
             )
-        return json.loads(out.splitlines()[-1])
+        said = out.splitlines()
+        if not said:
+            raise WorkerError(f"the {self.job} worker ended without its result")
+        return json.loads(said[-1])
 
     def stop(self) -> None:
         """Stop it (an error elsewhere: its work is not wanted)."""
