@@ -105,10 +105,14 @@ elif cfg["phase"] == "ingest":
 elif cfg["phase"] == "dbt":
     # the pipeline's dbt build: the nodes its new data reaches (reach.py), then recorded
     from orchestration.defs.dbt.project import planned_build
+    from orchestration.defs.dbt.project import ensure_manifest, write_docs
     built = planned_build(settings, target=Path(cfg["target"]))
     if built.done.returncode:
         sys.exit(built.done.stdout[-3000:] + built.done.stderr[-2000:])
     print(f"    {built.plan.describe()}")
+    # then the docs, as the pipeline's dbt step writes them: when what they show changed
+    docs = write_docs(settings, json.loads(ensure_manifest().read_text()), Path(cfg["target"]))
+    print(f"    dbt docs {'generated' if docs else 'kept: the same project and tables'}")
     print(json.dumps({"rows": built.plan.total - len(built.plan.left_out)}))
 elif cfg["phase"] == "quality":
     from expectations.runner import run_suites
@@ -118,8 +122,9 @@ elif cfg["phase"] == "quality":
     print(json.dumps({"rows": sum(o.rows for o in outcomes)}))
 else:
     from expectations.runner import data_docs_dir
+    from orchestration.defs.dbt.project import dbt_docs_path
     from orchestration.publish import publish
-    release = publish(settings, data_docs=data_docs_dir(settings.quality_dir))
+    release = publish(settings, data_docs=data_docs_dir(settings.quality_dir), dbt_docs=dbt_docs_path(settings))
     print(json.dumps({"rows": sum(release.tables.values())}))
 # The phase's work is done and written: the process ends without Python's teardown of every
 # module it loaded (0.6 to 1 s once GX's 2,300 are in), a cost of running each phase in a

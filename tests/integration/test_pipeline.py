@@ -450,6 +450,21 @@ def test_data_docs_are_published(run):
     assert "mart_kpi_scorecard" in index.read_text(encoding="utf-8")
 
 
+def test_dbt_docs_are_published_and_kept_for_new_rows(run):
+    """Both releases carry the dbt docs; the second run, with new rows but the same project
+    and tables, kept the file the first generated (dbt docs generate did not run again)."""
+    first, second = (
+        r / "dbt_docs" / "index.html" for r in (run["first_release"], run["settings"].publish_dir / "current")
+    )
+    assert "fct_dossiers" in second.read_text(encoding="utf-8")
+    assert first.read_bytes() == second.read_bytes()
+    from orchestration.defs.dbt.project import dbt_docs_path
+
+    # the working copy the publication takes: written before the first release, not since
+    written = dbt_docs_path(run["settings"]).stat().st_mtime_ns
+    assert written < (run["first_release"] / "release.json").stat().st_mtime_ns
+
+
 def test_the_serving_database_follows_the_files_and_never_half_loads(run, postgres, capsys):
     """Database down: the files are published, the database keeps what it had, the run says
     so in one line and ``cchc run`` exits 4; the next run catches up; a blocked publication

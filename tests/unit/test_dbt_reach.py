@@ -169,3 +169,39 @@ def test_a_source_that_does_not_read_builds_everything(warehouse, tmp_path):
     landed.unlink()
     plan = plan_build(warehouse, manifest, VARS)
     assert not plan.exclude and "could not be printed" in plan.why
+
+
+def test_the_docs_are_generated_again_for_what_they_show_not_for_new_rows(warehouse, tmp_path):
+    """dbt's static docs show the project and the catalog (columns and types, no row
+    counts): new rows keep the file written last; a changed description, var, column of a
+    model or of a source, or a file gone has it generated again."""
+    from orchestration.defs.dbt.project import docs_to_write, save_docs
+    from orchestration.settings import Settings
+
+    settings = Settings(warehouse=warehouse)
+    manifest = _manifest()
+    first = docs_to_write(settings, manifest)
+    assert first is not None  # nothing written yet
+    generated = tmp_path / "static_index.html"
+    generated.write_text("<html>docs</html>")
+    written = save_docs(settings, generated, first)
+    assert written.read_text() == "<html>docs</html>"
+    assert docs_to_write(settings, manifest) is None
+
+    _sql(warehouse, "insert into raw.landed values (2, 'c'); insert into marts.from_landed values ('x')")
+    assert docs_to_write(settings, manifest) is None  # new rows: the same docs
+
+    described = copy.deepcopy(manifest)
+    described["nodes"]["model.p.from_list"]["description"] = "Danh sách"
+    assert docs_to_write(settings, described) not in (None, first)
+    assert docs_to_write(settings.with_(unit_quarantine_threshold=0.5), manifest) is not None
+    for change, undo in (
+        ("alter table marts.dated add column extra integer", "alter table marts.dated drop column extra"),
+        ("alter table raw.list add column extra integer", "alter table raw.list drop column extra"),
+    ):
+        _sql(warehouse, change)
+        assert docs_to_write(settings, manifest) is not None, change
+        _sql(warehouse, undo)
+    assert docs_to_write(settings, manifest) is None
+    written.unlink()
+    assert docs_to_write(settings, manifest) == first

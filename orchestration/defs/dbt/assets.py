@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import time
 from collections.abc import Iterator
 
@@ -15,8 +14,10 @@ from orchestration.defs.dbt.project import (
     dbt_docs_args,
     dbt_docs_path,
     dbt_env,
+    docs_to_write,
     plan_dbt_build,
     record_dbt_build,
+    save_docs,
 )
 from orchestration.defs.dbt.reach import MATERIALIZED
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, settings_from
@@ -69,14 +70,15 @@ def build_dbt_assets(manifest_path):
                 record_dbt_build(settings, plan)  # stream() raised if the build failed
             context.log.info(f"dbt build finished in {time.monotonic() - started:.0f} s")
             # Documentation of what was just built, as one HTML file that opens from disk; the
-            # publish step puts it beside the marts.
+            # publish step puts it beside the marts. New rows do not change it (docs_to_write).
+            print_ = docs_to_write(settings, build.manifest)
+            if print_ is None:
+                context.log.info(f"dbt docs: {dbt_docs_path(settings)} already shows this project and its tables")
+                return
             docs = dbt.cli(dbt_docs_args(settings), target_path=build.target_path / "docs")
             docs.wait()
-        static = docs.target_path / "static_index.html"
-        target = dbt_docs_path(settings)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(static, target)
-        context.log.info(f"dbt docs written to {target}")
+        written = save_docs(settings, docs.target_path / "static_index.html", print_)
+        context.log.info(f"dbt docs written to {written}")
 
     return cchc_dbt
 

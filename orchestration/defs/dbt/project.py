@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.exports import LAYOUTS
-from orchestration.defs.dbt.reach import BuildPlan, plan_build, record_build
+from orchestration.defs.dbt.reach import BuildPlan, docs_print, plan_build, record_build
 from orchestration.runlock import dbt_argv
 from orchestration.settings import PROJECT_DIR, Settings
 
@@ -35,6 +36,9 @@ def dbt_env(settings: Settings) -> dict[str, str]:
 def dbt_docs_path(settings: Settings) -> Path:
     """Where the dbt build leaves its static documentation for the publish step."""
     return Path(settings.warehouse).parent / "dbt_docs" / "index.html"
+
+
+DOCS_PRINT = "index.print"  # beside the docs: the print of what they show (docs_to_write)
 
 
 def registry_vars() -> dict[str, Any]:
@@ -136,6 +140,50 @@ def planned_build(
 def dbt_docs_args(settings: Settings) -> list[str]:
     """The static documentation, with the build's vars (so dbt's partial parse holds)."""
     return ["docs", "generate", "--static", "--vars", json.dumps(dbt_vars(settings), sort_keys=True)]
+
+
+def docs_to_write(settings: Settings, manifest: dict) -> str | None:
+    """The print of what the dbt docs of this warehouse would show now (reach.docs_print),
+    or None when the file written last shows just that: ``dbt docs generate`` (dbt's start,
+    the whole project compiled, the catalog read: 6 s at any size) is run for a changed
+    project or a changed shape, not for new rows."""
+    written = dbt_docs_path(settings)
+    now = docs_print(Path(settings.warehouse), manifest, dbt_vars(settings))
+    stamp = written.with_name(DOCS_PRINT)
+    if written.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == now:
+        return None
+    return now
+
+
+def save_docs(settings: Settings, static_index: Path, print_: str) -> Path:
+    """Put the docs dbt just generated where the publication takes them, with their print
+    (written last: a copy that did not finish is generated again next time)."""
+    written = dbt_docs_path(settings)
+    written.parent.mkdir(parents=True, exist_ok=True)
+    written.with_name(DOCS_PRINT).unlink(missing_ok=True)
+    shutil.copyfile(static_index, written)
+    written.with_name(DOCS_PRINT).write_text(print_, encoding="utf-8")
+    return written
+
+
+def write_docs(settings: Settings, manifest: dict, build_target: Path | None = None) -> bool:
+    """The pipeline's docs step outside Dagster (the bench, the tests), after a build whose
+    artifacts are in ``build_target`` (else the project's): generated when ``docs_to_write``
+    says so, reusing the build's parse as dagster-dbt does; whether they were."""
+    print_ = docs_to_write(settings, manifest)
+    if print_ is None:
+        return False
+    build_target = build_target if build_target is not None else DBT_DIR / "target"
+    target = build_target / "docs"
+    parsed = build_target / "partial_parse.msgpack"
+    if parsed.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(parsed, target / parsed.name)
+    done = run_dbt(settings, dbt_docs_args(settings), target)
+    if done.returncode:
+        raise RuntimeError(f"dbt docs generate failed:\n{done.stdout[-2000:]}{done.stderr[-1000:]}")
+    save_docs(settings, target / "static_index.html", print_)
+    return True
 
 
 def _newest_source_mtime() -> float:

@@ -151,6 +151,22 @@ def relations_print(con: duckdb.DuckDBPyConnection, built: frozenset[tuple[str, 
     return hashlib.sha256(json.dumps([r for r in rows if (r[0], r[1]) in built]).encode()).hexdigest()
 
 
+def docs_print(warehouse: Path, manifest: dict, dbt_vars: dict) -> str:
+    """The print of what dbt's static docs of this warehouse show: the project as parsed
+    (descriptions, SQL, lineage: ``project_print``) and the catalog, which for DuckDB is the
+    columns and types of every table, view and source the project names (no row counts or
+    other statistics). New rows change neither."""
+    catalogued = relations(manifest) | {
+        (s["schema"], s.get("identifier") or s["name"]) for s in manifest.get("sources", {}).values()
+    }
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        shape = relations_print(con, frozenset(catalogued))
+    finally:
+        con.close()
+    return hashlib.sha256(f"{project_print(manifest, dbt_vars)} {shape}".encode()).hexdigest()
+
+
 def reads_clock(manifest: dict) -> set[str]:
     """The nodes that call a clock macro, directly or through other macros."""
     macros = manifest.get("macros", {})
