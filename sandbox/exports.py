@@ -25,6 +25,7 @@ import csv
 import io
 import random
 import shutil
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -584,7 +585,10 @@ class ExportWriter:
         with ';', NFD text and a footer), and three schools' own ``.xlsx`` exports."""
         xlsx_schools = self.schools[:3]
         csv_schools = self.schools[3:]
-        con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB"})
+        # an in-memory database spills past its memory limit into ``.tmp`` of the working
+        # directory (at 20 M rows, a gigabyte in the clone): a folder of its own instead
+        spill = tempfile.mkdtemp(prefix="cchc-sample-exports-")
+        con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB", "temp_directory": spill})
         con.execute("set enable_progress_bar = false")
         sql, tables = self._collection_sql(csv_schools, self.collection_rows)
         con.execute("create table schools_t (code varchar, level varchar, students integer, idx integer)")
@@ -676,6 +680,7 @@ class ExportWriter:
             body.unlink()
             paths.append(path)
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
         paths += self._collections_xlsx(xlsx_schools)
         return paths
 
