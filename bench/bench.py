@@ -34,11 +34,21 @@ from orchestration.defs.dbt.project import DBT_DIR, dbt_build_args, dbt_command,
 from orchestration.settings import Settings
 
 PHASE = """
-import json, os, sys
+import importlib, json, os, sys, time
 from datetime import date
 from pathlib import Path
 from orchestration.settings import Settings
 cfg = json.loads(sys.argv[1])
+# What the pipeline's process has loaded when it comes to this phase: it imports its modules
+# once, at its start, and GX while dbt builds (expectations.runner.load_gx_in_background).
+# A phase of a run is started while the one before it runs, imports them, says so, and
+# waits for its turn; the bench times it from the end of the phase before (start()).
+started = time.perf_counter()
+for module in cfg.get("preload", ()):
+    importlib.import_module(module)
+if cfg.get("wait"):
+    print(f"ready {time.perf_counter() - started:.2f}", flush=True)
+    sys.stdin.readline()
 settings = Settings(portal_url=cfg["url"], portal_client_id="demo-client",
                     portal_client_secret="demo-secret-not-for-production", warehouse=Path(cfg["warehouse"]),
                     publish_dir=Path(cfg["publish"]), hash_key="bench-key", start_date=date(2023, 1, 1),
@@ -188,21 +198,68 @@ def bench_forms(forms: int, workdir: Path) -> list[tuple]:
     return [(forms, "intake (read, land)", wall, rss, got["rows"])]
 
 
+class _Process:
+    """A phase's process: started now, timed from when it is told to go (``run``). With
+    ``ahead``, it imports what the pipeline's process holds by then (``PRELOADED``) and waits:
+    started while the phase before it runs, as the pipeline's one process has its modules
+    loaded before a phase begins."""
+
+    def __init__(self, cmd: list[str], env: dict | None = None, cwd: Path | None = None, ahead: bool = False):
+        self.cmd, self.ahead, self.imports = cmd, ahead, 0.0
+        self.err = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed when it has run)
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE if ahead else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self.err,
+            env=env,
+            cwd=cwd,
+            text=True,
+        )
+
+    def ready(self) -> None:
+        """Wait until its imports are done (the run's first phase: a run's start is not timed)."""
+        line = self.proc.stdout.readline()
+        if not line.startswith("ready "):
+            self.run(time.monotonic())  # it ended before: its error is raised there
+            raise RuntimeError(f"{' '.join(self.cmd[:3])} ended before its turn")
+        self.imports = float(line.split()[1])
+
+    def run(self, since: float) -> tuple[float, float, str]:
+        """Tell it to go; its wall time from ``since``, its own peak RSS (``wait4``: this child
+        only) and stdout."""
+        try:
+            if self.ahead:
+                self.proc.stdin.write("go\n")
+                self.proc.stdin.close()
+            out = self.proc.stdout.read()
+            _, status, usage = os.wait4(self.proc.pid, 0)
+            elapsed = time.monotonic() - since
+            if os.waitstatus_to_exitcode(status) != 0:
+                self.err.seek(0)
+                raise RuntimeError(f"{' '.join(self.cmd[:3])} failed:\n{out[-2000:]}\n{self.err.read()[-2000:]}")
+        finally:
+            self.err.close()
+        if out.startswith("ready "):
+            first, _, out = out.partition("\n")
+            self.imports = float(first.split()[1])
+        return elapsed, usage.ru_maxrss / 1024 / 1024, out  # ru_maxrss is KiB on Linux
+
+
 def _measure(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, float, str]:
-    """Run a phase; its wall time, its own peak RSS (``wait4``: this child only) and stdout."""
-    started = time.monotonic()
-    with tempfile.TemporaryFile(mode="w+") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env, cwd=cwd, text=True)
-        out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.monotonic() - started
-        if os.waitstatus_to_exitcode(status) != 0:
-            err.seek(0)
-            raise RuntimeError(f"{' '.join(cmd[:3])} failed:\n{out[-2000:]}\n{err.read()[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024 / 1024, out  # ru_maxrss is KiB on Linux
+    """Run a process now; its wall time, its own peak RSS and stdout (``_Process``)."""
+    return _Process(cmd, env, cwd).run(time.monotonic())
 
 
 PIPELINE = ("ingest", "dbt build", "quality", "publish")  # the phases of a run, in order
+# What the pipeline's process (``cchc run``, one process a run) has imported when it comes to
+# each phase: its modules at its start, GX while dbt builds (load_gx_in_background)
+PRELOADED = {
+    "ingest": ("orchestration.ingest", "orchestration.intake", "orchestration.warehouse"),
+    "dbt": ("orchestration.defs.dbt.project",),
+    "quality": ("expectations.runner", "expectations.suites", "great_expectations"),
+    "publish": ("expectations.runner", "orchestration.defs.dbt.project", "orchestration.publish"),
+}
 DAILY_SHARE = 0.01  # what a daily run brings: the last 1 % of the year's dossier events
 
 
@@ -227,16 +284,23 @@ def bench(dossiers: int, workdir: Path, serving: bool = True, collections: int =
             (payments / path.name).hardlink_to(path)
         folders = {"moet": str(exports / "moet"), "payments": str(payments)}
 
-    def phase(run, name, cfg):
-        step = "dbt" if name == "dbt build" else name.split()[-1]
-        wall, rss, out = _measure([sys.executable, "-c", PHASE, json.dumps({**cfg, "phase": step})])
+    def step(name):
+        return "dbt" if name == "dbt build" else name.split()[-1]
+
+    def ahead(name, cfg):  # a phase's process, started while the one before it runs
+        cfg = {**cfg, "phase": step(name), "preload": PRELOADED[step(name)], "wait": True}
+        return _Process([sys.executable, "-c", PHASE, json.dumps(cfg)], ahead=True)
+
+    def phase(run, name, process, since):
+        wall, rss, out = process.run(since)
         lines = out.rstrip().splitlines()
         info = json.loads(lines[-1])
         if name == "dbt build":
             lines = [*lines[:-1], *_slowest_nodes(workdir / "target"), ""]
         rows.append((dossiers, run, name, wall, rss, info.get("rows", "")))
         rate = f" {info['rows'] / wall / 1e3:6.1f} k records/s" if name == "ingest" else ""
-        print(f"  {dossiers:>9,} {run:<6} {name:<16} {wall:8.1f} s {rss:8.2f} GiB{rate}", flush=True)
+        imports = f" (imports {process.imports:.1f} s, while the phase before ran)" if process.ahead else ""
+        print(f"  {dossiers:>9,} {run:<6} {name:<16} {wall:8.1f} s {rss:8.2f} GiB{rate}{imports}", flush=True)
         for line in lines[:-1]:
             print(line, flush=True)
 
@@ -252,10 +316,23 @@ def bench(dossiers: int, workdir: Path, serving: bool = True, collections: int =
                 "target": str(workdir / "target"),
                 **folders,
             }
-            for name in PIPELINE:
-                phase(run, name, cfg)
+            following = ahead(PIPELINE[0], cfg)
+            try:
+                following.ready()  # the run's start (the pipeline's imports) is not a phase
+                since = time.monotonic()
+                for i, name in enumerate(PIPELINE):
+                    current = following
+                    following = ahead(PIPELINE[i + 1], cfg) if i + 1 < len(PIPELINE) else None
+                    phase(run, name, current, since)
+                    since = time.monotonic()
+            finally:
+                if following is not None:  # a phase failed: the next one, waiting, goes with it
+                    following.proc.kill()
+                    following.proc.wait()
             if serving and run == "full":
-                phase(run, "load PostgreSQL", {**cfg, "serving_url": _postgres(workdir)})
+                cfg = {**cfg, "phase": "PostgreSQL", "serving_url": _postgres(workdir)}
+                loading = _Process([sys.executable, "-c", PHASE, json.dumps(cfg)])
+                phase(run, "load PostgreSQL", loading, time.monotonic())
         finally:
             portal.terminate()
             portal.wait(timeout=10)

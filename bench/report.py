@@ -72,8 +72,13 @@ def write(docs: Path, dossiers: list[tuple], collections: list[tuple], at_scale:
         "",
         f"Measured by `make bench-curve` on {datetime.now():%Y-%m-%d}, {_machine()}. Each phase runs in its own "
         "process; *peak* is that process's own maximum resident memory. Regenerate with `make bench-curve` "
-        "(this page and its charts are written by `bench/report.py`). The dbt build includes the dbt docs, "
-        "generated when the project or a table's columns changed, as the pipeline's dbt step does.",
+        "(this page and its charts are written by `bench/report.py`).",
+        "",
+        "A run's phases follow each other as in the pipeline's one process (`cchc run`), which imports its modules "
+        "at its start and Great Expectations while dbt builds: each phase's process is started while the phase "
+        "before it runs, imports those modules, and is timed from the end of the phase before. A run's own start "
+        "(Python, the imports, Dagster's definitions) is not in the figures. The dbt build includes the dbt docs, "
+        "generated when the project or a table's columns changed.",
         "",
         "A *full* run starts from an empty warehouse against the bench portal as it stood before the last 1 % of "
         "the year's dossier events; the *daily* run that follows brings that 1 % (new dossiers and new versions "

@@ -262,3 +262,24 @@ def test_a_suite_that_fails_its_check_is_a_failed_check_not_a_validation(tmp_pat
     unique = _seen_suite(expectations=lambda: [gx.expectations.ExpectColumnValuesToBeUnique(column="method")])
     (outcome,) = run_suites(path, [unique], tmp_path / "q")
     assert not outcome.passed and "not a row-by-row check" in outcome.error and outcome.rows == 0
+
+
+def test_gx_is_imported_once_a_process_in_a_thread_the_quality_step_joins():
+    """The pipeline's dbt step starts GX's import (expectations.runner.load_gx_in_background)
+    so the quality step finds it loaded: in a fresh process, one thread however often it is
+    asked, not a daemon (a run that ends first waits for it), and GX loaded once it ends."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from expectations.runner import load_gx_in_background as load\n"
+        "assert 'great_expectations' not in sys.modules\n"
+        "first = load()\n"
+        "assert load() is first and not first.daemon\n"
+        "first.join()\n"
+        "assert 'great_expectations' in sys.modules\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "ok", done.stderr[-2000:]

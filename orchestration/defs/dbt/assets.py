@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dagster import AssetCheckResult, AssetExecutionContext, BackfillPolicy, Config, Output
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from expectations.runner import load_gx_in_background
 from orchestration.defs.dbt.integration import CchcTranslator, dbt_project
 from orchestration.defs.dbt.project import (
     dbt_build_args,
@@ -51,6 +52,9 @@ def build_dbt_assets(manifest_path):
         # A run of the whole project builds what its new data reaches (reach.py); a run of
         # some assets (chosen in the UI) builds them, and records nothing
         plan = None if context.is_subset else plan_dbt_build(settings, manifest_path, config.full_refresh)
+        if plan is not None:
+            # the run goes on to the quality gate, which needs GX: imported while dbt builds
+            load_gx_in_background()
         said = plan.describe() if plan else "building the selected models"
         progress(context, f"dbt: {said} and running their tests …")
         # dbt's own output (a line per model and test) goes to the run log; the console gets
