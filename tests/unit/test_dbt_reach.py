@@ -205,3 +205,30 @@ def test_the_docs_are_generated_again_for_what_they_show_not_for_new_rows(wareho
     assert docs_to_write(settings, manifest) is None
     written.unlink()
     assert docs_to_write(settings, manifest) == first
+
+
+def test_dagster_dbts_invocation_folders_are_pruned_to_the_newest(tmp_path):
+    """Each dbt invocation under Dagster leaves a folder in the project's target; the newest
+    stay (the current one always), the others go, and nothing else in the target is touched."""
+    import os
+
+    from orchestration.defs.dbt.project import prune_targets
+
+    folders = []
+    for age in range(8):  # cchc_dbt-run0 is the newest
+        folder = tmp_path / f"cchc_dbt-run{age}-abc"
+        (folder / "docs").mkdir(parents=True)
+        (folder / "run_results.json").write_text("{}")
+        os.utime(folder, (1_000_000 - age, 1_000_000 - age))
+        folders.append(folder)
+    (tmp_path / "manifest.json").write_text("{}")
+    (tmp_path / "other_op-run9-abc").mkdir()
+    current = folders[5]  # the run in progress, older than some left by others
+    assert prune_targets(current, keep=3) == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "cchc_dbt-run0-abc",
+        "cchc_dbt-run1-abc",
+        "cchc_dbt-run5-abc",
+        "manifest.json",
+        "other_op-run9-abc",
+    ]

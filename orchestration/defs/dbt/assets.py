@@ -17,6 +17,7 @@ from orchestration.defs.dbt.project import (
     dbt_env,
     docs_to_write,
     plan_dbt_build,
+    prune_targets,
     record_dbt_build,
     save_docs,
 )
@@ -72,6 +73,7 @@ def build_dbt_assets(manifest_path):
                     progress(context, f"dbt {line}")
             if plan is not None:
                 record_dbt_build(settings, plan)  # stream() raised if the build failed
+            prune_targets(build.target_path)
             context.log.info(f"dbt build finished in {time.monotonic() - started:.0f} s")
             # Documentation of what was just built, as one HTML file that opens from disk; the
             # publish step puts it beside the marts. New rows do not change it (docs_to_write).

@@ -186,6 +186,23 @@ def write_docs(settings: Settings, manifest: dict, build_target: Path | None = N
     return True
 
 
+KEEP_TARGETS = 5  # dagster-dbt's invocation folders kept in the project's target (the newest)
+
+
+def prune_targets(current: Path, keep: int = KEEP_TARGETS) -> int:
+    """dagster-dbt writes each invocation's artifacts in a folder of its own beside ``current``
+    (``<op>-<run>-<id>``: the manifest, the run's results, the docs; about 25 MB a build), and
+    nothing removes them. The newest ``keep`` of the op's folders stay, ``current`` among
+    them (a failed run's results can still be read); returns how many went."""
+    op = current.name.split("-")[0]
+    others = [p for p in current.parent.glob(f"{op}-*") if p.is_dir() and p != current]
+    others.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    gone = others[max(keep - 1, 0) :]
+    for folder in gone:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(gone)
+
+
 def _newest_source_mtime() -> float:
     newest = 0.0
     for sub in ("models", "seeds", "macros", "tests", "dbt_project.yml", "profiles.yml"):
