@@ -42,7 +42,7 @@ cfg = json.loads(sys.argv[1])
 # What the pipeline's process has loaded when it comes to this phase: it imports its modules
 # once, at its start, and GX while dbt builds (expectations.runner.load_gx_in_background).
 # A phase of a run is started while the one before it runs, imports them, says so, and
-# waits for its turn; the bench times it from the end of the phase before (start()).
+# waits for its turn; the bench times it from the end of the phase before (_Process).
 started = time.perf_counter()
 for module in cfg.get("preload", ()):
     importlib.import_module(module)
@@ -113,9 +113,9 @@ elif cfg["phase"] == "ingest":
         rows += sum(intake_folder(con, settings, f).rows for f in folders)
     print(json.dumps({"rows": rows}))
 elif cfg["phase"] == "dbt":
-    # the pipeline's dbt build: the nodes its new data reaches (reach.py), then recorded
-    from orchestration.defs.dbt.project import planned_build
-    from orchestration.defs.dbt.project import ensure_manifest, write_docs
+    # the pipeline's dbt build: the nodes its new data reaches (reach.py), then recorded,
+    # then its docs
+    from orchestration.defs.dbt.project import ensure_manifest, planned_build, write_docs
     built = planned_build(settings, target=Path(cfg["target"]))
     if built.done.returncode:
         sys.exit(built.done.stdout[-3000:] + built.done.stderr[-2000:])
