@@ -93,8 +93,23 @@ def write(docs: Path, dossiers: list[tuple], collections: list[tuple], at_scale:
     if at_scale:
         lines += _at_scale_section(at_scale)
     path = docs / "performance.md"
+    lines += _notes(path)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+NOTES = "### Read with this page"  # the page's hand-written part: from this heading to its end
+
+
+def _notes(page: Path) -> list[str]:
+    """The notes written by hand under ``NOTES`` in the page as it stands, carried over when
+    the bench writes the page again (else they went with every ``make bench-curve``)."""
+    try:
+        text = page.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    at = text.find(f"\n{NOTES}\n")
+    return ["", *text[at + 1 :].rstrip("\n").split("\n")] if at >= 0 else []
 
 
 def _at_scale_section(rows: list[tuple]) -> list[str]:
@@ -121,13 +136,13 @@ def _at_scale_section(rows: list[tuple]) -> list[str]:
             totals["full"] += full[4]
             totals["daily"] += daily[4]
             out.append(
-                f"| {phase} | {full[4]:.1f} s | {daily[4]:.1f} s | {daily[4] / full[4]:.0%} "
+                f"| {phase} | {full[4]:.1f} s | {daily[4]:.1f} s | {daily[4] / full[4]:.1%} "
                 f"| {full[5]:.2f} GiB, {daily[5]:.2f} GiB |"
             )
         if totals["full"]:
             out.append(
                 f"| **end to end** | **{totals['full']:.1f} s** | **{totals['daily']:.1f} s** "
-                f"| **{totals['daily'] / totals['full']:.0%}** | |"
+                f"| **{totals['daily'] / totals['full']:.1%}** | |"
             )
         out.append("")
     return out
