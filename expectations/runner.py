@@ -16,6 +16,7 @@ Plain library: no Dagster import (the orchestration turns outcomes into asset ch
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
@@ -87,9 +88,7 @@ class SuiteOutcome:
         return f"{self.suite.name}: FAILED on {self.rows} rows: " + "; ".join(parts)
 
 
-_loading: list[threading.Thread] = []  # the thread importing GX, once a process
-
-
+@functools.cache  # once a process
 def load_gx_in_background() -> threading.Thread:
     """Start importing Great Expectations in a thread of its own, once a process, and return
     that thread (join it before using GX). Its import is about 2.5 s of Python: a process
@@ -97,11 +96,9 @@ def load_gx_in_background() -> threading.Thread:
     builds in its own process) has it loaded by then instead of paying it in the quality
     step. Not a daemon: a run that ends before the import does waits for it, rather than
     interpreter shutdown stopping an import halfway."""
-    if not _loading:
-        thread = threading.Thread(target=importlib.import_module, args=("great_expectations",), name="gx-import")
-        thread.start()
-        _loading.append(thread)
-    return _loading[0]
+    thread = threading.Thread(target=importlib.import_module, args=("great_expectations",), name="gx-import")
+    thread.start()
+    return thread
 
 
 def _context(gx_dir: Path):

@@ -586,9 +586,10 @@ class ExportWriter:
         xlsx_schools = self.schools[:3]
         csv_schools = self.schools[3:]
         # an in-memory database spills past its memory limit into ``.tmp`` of the working
-        # directory (at 20 M rows, a gigabyte in the clone): a folder of its own instead
-        spill = tempfile.mkdtemp(prefix="cchc-sample-exports-")
-        con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB", "temp_directory": spill})
+        # directory (at 20 M rows, a gigabyte in the clone): a temporary folder of its own
+        # instead, removed when done (or, if this fails, when the object is collected)
+        spill = tempfile.TemporaryDirectory(prefix="cchc-sample-exports-")
+        con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB", "temp_directory": spill.name})
         con.execute("set enable_progress_bar = false")
         sql, tables = self._collection_sql(csv_schools, self.collection_rows)
         con.execute("create table schools_t (code varchar, level varchar, students integer, idx integer)")
@@ -680,7 +681,7 @@ class ExportWriter:
             body.unlink()
             paths.append(path)
         con.close()
-        shutil.rmtree(spill, ignore_errors=True)
+        spill.cleanup()
         paths += self._collections_xlsx(xlsx_schools)
         return paths
 

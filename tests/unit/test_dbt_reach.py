@@ -232,3 +232,21 @@ def test_dagster_dbts_invocation_folders_are_pruned_to_the_newest(tmp_path):
         "manifest.json",
         "other_op-run9-abc",
     ]
+
+
+def test_docs_that_fail_say_what_dbt_said_on_the_first_line(warehouse, tmp_path, monkeypatch):
+    """The run's error is one line (the first of the exception): it carries dbt's last words,
+    not only that the docs failed."""
+    import subprocess
+
+    from orchestration.defs.dbt import project
+    from orchestration.settings import Settings
+
+    said = "Runtime Error\n  Catalog Error: Table with name dim_units does not exist!\n\n"
+    failed = subprocess.CompletedProcess([], 2, stdout=said, stderr="")
+    monkeypatch.setattr(project, "run_dbt", lambda *args, **kwargs: failed)
+    with pytest.raises(RuntimeError) as raised:
+        project.write_docs(Settings(warehouse=warehouse), _manifest(), tmp_path / "target")
+    first = str(raised.value).splitlines()[0]
+    assert first == "dbt docs generate failed: Catalog Error: Table with name dim_units does not exist!"
+    assert not project.dbt_docs_path(Settings(warehouse=warehouse)).exists()  # nothing saved

@@ -12,14 +12,12 @@ from expectations.runner import load_gx_in_background
 from orchestration.defs.dbt.integration import CchcTranslator, dbt_project
 from orchestration.defs.dbt.project import (
     dbt_build_args,
-    dbt_docs_args,
     dbt_docs_path,
     dbt_env,
-    docs_to_write,
     plan_dbt_build,
     prune_targets,
     record_dbt_build,
-    save_docs,
+    write_docs,
 )
 from orchestration.defs.dbt.reach import MATERIALIZED
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, settings_from
@@ -75,16 +73,12 @@ def build_dbt_assets(manifest_path):
                 record_dbt_build(settings, plan)  # stream() raised if the build failed
             prune_targets(build.target_path)
             context.log.info(f"dbt build finished in {time.monotonic() - started:.0f} s")
-            # Documentation of what was just built, as one HTML file that opens from disk; the
-            # publish step puts it beside the marts. New rows do not change it (docs_to_write).
-            print_ = docs_to_write(settings, build.manifest)
-            if print_ is None:
-                context.log.info(f"dbt docs: {dbt_docs_path(settings)} already shows this project and its tables")
-                return
-            docs = dbt.cli(dbt_docs_args(settings), target_path=build.target_path / "docs")
-            docs.wait()
-        written = save_docs(settings, docs.target_path / "static_index.html", print_)
-        context.log.info(f"dbt docs written to {written}")
+        # Documentation of what was just built, as one HTML file that opens from disk; the
+        # publish step puts it beside the marts. New rows do not change it (docs_to_write).
+        if write_docs(settings, build.manifest, build.target_path):
+            context.log.info(f"dbt docs written to {dbt_docs_path(settings)}")
+        else:
+            context.log.info(f"dbt docs: {dbt_docs_path(settings)} already shows this project and its tables")
 
     return cchc_dbt
 

@@ -167,9 +167,10 @@ def save_docs(settings: Settings, static_index: Path, print_: str) -> Path:
 
 
 def write_docs(settings: Settings, manifest: dict, build_target: Path | None = None) -> bool:
-    """The pipeline's docs step outside Dagster (the bench, the tests), after a build whose
-    artifacts are in ``build_target`` (else the project's): generated when ``docs_to_write``
-    says so, reusing the build's parse as dagster-dbt does; whether they were."""
+    """The dbt step's docs (the pipeline's, the bench's), after a build whose artifacts are in
+    ``build_target`` (else the project's): generated when ``docs_to_write`` says so, with the
+    build's parse (as dagster-dbt does for its invocations); whether they were. A failure
+    names dbt's last words on its first line (the run's one-line error)."""
     print_ = docs_to_write(settings, manifest)
     if print_ is None:
         return False
@@ -181,7 +182,9 @@ def write_docs(settings: Settings, manifest: dict, build_target: Path | None = N
         shutil.copyfile(parsed, target / parsed.name)
     done = run_dbt(settings, dbt_docs_args(settings), target)
     if done.returncode:
-        raise RuntimeError(f"dbt docs generate failed:\n{done.stdout[-2000:]}{done.stderr[-1000:]}")
+        said = [line.strip() for line in f"{done.stdout}\n{done.stderr}".splitlines() if line.strip()]
+        last = said[-1] if said else f"exit {done.returncode}"
+        raise RuntimeError(f"dbt docs generate failed: {last}\n{done.stdout[-2000:]}{done.stderr[-1000:]}")
     save_docs(settings, target / "static_index.html", print_)
     return True
 
