@@ -46,6 +46,12 @@ cfg = json.loads(sys.argv[1])
 started = time.perf_counter()
 for module in cfg.get("preload", ()):
     importlib.import_module(module)
+warm = None
+if cfg["phase"] == "dbt" and cfg.get("wait"):
+    # and the dbt process its dbt resource starts at the run's start (runlock.warm_dbt)
+    from orchestration.runlock import warm_dbt
+    warm = warm_dbt()
+    warm.__enter__()
 if cfg.get("wait"):
     print(f"ready {time.perf_counter() - started:.2f}", flush=True)
     sys.stdin.readline()
@@ -123,6 +129,8 @@ elif cfg["phase"] == "dbt":
     # then the docs, as the pipeline's dbt step writes them: when what they show changed
     docs = write_docs(settings, json.loads(ensure_manifest().read_text()), Path(cfg["target"]))
     print(f"    dbt docs {'generated' if docs else 'kept: the same project and tables'}")
+    if warm is not None:
+        warm.__exit__(None, None, None)  # its process reaped: its peak memory is this phase's
     print(json.dumps({"rows": built.plan.total - len(built.plan.left_out)}))
 elif cfg["phase"] == "quality":
     from expectations.runner import run_suites

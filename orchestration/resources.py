@@ -11,7 +11,10 @@ assembled from them (``settings_from``).
 
 Holding the warehouse resource holds the warehouse's run lock (orchestration/runlock.py):
 whichever way a run starts (``cchc``, the UI, the schedule, the sensor), a second run on
-the same warehouse waits or stops before it writes.
+the same warehouse waits or stops before it writes. The dbt resource starts a dbt process
+ahead (``runlock.warm_dbt``) when a run that will build dbt begins: the run's resources are
+set up before its first step (in-process executor), so dbt's imports happen while the run
+ingests.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from dagster_dbt import DbtCliResource
 from pydantic import Field as ConfigField
 
 from orchestration.defs.dbt.integration import dbt_project
-from orchestration.runlock import dbt_executable, run_lock
+from orchestration.runlock import dbt_executable, run_lock, warm_dbt
 from orchestration.settings import DROP_FOLDER_FIELDS, PATH_FIELDS, SECRET_FIELDS, Settings
 
 # One writer at a time on the DuckDB file: every asset that writes it joins this pool,
@@ -161,6 +164,16 @@ class WarehouseResource(_WarehouseBase):
             yield self
 
 
+class DbtResource(DbtCliResource):
+    """dagster-dbt's dbt resource; held by a run, a dbt process started ahead for the run's
+    dbt command (``runlock.warm_dbt``)."""
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext):
+        with warm_dbt(), super().yield_for_execution(context) as resource:
+            yield resource
+
+
 def settings_from(*resources: _SettingsResource) -> Settings:
     """The ``Settings`` the plain functions take, from the resources an asset was given
     (the fields of resources it was not given keep their defaults)."""
@@ -190,7 +203,7 @@ def build_resources(settings: Settings) -> dict:
         "publication": PublicationResource(**_resource_config(settings, RESOURCE_FIELDS["publication"][1])),
         # dbt beside this interpreter (the commands work without an activated venv), started
         # so that it dies with its run
-        "dbt": DbtCliResource(
+        "dbt": DbtResource(
             project_dir=dbt_project(), dbt_executable=dbt_executable(Path(settings.warehouse).parent / "bin")
         ),
     }

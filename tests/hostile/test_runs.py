@@ -1,18 +1,22 @@
 """Runs as real processes: a second run on a busy warehouse writes nothing and says why;
-a run killed with ``kill -9`` takes its dbt with it."""
+a run killed with ``kill -9`` takes its dbt with it, the dbt process started ahead
+included; a dbt command handed to that process runs as it would in its own."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
-from orchestration.runlock import RunLocked, run_lock
+from orchestration.defs.dbt.project import DBT_DIR
+from orchestration.runlock import WARM_ENV, RunLocked, dbt_argv, run_lock, warm_dbt
 from orchestration.settings import PROJECT_DIR
 from sandbox.portal import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
@@ -143,24 +147,108 @@ def test_dbt_dies_with_a_run_killed_during_the_build(tmp_path, make_portal):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    dbt = None
+    dbt, ahead = None, []
     deadline = time.monotonic() + 240
     try:
         while dbt is None and time.monotonic() < deadline and proc.poll() is None:
             dbt = next((pid for pid, cmd in _children(proc.pid) if "dbt" in cmd and " build " in f"{cmd} "), None)
             time.sleep(0.05)
         assert dbt is not None, "the run reached dbt build"
+        # the dbt process the run started ahead (runlock.warm_dbt) runs the build: it moves
+        # to the project's folder, where the build's command was given, when it takes it
+        ahead = [pid for pid, cmd in _children(proc.pid) if "serve_warm" in cmd]
+        assert len(ahead) == 1
+        while os.readlink(f"/proc/{ahead[0]}/cwd") != str(DBT_DIR) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert os.readlink(f"/proc/{ahead[0]}/cwd") == str(DBT_DIR)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         gone_by = time.monotonic() + 3
-        while _alive(dbt) and time.monotonic() < gone_by:
+        while (_alive(dbt) or _alive(ahead[0])) and time.monotonic() < gone_by:
             time.sleep(0.05)
-        assert not _alive(dbt), "dbt outlived its run"
+        assert not _alive(dbt), "dbt's command outlived its run"
+        assert not _alive(ahead[0]), "the dbt process started ahead outlived its run"
     finally:
         if proc.poll() is None:
             proc.kill()
-        if dbt is not None and _alive(dbt):
-            os.kill(dbt, signal.SIGKILL)
+        for pid in (dbt, *ahead):
+            if pid is not None and _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _debug(tmp_path: Path) -> subprocess.CompletedProcess:
+    """``dbt debug --connection`` through the wrapper: dbt reads its warehouse's path from the
+    environment and its profile from the folder it is started in, and ends with 1 (the
+    warehouse's folder does not exist)."""
+    env = {
+        **os.environ,
+        "CCHC_WAREHOUSE": str(tmp_path / "missing" / "warehouse.duckdb"),
+        "CCHC_DUCKDB_MEMORY_LIMIT": "1GB",
+        "CCHC_DUCKDB_THREADS": "1",
+        "DBT_USE_COLORS": "false",
+    }
+    args = [*dbt_argv(), "debug", "--connection", "--project-dir", ".", "--profiles-dir", "."]
+    return subprocess.run(args, cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=120)
+
+
+def _said(done: subprocess.CompletedProcess) -> list[str]:
+    return [re.sub(r"^\d\d:\d\d:\d\d  ", "", line) for line in done.stdout.splitlines()]
+
+
+def test_a_dbt_command_is_run_by_the_dbt_process_started_ahead(tmp_path):
+    """The wrapper hands its command, folder, environment and streams to the process started
+    ahead, which runs it and ends with its exit code; the next command, with none left, runs
+    in the wrapper, and says the same."""
+    with warm_dbt() as ahead:
+        assert ahead is not None and WARM_ENV in os.environ
+        handed = _debug(tmp_path)
+        assert ahead.wait(timeout=30) == 1, f"the process ahead ran the command: {handed.stderr[-2000:]}"
+        itself = _debug(tmp_path)
+    assert handed.returncode == itself.returncode == 1
+    assert f"  path: {tmp_path / 'missing' / 'warehouse.duckdb'}" in _said(handed)
+    assert "Using profiles dir at ." in _said(handed)
+    assert _said(handed) == _said(itself)
+    assert "Cannot open file" in handed.stdout
+
+
+def test_the_dbt_process_started_ahead_dies_with_the_command_it_took(tmp_path):
+    """dagster-dbt, or a kill, ending the wrapper ends the dbt it handed its command to."""
+    with warm_dbt() as ahead:
+        wrapper = subprocess.Popen(
+            [*dbt_argv(), "parse", "--vars", "{}", "--target-path", str(tmp_path / "target")],
+            cwd=DBT_DIR,
+            env={**os.environ, "CCHC_WAREHOUSE": str(tmp_path / "warehouse.duckdb")},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while os.readlink(f"/proc/{ahead.pid}/cwd") != str(DBT_DIR) and time.monotonic() < deadline:
+                time.sleep(0.02)  # it takes the command: it moves to the command's folder
+            assert os.readlink(f"/proc/{ahead.pid}/cwd") == str(DBT_DIR)
+            wrapper.kill()
+            wrapper.wait()
+            assert ahead.wait(timeout=5) == -signal.SIGKILL
+        finally:
+            if wrapper.poll() is None:
+                wrapper.kill()
+
+
+def test_an_unused_dbt_process_started_ahead_is_stopped_with_its_run():
+    with warm_dbt() as ahead:
+        address = Path(os.environ[WARM_ENV])
+        assert ahead.poll() is None
+    assert ahead.poll() is not None
+    assert WARM_ENV not in os.environ and not address.parent.exists()
+
+
+def test_the_dbt_wrapper_says_its_version_without_starting_dbt():
+    """dagster-dbt asks ``dbt --version`` before each command: the wrapper answers with the
+    installed versions, without dbt's check of the latest release on PyPI."""
+    done = subprocess.run([*dbt_argv(), "--version"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0
+    assert f"installed: {version('dbt-core')}" in done.stdout and f"duckdb: {version('dbt-duckdb')}" in done.stdout
+    assert "latest" not in done.stdout
 
 
 def test_the_dbt_wrapper_path_is_absolute_whatever_the_warehouse_path(tmp_path, monkeypatch):
