@@ -34,7 +34,7 @@ from orchestration.defs.dbt.project import DBT_DIR, dbt_build_args, dbt_command,
 from orchestration.settings import Settings
 
 PHASE = """
-import importlib, json, os, sys, time
+import contextlib, importlib, json, os, sys, time
 from datetime import date
 from pathlib import Path
 from orchestration.settings import Settings
@@ -46,12 +46,11 @@ cfg = json.loads(sys.argv[1])
 started = time.perf_counter()
 for module in cfg.get("preload", ()):
     importlib.import_module(module)
-warm = None
+ahead = contextlib.ExitStack()
 if cfg["phase"] == "dbt" and cfg.get("wait"):
     # and the dbt process its dbt resource starts at the run's start (runlock.warm_dbt)
     from orchestration.runlock import warm_dbt
-    warm = warm_dbt()
-    warm.__enter__()
+    ahead.enter_context(warm_dbt())
 if cfg.get("wait"):
     print(f"ready {time.perf_counter() - started:.2f}", flush=True)
     sys.stdin.readline()
@@ -129,8 +128,7 @@ elif cfg["phase"] == "dbt":
     # then the docs, as the pipeline's dbt step writes them: when what they show changed
     docs = write_docs(settings, json.loads(ensure_manifest().read_text()), Path(cfg["target"]))
     print(f"    dbt docs {'generated' if docs else 'kept: the same project and tables'}")
-    if warm is not None:
-        warm.__exit__(None, None, None)  # its process reaped: its peak memory is this phase's
+    ahead.close()  # the dbt process started ahead reaped: its peak memory is this phase's
     print(json.dumps({"rows": built.plan.total - len(built.plan.left_out)}))
 elif cfg["phase"] == "quality":
     from expectations.runner import run_suites

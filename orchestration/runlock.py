@@ -162,23 +162,31 @@ _TAKEN = b"T"  # the process ahead has the command: what the wrapper waits for b
 def warm_dbt():
     """A dbt process started now (``serve_warm``) for the next dbt command this process
     starts, found through ``WARM_ENV``; stopped at the end of the block, dbt run or not.
-    Only where the wrapper runs dbt (Linux), and one at a time: yields the process, or None."""
+    Only where the wrapper runs dbt (Linux), and one at a time: yields the process, or None
+    (also when it cannot be started: dbt then starts in its wrapper, as without it). The
+    kernel ties the process's life to the thread that enters the block (``PR_SET_PDEATHSIG``
+    follows the thread): the run's thread, which waits for dbt."""
     if not sys.platform.startswith("linux") or os.environ.get(WARM_ENV):
         yield None
         return
     folder = tempfile.mkdtemp(prefix="cchc-dbt-")  # the socket's folder, this user's alone
     address = os.path.join(folder, "dbt.sock")
-    # listening before the process starts: a command that comes at once waits for its imports
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
-        listener.bind(address)
-        listener.listen(1)
-        ahead = subprocess.Popen(
-            [sys.executable, "-c", WARM_MAIN, str(listener.fileno()), address],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            pass_fds=(listener.fileno(),),
-        )
+    try:
+        # listening before the process starts: a command that comes at once waits for its imports
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+            listener.bind(address)
+            listener.listen(1)
+            ahead = subprocess.Popen(
+                [sys.executable, "-c", WARM_MAIN, str(listener.fileno()), address],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(listener.fileno(),),
+            )
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        yield None
+        return
     os.environ[WARM_ENV] = address
     try:
         yield ahead
