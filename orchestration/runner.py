@@ -5,6 +5,7 @@ publish: each failed rule with its row count and examples, each failed step."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 
@@ -88,11 +89,24 @@ def cause(error) -> str:
         error = inner
     if error is None:
         return "unknown error"
+    if error.cls_name == "DagsterDbtCliRuntimeError":
+        return _dbt_cause(error.message)
     line = (error.message.strip().splitlines() or ["unknown error"])[0]
     head, sep, rest = line.partition(": ")
     if sep and head.replace(".", "").replace("_", "").isalnum():
         line = rest  # "connectors.portal.PortalError: the portal …" -> "the portal …"
     return line
+
+
+def _dbt_cause(message: str) -> str:
+    """dagster-dbt's error for a dbt process that failed opens with its command, over several
+    lines; in one line: dbt's exit code and the last error dbt logged (its whole output is in
+    the run log)."""
+    code = re.search(r"failed with exit code `(-?\d+)`", message)
+    said = f"dbt ended with exit code {code.group(1)}" if code else "dbt failed"
+    _, found, parsed = message.partition("Errors parsed from dbt logs:")
+    errors = [line.strip() for line in parsed.splitlines() if line.strip()] if found else []
+    return f"{said}: {errors[-1]}" if errors else f"{said} (what it said is in the full log)"
 
 
 def _log_events(result) -> None:

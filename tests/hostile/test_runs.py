@@ -154,13 +154,10 @@ def test_dbt_dies_with_a_run_killed_during_the_build(tmp_path, make_portal):
             dbt = next((pid for pid, cmd in _children(proc.pid) if "dbt" in cmd and " build " in f"{cmd} "), None)
             time.sleep(0.05)
         assert dbt is not None, "the run reached dbt build"
-        # the dbt process the run started ahead (runlock.warm_dbt) runs the build: it moves
-        # to the project's folder, where the build's command was given, when it takes it
+        # the dbt process the run started ahead (runlock.warm_dbt) runs the build
         ahead = [pid for pid, cmd in _children(proc.pid) if "serve_warm" in cmd]
         assert len(ahead) == 1
-        while os.readlink(f"/proc/{ahead[0]}/cwd") != str(DBT_DIR) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert os.readlink(f"/proc/{ahead[0]}/cwd") == str(DBT_DIR)
+        assert _takes_a_command(ahead[0], deadline)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         gone_by = time.monotonic() + 3
@@ -174,6 +171,14 @@ def test_dbt_dies_with_a_run_killed_during_the_build(tmp_path, make_portal):
         for pid in (dbt, *ahead):
             if pid is not None and _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def _takes_a_command(pid: int, deadline: float) -> bool:
+    """Whether the dbt process started ahead took a command by ``deadline``: it moves to the
+    command's folder, the project's, when it does."""
+    while os.readlink(f"/proc/{pid}/cwd") != str(DBT_DIR) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return os.readlink(f"/proc/{pid}/cwd") == str(DBT_DIR)
 
 
 def _debug(tmp_path: Path) -> subprocess.CompletedProcess:
@@ -222,10 +227,7 @@ def test_the_dbt_process_started_ahead_dies_with_the_command_it_took(tmp_path):
             stderr=subprocess.DEVNULL,
         )
         try:
-            deadline = time.monotonic() + 60
-            while os.readlink(f"/proc/{ahead.pid}/cwd") != str(DBT_DIR) and time.monotonic() < deadline:
-                time.sleep(0.02)  # it takes the command: it moves to the command's folder
-            assert os.readlink(f"/proc/{ahead.pid}/cwd") == str(DBT_DIR)
+            assert _takes_a_command(ahead.pid, time.monotonic() + 60)
             wrapper.kill()
             wrapper.wait()
             assert ahead.wait(timeout=5) == -signal.SIGKILL

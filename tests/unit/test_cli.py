@@ -106,3 +106,27 @@ def test_an_unknown_unit_or_period_is_an_error_naming_the_known_ones(monkeypatch
     assert "'000.09.20.H12' is not in the published scorecard" in err and "000.01.20.H12" in err
     assert main(["scorecard", "--period", "2031"]) == 2
     assert "year periods: 2024" in capsys.readouterr().err
+
+
+def test_a_failed_dbt_process_is_said_in_one_line_with_its_exit_code_and_last_error():
+    """dagster-dbt's error opens with the dbt command over several lines; the run's one line
+    (``cause``) gives dbt's exit code and the last error dbt logged instead."""
+    import sys
+
+    from dagster._utils.error import serializable_error_info_from_exc_info
+    from dagster_dbt.errors import DagsterDbtCliRuntimeError
+
+    from orchestration.runner import cause
+
+    def said(description: str) -> str:
+        try:
+            raise DagsterDbtCliRuntimeError(description=description)
+        except DagsterDbtCliRuntimeError:
+            return cause(serializable_error_info_from_exc_info(sys.exc_info()))
+
+    command = (
+        "The dbt CLI process with command\n\n`dbt build --vars {}`\n\nfailed with exit code `2`. Check the stdout."
+    )
+    assert said(command) == "dbt ended with exit code 2 (what it said is in the full log)"
+    parsed = f"{command}\n\nErrors parsed from dbt logs:\n\nDatabase Error\n\nCatalog Error: no table dim_units"
+    assert said(parsed) == "dbt ended with exit code 2: Catalog Error: no table dim_units"
