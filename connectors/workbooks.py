@@ -19,7 +19,6 @@ never on its command line.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from connectors.exports import LAYOUTS, FileRead, UnreadableFile, read_xlsx
+from connectors.exports import LAYOUTS, WORK_PREFIX, FileRead, UnreadableFile, read_xlsx, work_file
 
 
 @dataclass(frozen=True)
@@ -91,10 +90,7 @@ def read_xlsx_bounded(
 ) -> tuple[pa.Table, FileRead]:
     """``read_xlsx`` of the layouts of ``folder``, checked first, then run in a bounded child."""
     check_workbook(path, limits, label)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    fd, out_name = tempfile.mkstemp(dir=work_dir, suffix=".arrow")
-    os.close(fd)
-    out = Path(out_name)
+    out = work_file(work_dir, ".arrow")
     try:
         try:
             done = subprocess.run(
@@ -159,7 +155,7 @@ def read_xlsx_batch(
     work_dir.mkdir(parents=True, exist_ok=True)
     for start in range(0, len(pending), BATCH_FILES):
         chunk = pending[start : start + BATCH_FILES]
-        out_dir = Path(tempfile.mkdtemp(dir=work_dir, prefix="batch-"))
+        out_dir = Path(tempfile.mkdtemp(dir=work_dir, prefix=f"{WORK_PREFIX}batch-"))
         try:
             answered = _run_batch(chunk, folder, key, out_dir, limits)
             for (path, label), answer in zip(chunk, answered):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import logging
 import os
+import shutil
 import stat as stat_mode
 import time
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from connectors.exports import LAYOUTS, UnreadableFile, file_kind, plan_csv, sha256_of
+from connectors.exports import LAYOUTS, WORK_PREFIX, UnreadableFile, file_kind, plan_csv, sha256_of
 from connectors.personal import hash_key
 from connectors.workbooks import BATCH_FILES, BATCH_MAX_BYTES, WorkbookLimits, read_xlsx_batch, read_xlsx_bounded
 from orchestration.escaping import quoted
@@ -75,8 +76,26 @@ def folder_env(folder: str) -> str:
 
 
 def work_dir(settings: Settings) -> Path:
-    """Where transcoded or cut copies of CSVs go (never the input folder)."""
+    """Where the readers' own files go: a CSV's transcoded or cut copy and its stage, a
+    workbook child's rows (never the input folder)."""
     return Path(settings.warehouse).parent / "work"
+
+
+def sweep_work(settings: Settings) -> int:
+    """Remove the readers' files a stopped run left in the work folder (a CSV's stage holds
+    the student codes as received); returns how many. Safe while the warehouse is open for
+    writing: DuckDB lets one process at a time do so, and only such a process reads into
+    the work folder. Only names the readers give (``WORK_PREFIX``) are touched."""
+    folder, removed = work_dir(settings), 0
+    for left in folder.glob(f"{WORK_PREFIX}*") if folder.is_dir() else ():
+        if left.is_dir() and not left.is_symlink():
+            shutil.rmtree(left, ignore_errors=True)
+        else:
+            left.unlink(missing_ok=True)
+        removed += 1
+    if removed:
+        log.info("work folder %s: %d files a stopped run left removed", quoted(str(folder)), removed)
+    return removed
 
 
 @dataclass(frozen=True)
@@ -148,6 +167,7 @@ def intake_folder(con, settings: Settings, folder: str) -> IntakeResult:
         return result
     if not base.is_dir():
         raise FileNotFoundError(f"input folder {base} ({folder_env(folder)}) does not exist")
+    sweep_work(settings)
     key = hash_key(settings.hash_key)
     layouts = tuple(layout for layout in LAYOUTS if layout.folder == folder)
     scan = scan_folder(base, settings.file_stable_seconds)
@@ -284,8 +304,7 @@ def _load(
         elif meta["kind"] == "csv":
             plan = plan_csv(path, layouts, work_dir(settings), label)
             read = plan.read
-            con.execute(plan.stage_sql())
-            staged = con.execute(f"select count(*) from {plan.STAGE}").fetchone()[0]
+            staged = con.execute(plan.stage_sql()).fetchone()[0]
             con.execute(*plan.codes_sql(key))
             exact = staged == plan.body_lines
             select, params = plan.select_sql(exact_lines=exact), []
@@ -327,8 +346,7 @@ def _load(
         ) from exc
     finally:
         if plan is not None:
-            for statement in plan.drop_sql():
-                con.execute(statement)
+            plan.discard(con)
             if plan.path != path:
                 plan.path.unlink(missing_ok=True)  # the transcoded or cut copy
     log.info(

@@ -22,7 +22,15 @@ a ``CsvPlan`` whose ``select_sql`` the caller runs inside its own DuckDB transac
 """
 
 from connectors.exports.csv_plan import CsvPlan, detect_encoding, plan_csv
-from connectors.exports.files import FILE_KINDS, FileRead, UnreadableFile, file_kind, sha256_of
+from connectors.exports.files import (
+    FILE_KINDS,
+    WORK_PREFIX,
+    FileRead,
+    UnreadableFile,
+    file_kind,
+    sha256_of,
+    work_file,
+)
 from connectors.exports.headers import (
     HEADER_SCAN_ROWS,
     as_of_from_titles,
@@ -43,6 +51,7 @@ __all__ = [
     "FileRead",
     "Layout",
     "UnreadableFile",
+    "WORK_PREFIX",
     "as_of_from_titles",
     "detect_encoding",
     "file_kind",
@@ -53,4 +62,5 @@ __all__ = [
     "plan_csv",
     "read_xlsx",
     "sha256_of",
+    "work_file",
 ]

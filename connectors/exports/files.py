@@ -1,10 +1,12 @@
 """What a reader learns about a file beside its rows (``FileRead``), the error it raises
-for a file it cannot read (``UnreadableFile``, with a reason code for the quarantine), and
-a file's identity (its SHA-256)."""
+for a file it cannot read (``UnreadableFile``, with a reason code for the quarantine), a
+file's identity (its SHA-256) and the names of the readers' files in the work folder."""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -55,3 +57,17 @@ def sha256_of(path: Path, chunk: int = 1 << 22) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+# Every file or folder a reader makes in the work folder starts so (a CSV's transcoded or cut
+# copy and its stage, a workbook child's rows); the intake removes what a stopped run left
+# (``orchestration.intake.sweep_work``) and nothing else of the folder.
+WORK_PREFIX = "cchc-"
+
+
+def work_file(work_dir: Path, suffix: str) -> Path:
+    """A new empty file of this process in ``work_dir``."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=work_dir, prefix=WORK_PREFIX, suffix=suffix)
+    os.close(fd)
+    return Path(name)

@@ -263,6 +263,38 @@ def test_a_stop_before_the_commit_lands_nothing_and_the_next_run_lands_the_file_
     assert _zone_files(settings) == [landed] and _landed_rows(settings) == (1, 1, 1)
 
 
+def test_what_a_killed_landing_left_in_the_work_folder_goes_at_the_next_intake(tmp_path, monkeypatch):
+    """A run killed mid-landing runs no cleanup: the CSV's stage (the student codes as
+    received) and a workbook child's folder stay in the work folder. The next intake removes
+    them, and nothing else of the folder."""
+    import duckdb
+
+    from connectors.exports import CsvPlan
+    from orchestration import warehouse
+
+    settings = settings_for(tmp_path, file_stable_seconds=0.0)
+    (settings.payments_dir / "thu.csv").write_text(HEADER + "S1,HS1,2023-2024,Học phí,100.000,Tiền mặt,05/01/2024,B1\n")
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("killed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(warehouse, "_insert_file_row", killed)
+        patch.setattr(CsvPlan, "discard", lambda self, con: None)  # kill -9: no finally runs
+        with open_warehouse(settings) as con, pytest.raises(RuntimeError, match="killed"):
+            intake_folder(con, settings, "payments")
+    work = intake_module.work_dir(settings)
+    (stage,) = work.glob("cchc-stage-*.parquet")
+    assert duckdb.execute(f"select c1 from '{stage}'").fetchall() == [("HS1",)]
+    (work / "cchc-batch-x").mkdir()
+    (work / "cchc-batch-x" / "rows.arrow").write_bytes(b"rows")
+    (work / "ghi-chu.txt").write_text("the operator's own note")
+
+    with open_warehouse(settings) as con:
+        assert intake_folder(con, settings, "payments").rows == 1
+    assert sorted(p.name for p in work.iterdir()) == ["ghi-chu.txt"]
+
+
 def test_a_warehouse_made_before_the_raw_zone_keeps_its_landed_rows(tmp_path):
     import duckdb
 

@@ -12,7 +12,7 @@ import stat
 import openpyxl
 import pytest
 
-from orchestration.intake import intake_folder
+from orchestration.intake import intake_folder, work_dir
 from orchestration.settings import Settings
 from orchestration.warehouse import open_warehouse
 from sandbox.exports import to_cp1258
@@ -302,6 +302,8 @@ def test_every_file_is_loaded_or_rejected_with_a_reason(department):
         ("payments/ghi_chu.txt", "header_not_found"),
         ("payments/mau_cu.xls", "file_type_unsupported"),
     ]
+    # transcoded copies, cut copies and CSV stages are gone, whether their file loaded or not
+    assert not any(work_dir(settings).iterdir())
 
 
 def test_rows_read_equal_kept_quarantined_and_set_aside_per_file(department):

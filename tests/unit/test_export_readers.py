@@ -111,8 +111,7 @@ def test_xlsx_student_codes_are_pseudonymised_before_landing(tmp_path):
 
 
 def _load_csv(plan, con):
-    con.execute(plan.stage_sql())
-    staged = con.execute(f"select count(*) from {plan.STAGE}").fetchone()[0]
+    staged = con.execute(plan.stage_sql()).fetchone()[0]
     con.execute(*plan.codes_sql(KEY))
     exact = staged == plan.body_lines
     if not exact:
@@ -167,6 +166,32 @@ def test_utf8_bom_csv_with_commas_numbers_rows_from_the_header_line(tmp_path):
         rows, exact = _load_csv(plan, con)
     assert exact and sorted(r[-2] for r in rows) == [2, 3, 4]  # (..., _sheet, _row, _row_seq)
     assert rows[0][0] == "GD1"
+
+
+@pytest.mark.parametrize("blank_line", [False, True])
+def test_a_large_csv_keeps_every_rows_line_on_two_threads(tmp_path, blank_line):
+    """Enough rows for DuckDB's reader to split the file between threads: each row's
+    ordinal, and so its line, must still be its place in the file, also on a connection
+    that lets DuckDB reorder rows (the stage keeps the file's order itself)."""
+    header = "STT,Mã học sinh,Mã trường,Năm học,Khoản thu,Số tiền,Hình thức thanh toán,Ngày thu,Số biên lai"
+    rows = 400_000
+    body = [f"{i},0791{i % 5000:08d},96010001,2023-2024,Học phí,150000,Tiền mặt,05/09/2023,BL{{}}" for i in range(rows)]
+    lines = [header]
+    for i, row in enumerate(body):
+        if blank_line and i == 3:
+            lines.append("")
+        lines.append(row.format(len(lines) + 1))  # the receipt number names the row's own line
+    path = tmp_path / "thu.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    plan = plan_csv(path, PAYMENTS, tmp_path / "work")
+    with duckdb.connect(config={"threads": 2}) as con:
+        con.execute("set preserve_insertion_order = false")
+        got, exact = _load_csv(plan, con)
+    assert exact is not blank_line
+    receipt = [f.column for f in plan.read.layout.fields].index("so_bien_lai")
+    assert len(got) == rows
+    assert [r[receipt] for r in got] == [f"BL{r[-2]}" for r in got]  # (..., _sheet, _row, _row_seq)
+    assert got[0][-2] == 2 and got[-1][-2] == rows + 1 + blank_line
 
 
 def test_csv_missing_a_required_column_is_rejected_with_the_column(tmp_path):
