@@ -226,11 +226,10 @@ def _landed_rows(settings) -> tuple:
         ).fetchone()
 
 
-def test_a_stop_before_the_commit_lands_nothing_and_the_next_run_lands_the_file_once(tmp_path, monkeypatch):
-    """A landed file's rows are a Parquet file in the raw zone (docs/decisions.md): it counts
-    only with its committed batch, and nothing of a stopped landing stays behind."""
-    import duckdb
-
+def _stopped_before_the_commit(tmp_path, monkeypatch, killed: bool = False) -> Settings:
+    """A one-row CSV whose landing stops before its batch commits; ``killed``: as by
+    ``kill -9``, so no cleanup runs."""
+    from connectors.exports import CsvPlan
     from orchestration import warehouse
 
     settings = settings_for(tmp_path, file_stable_seconds=0.0)
@@ -241,8 +240,19 @@ def test_a_stop_before_the_commit_lands_nothing_and_the_next_run_lands_the_file_
 
     with monkeypatch.context() as patch:
         patch.setattr(warehouse, "_insert_file_row", stop)
+        if killed:
+            patch.setattr(CsvPlan, "discard", lambda self, con: None)
         with open_warehouse(settings) as con, pytest.raises(RuntimeError, match="stopped"):
             intake_folder(con, settings, "payments")
+    return settings
+
+
+def test_a_stop_before_the_commit_lands_nothing_and_the_next_run_lands_the_file_once(tmp_path, monkeypatch):
+    """A landed file's rows are a Parquet file in the raw zone (docs/decisions.md): it counts
+    only with its committed batch, and nothing of a stopped landing stays behind."""
+    import duckdb
+
+    settings = _stopped_before_the_commit(tmp_path, monkeypatch)
     assert _zone_files(settings) == [] and _landed_rows(settings) == (0, 0, 0)
 
     with open_warehouse(settings) as con:
@@ -269,20 +279,7 @@ def test_what_a_killed_landing_left_in_the_work_folder_goes_at_the_next_intake(t
     them, and nothing else of the folder."""
     import duckdb
 
-    from connectors.exports import CsvPlan
-    from orchestration import warehouse
-
-    settings = settings_for(tmp_path, file_stable_seconds=0.0)
-    (settings.payments_dir / "thu.csv").write_text(HEADER + "S1,HS1,2023-2024,Học phí,100.000,Tiền mặt,05/01/2024,B1\n")
-
-    def killed(*args, **kwargs):
-        raise RuntimeError("killed")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(warehouse, "_insert_file_row", killed)
-        patch.setattr(CsvPlan, "discard", lambda self, con: None)  # kill -9: no finally runs
-        with open_warehouse(settings) as con, pytest.raises(RuntimeError, match="killed"):
-            intake_folder(con, settings, "payments")
+    settings = _stopped_before_the_commit(tmp_path, monkeypatch, killed=True)
     work = intake_module.work_dir(settings)
     (stage,) = work.glob("cchc-stage-*.parquet")
     assert duckdb.execute(f"select c1 from '{stage}'").fetchall() == [("HS1",)]
