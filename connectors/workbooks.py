@@ -22,7 +22,6 @@ import json
 import re
 import subprocess
 import sys
-import tempfile
 import zipfile
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -30,7 +29,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from connectors.exports import LAYOUTS, WORK_PREFIX, FileRead, UnreadableFile, read_xlsx, work_file
+from connectors.exports import LAYOUTS, FileRead, UnreadableFile, read_xlsx, work_file, work_folder
 
 
 @dataclass(frozen=True)
@@ -152,10 +151,9 @@ def read_xlsx_batch(
             pending.append((path, label))
         except UnreadableFile as exc:
             results[path] = exc
-    work_dir.mkdir(parents=True, exist_ok=True)
     for start in range(0, len(pending), BATCH_FILES):
         chunk = pending[start : start + BATCH_FILES]
-        out_dir = Path(tempfile.mkdtemp(dir=work_dir, prefix=f"{WORK_PREFIX}batch-"))
+        out_dir = work_folder(work_dir, "batch")
         try:
             answered = _run_batch(chunk, folder, key, out_dir, limits)
             for (path, label), answer in zip(chunk, answered):

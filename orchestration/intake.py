@@ -94,7 +94,7 @@ def sweep_work(settings: Settings) -> int:
             left.unlink(missing_ok=True)
         removed += 1
     if removed:
-        log.info("work folder %s: %d files a stopped run left removed", quoted(str(folder)), removed)
+        log.info("work folder %s: removed %d files or folders left by a stopped run", quoted(str(folder)), removed)
     return removed
 
 
@@ -304,11 +304,8 @@ def _load(
         elif meta["kind"] == "csv":
             plan = plan_csv(path, layouts, work_dir(settings), label)
             read = plan.read
-            staged = con.execute(plan.stage_sql()).fetchone()[0]
-            con.execute(*plan.codes_sql(key))
-            exact = staged == plan.body_lines
-            select, params = plan.select_sql(exact_lines=exact), []
-            registered = {} if exact else {"_csv_lines": plan.line_numbers()}
+            staged, select, registered = plan.prepare(con, key)
+            params = []
         else:  # pragma: no cover - every kind a layout reads is handled above
             raise AssertionError(meta["kind"])
         file_meta = {

@@ -106,16 +106,27 @@ def run_lock(warehouse: Path | str, wait_seconds: float = 0.0):
 # (PR_SET_PDEATHSIG), so no dbt outlives its run, run by the dbt process started ahead for
 # the run when there is one, else here (the module doc).
 DBT_MAIN = """
-import ctypes, os, signal, sys
-ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-if os.getppid() == 1:
+import sys
+from orchestration.runlock import dbt_main, die_with_run, end_now
+if not die_with_run():
     sys.exit("the run that started dbt has already stopped")
-from orchestration.runlock import dbt_main
-code = dbt_main()
-sys.stdout.flush()
-sys.stderr.flush()
-os._exit(code)
+end_now(dbt_main())
 """
+
+
+def die_with_run() -> bool:
+    """Have the kernel kill this process when the thread that started it ends
+    (``PR_SET_PDEATHSIG``); False when that one has already gone."""
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    return os.getppid() != 1
+
+
+def end_now(code: int) -> None:
+    """End this process with ``code`` once its output is out, without Python's teardown of
+    dbt's modules (the module doc)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def dbt_main() -> int:
@@ -136,7 +147,7 @@ def dbt_main() -> int:
 def run_dbt_cli() -> int:
     """dbt's command line (``sys.argv``) in this process; its exit code once dbt's exit
     functions have run (dbt-duckdb's closes the warehouse, logging's flushes the log). The
-    caller ends the process with ``os._exit``: no teardown of dbt's modules."""
+    caller ends the process with ``end_now``: no teardown of dbt's modules."""
     from dbt.cli.main import cli
 
     sys.argv[0] = "dbt"  # the name dbt's messages give the command
@@ -203,8 +214,7 @@ def serve_warm(listening: int, address: str) -> None:
     and takes one command (``hand_over``) on the socket ``listening`` (bound at ``address``):
     the command's streams become this process's, then dbt runs as in the wrapper, and its
     exit code goes back."""
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() == 1:
+    if not die_with_run():
         return
     listener = socket.socket(fileno=listening)
     import dbt.cli.main  # noqa: F401  (what this process is started ahead for)
@@ -232,11 +242,11 @@ def serve_warm(listening: int, address: str) -> None:
     done = threading.Event()
     threading.Thread(target=_end_with, args=(conn, done), daemon=True).start()
     code = run_dbt_cli()
-    sys.stdout.flush()
+    sys.stdout.flush()  # dbt's output out before the wrapper, given the exit code, ends
     sys.stderr.flush()
     done.set()  # from here the wrapper ends because it has the exit code
     conn.sendall(bytes([code & 0xFF]))
-    os._exit(code)
+    end_now(code)
 
 
 def _end_with(conn: socket.socket, done: threading.Event) -> None:

@@ -30,6 +30,7 @@ from connectors.exports.files import (
     file_kind,
     sha256_of,
     work_file,
+    work_folder,
 )
 from connectors.exports.headers import (
     HEADER_SCAN_ROWS,
@@ -63,4 +64,5 @@ __all__ = [
     "read_xlsx",
     "sha256_of",
     "work_file",
+    "work_folder",
 ]

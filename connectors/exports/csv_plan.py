@@ -29,7 +29,8 @@ TAIL_BYTES = 1 << 16
 @dataclass
 class CsvPlan:
     """How DuckDB reads one CSV: the (prepared) file, delimiter, lines to skip and which
-    column holds which field. Loading runs three statements on the caller's connection:
+    column holds which field. ``prepare`` runs the first two of three statements on the
+    caller's connection and gives the third, which the caller lands:
 
     1. ``stage_sql``: DuckDB's reader copies the rows, in file order, to a Parquet file in
        the work folder (``stage``; it answers with the row count); a row's ordinal is its
@@ -73,16 +74,22 @@ class CsvPlan:
             "(format parquet, compression snappy, row_group_size 122880, preserve_order true)"
         )
 
+    def prepare(self, con, key: bytes) -> tuple[int, str, dict[str, pa.Table]]:
+        """Stage the file and hash its codes on ``con``; the rows DuckDB's reader yielded
+        (blank ones included), ``select_sql`` and the tables it needs registered."""
+        staged = con.execute(self.stage_sql()).fetchone()[0]
+        con.execute(*self.codes_sql(key))
+        exact = staged == self.body_lines
+        return staged, self.select_sql(exact_lines=exact), {} if exact else {"_csv_lines": self.line_numbers()}
+
+    def _stage_scan(self, numbered: bool = False) -> str:
+        numbering = ", file_row_number=true" if numbered else ""
+        return f"read_parquet('{_sql_path(self.stage)}'{numbering})"
+
     def _staged(self) -> str:
         """The staged rows with their ordinal (1-based, file order) and trimmed codes."""
         trimmed = "".join(f", {_trimmed(f'c{j}')} as _p{j}" for _, j in self._personal())
-        return (
-            f"select file_row_number + 1 as _ordinal, *{trimmed} "
-            f"from read_parquet('{_sql_path(self.stage)}', file_row_number=true)"
-        )
-
-    def _staged_codes(self, j: int) -> str:
-        return f"select distinct {_trimmed(f'c{j}')} as code from read_parquet('{_sql_path(self.stage)}')"
+        return f"select file_row_number + 1 as _ordinal, *{trimmed} from {self._stage_scan(numbered=True)}"
 
     def _personal(self) -> list[tuple[Field, int]]:
         return [(f, self.columns[f.name]) for f in self.read.layout.fields if f.personal and f.name in self.columns]
@@ -90,7 +97,7 @@ class CsvPlan:
     def codes_sql(self, key: bytes) -> tuple[str, list]:
         """Distinct personal codes (trimmed) and their HMAC-SHA256, as ``connectors.personal.pseudonym``."""
         ipad, opad = _hmac_pads(key)
-        parts = [self._staged_codes(j) for _, j in self._personal()]
+        parts = [f"select distinct {_trimmed(f'c{j}')} as code from {self._stage_scan()}" for _, j in self._personal()]
         if not parts:
             return (
                 f"create or replace temp table {self.CODES} as "

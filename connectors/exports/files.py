@@ -71,3 +71,9 @@ def work_file(work_dir: Path, suffix: str) -> Path:
     fd, name = tempfile.mkstemp(dir=work_dir, prefix=WORK_PREFIX, suffix=suffix)
     os.close(fd)
     return Path(name)
+
+
+def work_folder(work_dir: Path, name: str) -> Path:
+    """A new empty folder of this process in ``work_dir``, its name starting ``name``."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=work_dir, prefix=f"{WORK_PREFIX}{name}-"))

@@ -111,12 +111,11 @@ def test_xlsx_student_codes_are_pseudonymised_before_landing(tmp_path):
 
 
 def _load_csv(plan, con):
-    staged = con.execute(plan.stage_sql()).fetchone()[0]
-    con.execute(*plan.codes_sql(KEY))
-    exact = staged == plan.body_lines
-    if not exact:
-        con.register("_csv_lines", plan.line_numbers())
-    return con.execute(plan.select_sql(exact_lines=exact) + " order by _row").fetchall(), exact
+    """The rows as the intake lands them, and whether their lines are header line + ordinal."""
+    _, select, registered = plan.prepare(con, KEY)
+    for name, table in registered.items():
+        con.register(name, table)
+    return con.execute(select + " order by _row").fetchall(), not registered
 
 
 def test_windows_1258_csv_with_semicolons_titles_blank_lines_quotes_and_footer(tmp_path):
