@@ -300,12 +300,11 @@ def _load(
             data, read = prefetched or read_xlsx_bounded(
                 path, folder, key, label, work_dir(settings), workbook_limits(settings)
             )
-            select, params, registered = "select * from _xlsx_rows", [], {"_xlsx_rows": data}
+            staged, select, registered = None, "select * from _xlsx_rows", {"_xlsx_rows": data}
         elif meta["kind"] == "csv":
             plan = plan_csv(path, layouts, work_dir(settings), label)
             read = plan.read
             staged, select, registered = plan.prepare(con, key)
-            params = []
         else:  # pragma: no cover - every kind a layout reads is handled above
             raise AssertionError(meta["kind"])
         file_meta = {
@@ -318,7 +317,7 @@ def _load(
             "rows_footer": read.rows_footer,
             "rows_blank": read.rows_blank,
             "notes": read.notes,
-            "rows_total": staged if plan is not None else None,
+            "rows_total": staged,  # a CSV's: the rows DuckDB's reader yielded
         }
         _, rows = land_file(
             con,
@@ -327,7 +326,6 @@ def _load(
             path=rel,
             table=read.layout.table,
             select_sql=select,
-            params=params,
             file_meta=file_meta,
             started_at=started,
             registered=registered,

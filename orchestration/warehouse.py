@@ -322,7 +322,6 @@ def land_file(
     path: str,
     table: str,
     select_sql: str,
-    params: list,
     file_meta: dict,
     started_at: datetime,
     registered: dict[str, pa.Table] | None = None,
@@ -346,7 +345,7 @@ def land_file(
                            {", ".join(f"{c}::varchar as {c}" for c in layout.columns)}
                     from ({select_sql})
                 ) to '{_sql_text(partial)}' (format parquet, row_group_size 122880)""",
-            [batch_id, seq, path, file_id, *params],
+            [batch_id, seq, path, file_id],
         ).fetchone()[0]
     finally:
         for name in registered or {}:
