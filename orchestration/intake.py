@@ -94,7 +94,7 @@ def sweep_work(settings: Settings) -> int:
             left.unlink(missing_ok=True)
         removed += 1
     if removed:
-        log.info("work folder %s: removed %d files or folders left by a stopped run", quoted(str(folder)), removed)
+        log.info("work folder %s: removed what a stopped run left (%d)", quoted(str(folder)), removed)
     return removed
 
 
